@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/tcremu"
+)
+
+// demo runs a real promotion with no cloud account: it serves the TCR
+// emulator on loopback, runs this very binary as a child process with
+// Drone-style settings pointed at it, and prints what the step wrote.
+func demo(ctx context.Context, stdout, stderr io.Writer) int {
+	const (
+		id, key = "AKIDdemo", "demo-secret-key"
+		digest  = "sha256:3b5c0e2f6a7d8e9f00112233445566778899aabbccddeeff0011223344556677"
+	)
+	emu := tcremu.New(tcremu.WithCredential(id, key))
+	emu.AddInstance("tcr-demo", "ap-guangzhou", "demo.tencentcloudcr.com")
+	_ = emu.AddNamespace("tcr-demo", "release")
+	_ = emu.PutImage("tcr-demo", "develop", "app", "stg", digest)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: emu}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	dir, err := os.MkdirTemp("", "tcr-promote-demo")
+	if err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	outFile := filepath.Join(dir, "outputs.env")
+
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	settings := []string{
+		"PLUGIN_ENDPOINT=http://" + ln.Addr().String(),
+		"PLUGIN_REGION=ap-guangzhou",
+		"PLUGIN_REGISTRY_ID=tcr-demo",
+		"PLUGIN_SOURCE_NAMESPACE=develop",
+		"PLUGIN_SOURCE_REPO=app",
+		"PLUGIN_SOURCE_REFERENCE=stg",
+		"PLUGIN_DESTINATION_NAMESPACE=release",
+		"PLUGIN_DESTINATION_TAG=prd",
+		"PLUGIN_OUTPUT_FILE=" + outFile,
+		"PLUGIN_SECRET_ID=" + id,
+		"PLUGIN_SECRET_KEY=" + key,
+	}
+	fmt.Fprintf(stdout, "== TCR emulator on http://%s: tcr-demo has develop/app:stg\n", ln.Addr())
+	fmt.Fprintln(stdout, "== running tcr-promote with:")
+	for _, s := range settings {
+		if name, _, _ := strings.Cut(s, "="); name != "PLUGIN_SECRET_KEY" {
+			fmt.Fprintln(stdout, "   ", s)
+		}
+	}
+	cmd := exec.CommandContext(ctx, self)
+	// A clean environment: the user's own TENCENTCLOUD_* or CI variables
+	// must not leak into the demo.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, settings...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err = cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	if err != nil && code < 0 {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "== exit code %d; %s:\n", code, "output_file")
+	out, _ := os.ReadFile(outFile)
+	stdout.Write(out)
+	img, ok := emu.Lookup("tcr-demo", "release", "app", "prd")
+	fmt.Fprintf(stdout, "== emulator now has release/app:prd: %t %s\n", ok, img.Digest)
+	return code
+}

@@ -1,0 +1,83 @@
+package plugin
+
+import (
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+)
+
+// api sends TCR actions through the common SDK: one place for the client's
+// profile, per-attempt deadlines, retries and error classification.
+type api struct {
+	tcr            *TCRClient
+	log            *logger
+	retries        int
+	attemptTimeout time.Duration
+	backoff        func(retry int) time.Duration
+}
+
+func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) (*api, error) {
+	cred := common.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.SessionToken)
+	prof := profile.NewClientProfile()
+	prof.Language = "en-US"
+	prof.DisableRegionBreaker = true // on, it reroutes to ap-guangzhou
+	prof.HttpProfile.Endpoint = cfg.Host
+	prof.HttpProfile.Scheme = map[string]string{"http": "HTTP", "https": "HTTPS"}[cfg.Scheme]
+	// Each attempt has its own context deadline; the client's timeout is only
+	// a backstop and must not cut an attempt short.
+	prof.HttpProfile.ReqTimeout = int(math.Ceil(cfg.Timeout.Seconds())) + 1
+	// Retries happen in api.do, not in the SDK: its rate-limit retry sleeps
+	// with time.Sleep (deaf to the step's deadline and to cancellation) and
+	// its attempts are invisible to our budget and log. Debug stays off: its
+	// dump prints every header, X-TC-Token included.
+	prof.RateLimitExceededMaxRetries = 0
+	prof.NetworkFailureMaxRetries = 0
+	prof.Debug = false
+	client, err := NewTCRClient(cred, cfg.Region, prof)
+	if err != nil {
+		return nil, err
+	}
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	client.WithHttpTransport(&recordingTransport{base: transport, log: log})
+	client.WithRequestClient("tcr-promote")
+	if backoff == nil {
+		backoff = jitterBackoff(time.Second, 20*time.Second)
+	}
+	return &api{tcr: client, log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff}, nil
+}
+
+// attemptKey carries an *attempt in a request's context so the transport can
+// report what the SDK does not: the HTTP status of the answer.
+type attemptKey struct{}
+
+type attempt struct {
+	status int
+}
+
+// recordingTransport records each answer's status and, in debug mode, logs
+// one line per HTTP exchange — method, action, status, time — and never a
+// header, since X-TC-Token and Authorization are among them.
+type recordingTransport struct {
+	base http.RoundTripper
+	log  *logger
+}
+
+func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	action := req.Header.Get("X-TC-Action")
+	if err != nil {
+		t.log.debugf("%s %s: no answer after %s", req.Method, action, time.Since(start).Round(time.Millisecond))
+		return nil, err
+	}
+	if a, ok := req.Context().Value(attemptKey{}).(*attempt); ok {
+		a.status = resp.StatusCode
+	}
+	t.log.debugf("%s %s: HTTP %d in %s", req.Method, action, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	return resp, nil
+}

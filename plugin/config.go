@@ -1,0 +1,295 @@
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Settings are the step's settings as the CI passed them. Each field is read
+// from PLUGIN_<NAME> (Drone, Woodpecker), INPUT_<NAME> (GitHub) or
+// INPUT_<NAME-WITH-HYPHENS>, in that order; an empty value counts as unset.
+// The struct is the single source of the settings' names, defaults and
+// descriptions: --help, the README table and the action.yml parity test
+// are all derived from it.
+type Settings struct {
+	RegistryID           string `env:"REGISTRY_ID" required:"true" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6"`
+	Region               string `env:"REGION, default=$TENCENTCLOUD_REGION" required:"true" desc:"region of the instance, e.g. ap-guangzhou"`
+	SourceNamespace      string `env:"SOURCE_NAMESPACE" required:"true" desc:"namespace of the source image"`
+	SourceRepo           string `env:"SOURCE_REPO" required:"true" desc:"repository of the source image"`
+	SourceReference      string `env:"SOURCE_REFERENCE" required:"true" desc:"source tag, e.g. stg"`
+	DestinationTag       string `env:"DESTINATION_TAG" required:"true" desc:"tag to create, e.g. prd"`
+	DestinationNamespace string `env:"DESTINATION_NAMESPACE" desc:"namespace of the destination (default: source_namespace)"`
+	DestinationRepo      string `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo)"`
+	Override             string `env:"OVERRIDE, default=false" desc:"replace an existing destination tag (true/false)"`
+	SecretID             string `env:"SECRET_ID, default=$TENCENTCLOUD_SECRET_ID" desc:"SecretId of the API key"`
+	SecretKey            string `env:"SECRET_KEY, default=$TENCENTCLOUD_SECRET_KEY" secret:"true" desc:"SecretKey of the API key"`
+	SessionToken         string `env:"SESSION_TOKEN, default=$TENCENTCLOUD_SESSION_TOKEN" secret:"true" desc:"token of temporary credentials (also read from $TENCENTCLOUD_SECURITY_TOKEN)"`
+	Endpoint             string `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
+	OutputFile           string `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
+	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
+	AttemptTimeout       string `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
+	Retries              string `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt"`
+	Debug                string `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
+}
+
+// Setting describes one setting, for --help and parity tests.
+type Setting struct {
+	Name     string // snake_case, as in action.yml and .drone.yml
+	Env      string // upper snake case, without prefix
+	Default  string
+	Required bool
+	Secret   bool
+	Desc     string
+}
+
+// Names returns the environment variables the setting is read from, in
+// order of precedence.
+func (s Setting) Names() []string {
+	return settingNames(s.Env)
+}
+
+// AllSettings lists the settings in declaration order.
+func AllSettings() []Setting {
+	t := reflect.TypeFor[Settings]()
+	out := make([]Setting, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		env, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
+		_, def, _ := strings.Cut(strings.TrimSpace(opts), "default=")
+		out = append(out, Setting{
+			Name:     strings.ToLower(env),
+			Env:      env,
+			Default:  def,
+			Required: f.Tag.Get("required") == "true",
+			Secret:   f.Tag.Get("secret") == "true",
+			Desc:     f.Tag.Get("desc"),
+		})
+	}
+	return out
+}
+
+func settingNames(key string) []string {
+	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
+}
+
+// settingLookuper reads a setting from its PLUGIN_ and INPUT_ forms and
+// remembers which variable each value came from, so errors can name the
+// setting as the user wrote it.
+type settingLookuper struct {
+	env  envconfig.Lookuper
+	from map[string]string
+}
+
+func (l *settingLookuper) Lookup(key string) (string, bool) {
+	for _, name := range settingNames(key) {
+		if v, ok := l.env.Lookup(name); ok && v != "" {
+			l.from[key] = name
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Key is the variable a value came from (envconfig's keyed lookuper).
+func (l *settingLookuper) Key(key string) string {
+	if name, ok := l.from[key]; ok {
+		return name
+	}
+	return strings.ToLower(key)
+}
+
+// Unwrap lets default=$VAR read plain variables such as TENCENTCLOUD_REGION.
+func (l *settingLookuper) Unwrap() envconfig.Lookuper { return l.env }
+
+// Ref names an image tag in a TCR instance.
+type Ref struct {
+	Namespace, Repo, Tag string
+}
+
+func (r Ref) String() string { return r.Namespace + "/" + r.Repo + ":" + r.Tag }
+
+// Config is the validated configuration of one run.
+type Config struct {
+	RegistryID     string
+	Region         string
+	Source         Ref
+	Destination    Ref
+	Override       bool
+	SecretID       string
+	SecretKey      string
+	SessionToken   string
+	Scheme         string // "https" or "http"
+	Host           string // host or host:port
+	OutputFile     string
+	Timeout        time.Duration
+	AttemptTimeout time.Duration
+	Retries        int
+	Debug          bool
+
+	warnings []string
+}
+
+var (
+	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	repoRE      = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
+)
+
+// LoadConfig reads and validates the settings. Any problem is a usage error
+// (exit 64) naming every offending setting; nothing has been sent. The
+// Config is never nil: on error it holds what could be read, so secrets can
+// still be masked and outputs written.
+func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
+	l := &settingLookuper{env: env, from: map[string]string{}}
+	var s Settings
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &s, Lookuper: l}); err != nil {
+		return &Config{}, usageErrorf("reading settings: %v", err)
+	}
+	p := parser{l: l}
+	c := &Config{
+		RegistryID: p.required("REGISTRY_ID", s.RegistryID),
+		Region:     p.required("REGION", s.Region),
+		Source: Ref{
+			Namespace: p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"),
+			Repo:      p.match("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, "a repository name: a-z 0-9 . _ - /"),
+			Tag:       p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"),
+		},
+		Override:     p.bool("OVERRIDE", s.Override),
+		SecretID:     s.SecretID,
+		SecretKey:    s.SecretKey,
+		SessionToken: s.SessionToken,
+		OutputFile:   s.OutputFile,
+		Timeout:      p.duration("TIMEOUT", s.Timeout),
+		Debug:        p.bool("DEBUG", s.Debug),
+	}
+	c.Destination = Ref{
+		Namespace: cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"), c.Source.Namespace),
+		Repo:      cmp.Or(p.match("DESTINATION_REPO", s.DestinationRepo, repoRE, "a repository name: a-z 0-9 . _ - /"), c.Source.Repo),
+		Tag:       p.match("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"),
+	}
+	c.AttemptTimeout = p.duration("ATTEMPT_TIMEOUT", s.AttemptTimeout)
+	c.Retries = p.count("RETRIES", s.Retries)
+	if v, _ := env.Lookup("RUNNER_DEBUG"); v == "1" {
+		c.Debug = true
+	}
+	if c.SessionToken == "" {
+		c.SessionToken, _ = env.Lookup("TENCENTCLOUD_SECURITY_TOKEN")
+	}
+	c.Scheme, c.Host = p.endpoint("ENDPOINT", s.Endpoint)
+	if c.Scheme == "http" && !isLoopback(c.Host) {
+		c.warnings = append(c.warnings, fmt.Sprintf("%s sends credentials-signed requests over plain http to %s; use https outside a local emulator", l.Key("ENDPOINT"), c.Host))
+	}
+	switch {
+	case c.SecretID == "" && c.SecretKey == "":
+		p.fail("no credentials: set secret_id and secret_key (PLUGIN_SECRET_ID/PLUGIN_SECRET_KEY, INPUT_SECRET_ID/INPUT_SECRET_KEY) or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
+	case c.SecretID == "":
+		p.fail("secret_id is required with secret_key (PLUGIN_SECRET_ID, INPUT_SECRET_ID or TENCENTCLOUD_SECRET_ID)")
+	case c.SecretKey == "":
+		p.fail("secret_key is required with secret_id (PLUGIN_SECRET_KEY, INPUT_SECRET_KEY or TENCENTCLOUD_SECRET_KEY)")
+	}
+	if c.Source == c.Destination && !p.failed() {
+		p.fail("the destination %s is the source itself; set destination_tag, destination_namespace or destination_repo", c.Destination)
+	}
+	return c, p.err()
+}
+
+// parser collects every problem in the settings so that one run reports
+// them all.
+type parser struct {
+	l        *settingLookuper
+	problems []string
+}
+
+func (p *parser) fail(format string, args ...any) {
+	p.problems = append(p.problems, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) failed() bool { return len(p.problems) > 0 }
+
+func (p *parser) err() error {
+	if len(p.problems) == 0 {
+		return nil
+	}
+	return &Error{Class: ClassUsage, Message: "invalid settings: " + strings.Join(p.problems, "; ")}
+}
+
+func (p *parser) required(key, v string) string {
+	if v == "" {
+		names := settingNames(key)
+		p.fail("%s is required (set %s or %s)", strings.ToLower(key), names[0], names[1])
+	}
+	return v
+}
+
+func (p *parser) match(key, v string, re *regexp.Regexp, what string) string {
+	if v != "" && !re.MatchString(v) {
+		p.fail("%s: %q is not %s", p.l.Key(key), v, what)
+	}
+	return v
+}
+
+func (p *parser) bool(key, v string) bool {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.fail("%s: %q is not true or false", p.l.Key(key), v)
+	}
+	return b
+}
+
+func (p *parser) duration(key, v string) time.Duration {
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil // a bare number means seconds
+	}
+	if err != nil || d <= 0 {
+		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), v)
+	}
+	return d
+}
+
+func (p *parser) count(key, v string) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 100 {
+		p.fail("%s: %q is not a whole number from 0 to 100", p.l.Key(key), v)
+	}
+	return n
+}
+
+// endpoint accepts a host[:port] or an http(s) URL without a path.
+func (p *parser) endpoint(key, v string) (scheme, host string) {
+	scheme, host = "https", v
+	if strings.Contains(v, "://") {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil {
+			p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), v)
+			return "", ""
+		}
+		return u.Scheme, u.Host
+	}
+	if u, err := url.Parse("https://" + v); err != nil || u.Host != v {
+		p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), v)
+	}
+	return scheme, host
+}
+
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

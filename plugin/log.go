@@ -1,0 +1,99 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// logger writes the step's log. Lines go to stdout, where CI runners read
+// workflow commands; on GitHub, warnings and errors become annotations.
+// Every value that came from outside (the API, settings) passes through
+// oneLine or the command escaper first, so it can neither start a new line
+// nor a workflow command.
+type logger struct {
+	mu     sync.Mutex
+	out    io.Writer
+	errOut io.Writer
+	debug  bool
+	github bool
+}
+
+func (l *logger) line(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.out, s)
+}
+
+// errorf writes a failure line to stderr.
+func (l *logger) errorf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.errOut, "error: "+oneLine(fmt.Sprintf(format, args...)))
+}
+
+func (l *logger) infof(format string, args ...any) {
+	l.line(oneLine(fmt.Sprintf(format, args...)))
+}
+
+func (l *logger) debugf(format string, args ...any) {
+	if l.debug {
+		l.line("debug: " + oneLine(fmt.Sprintf(format, args...)))
+	}
+}
+
+func (l *logger) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if l.github {
+		l.line("::warning::" + escapeData(msg))
+		return
+	}
+	l.line("warning: " + oneLine(msg))
+}
+
+// annotate adds a GitHub error annotation; elsewhere it does nothing, the
+// failure is already in the log.
+func (l *logger) annotate(title, msg string) {
+	if l.github {
+		l.line("::error title=" + escapeProperty(title) + "::" + escapeData(msg))
+	}
+}
+
+// mask tells the GitHub runner to hide a secret in everything logged after.
+// Elsewhere it must print nothing: the line itself would leak the value.
+func (l *logger) mask(secret string) {
+	if !l.github || secret == "" {
+		return
+	}
+	// The runner masks each line of a multi-line value too, but a value
+	// with a newline would end the command early; mask line by line.
+	for part := range strings.Lines(secret) {
+		if p := strings.TrimRight(part, "\r\n"); p != "" {
+			l.line("::add-mask::" + escapeData(p))
+		}
+	}
+}
+
+// oneLine makes untrusted text safe for a log line: control characters
+// (newlines, carriage returns, escape sequences) become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// escapeData escapes a workflow command's message, as the runner's
+// ActionCommand does: % \r \n.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value: also : and ,.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

@@ -1,0 +1,103 @@
+package plugin
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// output is one named step output, e.g. request_id.
+type output struct {
+	Name, Value string
+}
+
+// outputFile is one place the outputs go: GitHub's $GITHUB_OUTPUT, Harness'
+// $DRONE_OUTPUT, or the output_file setting. They differ only in how a line
+// is formatted and whether the file is ours to truncate.
+type outputFile struct {
+	path     string
+	truncate bool
+	format   func(output) (string, error)
+}
+
+// outputFiles returns where this run's outputs go.
+func outputFiles(env func(string) string, outputFilePath string) []outputFile {
+	var files []outputFile
+	if p := env("GITHUB_OUTPUT"); p != "" {
+		files = append(files, outputFile{path: p, format: githubLine})
+	}
+	if p := env("DRONE_OUTPUT"); p != "" {
+		files = append(files, outputFile{path: p, format: dotenvLine})
+	}
+	if outputFilePath != "" {
+		files = append(files, outputFile{path: outputFilePath, truncate: true, format: dotenvLine})
+	}
+	return files
+}
+
+// write formats every output and writes them in one append. An output that
+// cannot be written safely is left out and reported; the others still go.
+func (f outputFile) write(outs []output) error {
+	var b strings.Builder
+	var errs []error
+	for _, o := range outs {
+		line, err := f.format(o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		b.WriteString(line)
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if f.truncate {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(f.path, flag, 0o644)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	_, werr := fh.WriteString(b.String())
+	cerr := fh.Close()
+	return errors.Join(append(errs, werr, cerr)...)
+}
+
+var errUnsafeValue = errors.New("value cannot be written safely")
+
+var outputNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// githubLine writes name<<DELIMITER, the value, DELIMITER — as GitHub's
+// toolkit does — with a random delimiter, so no value, whatever the API put
+// in it, can end the entry early and start a forged output.
+func githubLine(o output) (string, error) {
+	if !outputNameRE.MatchString(o.Name) {
+		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
+	}
+	var r [16]byte
+	_, _ = rand.Read(r[:])
+	delim := "ghadelimiter_" + hex.EncodeToString(r[:])
+	if strings.Contains(o.Value, delim) {
+		return "", fmt.Errorf("output %s: %w", o.Name, errUnsafeValue)
+	}
+	return o.Name + "<<" + delim + "\n" + o.Value + "\n" + delim + "\n", nil
+}
+
+// dotenvLine writes KEY=value under GitLab's dotenv rules (keys [A-Z0-9_],
+// one line, no quoting), which Harness' godotenv also reads. A value with a
+// control character, or one a dotenv reader would unquote or cut at a
+// comment, is refused rather than altered.
+func dotenvLine(o output) (string, error) {
+	key := strings.ToUpper(o.Name)
+	if !outputNameRE.MatchString(o.Name) {
+		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
+	}
+	v := o.Value
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' }) ||
+		strings.HasPrefix(v, `"`) || strings.HasPrefix(v, `'`) || strings.HasPrefix(v, "`") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") {
+		return "", fmt.Errorf("output %s: %w", key, errUnsafeValue)
+	}
+	return key + "=" + v + "\n", nil
+}

@@ -1,0 +1,208 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Version is stamped at build time with -ldflags "-X …/plugin.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Runner runs the step. Its fields are the outside world, injected so tests
+// run in parallel without touching the process.
+type Runner struct {
+	Env    envconfig.Lookuper
+	Stdout io.Writer
+	Stderr io.Writer
+	// Transport carries the API's HTTP requests; nil means
+	// http.DefaultTransport.
+	Transport http.RoundTripper
+	// Backoff is the wait before retry n (from 0); nil means exponential
+	// backoff with full jitter from 1s, capped at 20s.
+	Backoff func(retry int) time.Duration
+}
+
+// Main runs the step with args (os.Args) and returns the exit code.
+func Main(ctx context.Context, args []string, env envconfig.Lookuper, stdout, stderr io.Writer) int {
+	r := &Runner{Env: env, Stdout: stdout, Stderr: stderr}
+	return r.Run(ctx, args)
+}
+
+// Run runs the step and returns the exit code.
+func (r *Runner) Run(ctx context.Context, args []string) int {
+	if len(args) > 1 {
+		switch args[1] {
+		case "-h", "--help", "help":
+			fmt.Fprint(r.Stdout, Help())
+			return 0
+		case "-v", "--version", "version":
+			fmt.Fprintln(r.Stdout, "tcr-promote", version())
+			return 0
+		default:
+			fmt.Fprintf(r.Stderr, "tcr-promote: unknown argument %q: settings come from PLUGIN_* or INPUT_* variables; see --help\n", oneLine(args[1]))
+			return ExitCode(&Error{Class: ClassUsage})
+		}
+	}
+	env := func(k string) string { v, _ := r.Env.Lookup(k); return v }
+	log := &logger{out: r.Stdout, errOut: r.Stderr, github: env("GITHUB_ACTIONS") == "true"}
+
+	cfg, err := LoadConfig(ctx, r.Env)
+	// Masks go first, before any line that could carry a secret.
+	log.mask(cfg.SecretKey)
+	log.mask(cfg.SessionToken)
+	log.debug = cfg.Debug
+	for _, w := range cfg.warnings {
+		log.warnf("%s", w)
+	}
+	var res Result
+	if err != nil {
+		res.Err = err
+	} else {
+		res = r.promote(ctx, cfg, log)
+	}
+	return r.finish(cfg, log, env, res)
+}
+
+func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) Result {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	a, err := newAPI(cfg, log, r.Transport, r.Backoff)
+	if err != nil {
+		return Result{Source: cfg.Source, Destination: cfg.Destination, Err: &Error{Class: ClassUsage, Message: err.Error(), Err: err}}
+	}
+	log.debugf("tcr-promote %s: %s in %s (%s) via %s://%s, override %t, timeout %s", version(), cfg.RegistryID, cfg.Region, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Timeout)
+	p := &promoter{api: a, cfg: cfg, log: log}
+	return p.promote(ctx, cfg.Source, cfg.Destination)
+}
+
+// finish logs the result, writes the outputs and returns the exit code.
+func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, res Result) int {
+	report(log, cfg.RegistryID, res)
+	var werr error
+	for _, f := range outputFiles(env, cfg.OutputFile) {
+		if err := f.write(resultOutputs(res)); err != nil {
+			werr = errors.Join(werr, err)
+		}
+	}
+	if werr != nil {
+		log.errorf("writing the outputs: %v", werr)
+		if res.Err == nil {
+			// The promotion happened, but later steps will not see it.
+			// Failing is safe: a re-run finds the tag in place.
+			return ExitCode(&Error{Class: ClassUnexpected})
+		}
+	}
+	return ExitCode(res.Err)
+}
+
+// resultOutputs are the step outputs of one promotion.
+func resultOutputs(res Result) []output {
+	outs := []output{{"request_id", res.RequestID}}
+	if res.Err != nil {
+		e, _ := errors.AsType[*Error](res.Err)
+		code := ""
+		if e != nil {
+			code = e.Code
+		}
+		outs = append(outs, output{"error_code", code}, output{"error_class", ClassOf(res.Err).String()})
+	}
+	return outs
+}
+
+// report logs one line for a success, or the failure with what to do next.
+func report(log *logger, registryID string, res Result) {
+	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registryID)
+	if res.Err == nil {
+		verb := "promoted"
+		if res.AlreadyThere {
+			verb = "already promoted"
+		}
+		log.infof("%s %s (RequestId %s)", verb, what, res.RequestID)
+		return
+	}
+	class := ClassOf(res.Err)
+	e, _ := errors.AsType[*Error](res.Err)
+	if class == ClassUsage {
+		log.errorf("%s (exit %d)", res.Err, ExitCode(res.Err))
+		log.annotate("tcr-promote: invalid settings", res.Err.Error())
+		return
+	}
+	log.errorf("promotion failed: %s: %s (exit %d)", what, class, ExitCode(res.Err))
+	if e != nil {
+		log.errorf("  %s: %s", cmpOrNone(e.Code), e.Message)
+		log.errorf("  RequestId: %s", cmpOrNone(e.RequestID))
+	} else {
+		log.errorf("  %s", res.Err)
+	}
+	log.errorf("  next: %s", classInfo[class].next)
+	log.annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
+}
+
+func cmpOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// Help is the --help text, derived from the Settings struct and the class
+// table so that it cannot drift from the code.
+func Help() string {
+	var b strings.Builder
+	b.WriteString(`tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
+Enterprise with one server-side DuplicateImage call, e.g. develop/app:stg ->
+release/app:prd, and reports the RequestId to the pipeline.
+
+Usage: tcr-promote [--help | --version]
+Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker),
+INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too), first found wins; an
+empty value counts as unset.
+
+Settings:
+`)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  name\tvariables\tdefault\tmeaning")
+	for _, s := range AllSettings() {
+		def := s.Default
+		switch {
+		case s.Required && def != "":
+			def = "required; " + def
+		case s.Required:
+			def = "required"
+		}
+		names := s.Names()
+		fmt.Fprintf(tw, "  %s\t%s, %s\t%s\t%s\n", s.Name, names[0], names[1], def, s.Desc)
+	}
+	tw.Flush()
+	b.WriteString(`
+Outputs: request_id, error_code, error_class, written to $GITHUB_OUTPUT
+(GitHub), $DRONE_OUTPUT (Harness) and output_file (dotenv, upper-case keys).
+
+Exit codes:
+`)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, c := range classInfo {
+		fmt.Fprintf(tw, "  %d\t%s\t%s\n", c.code, c.name, c.when)
+	}
+	tw.Flush()
+	return b.String()
+}

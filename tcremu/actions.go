@@ -1,0 +1,295 @@
+package tcremu
+
+import (
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// call is what an action knows about its request besides the parameters.
+type call struct {
+	region   string
+	secretID string
+}
+
+type action struct {
+	service  string
+	version  string
+	regional bool // X-TC-Region is required
+	unsigned bool // sent without a signature (STS web identity)
+	params   reflect.Type
+	run      func(e *Emulator, c call, params any) (any, *apiError)
+}
+
+func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *apiError)) action {
+	return action{
+		service: "tcr", version: Version, regional: true,
+		params: reflect.TypeFor[P](),
+		run:    func(e *Emulator, c call, p any) (any, *apiError) { return run(e, c, p.(*P)) },
+	}
+}
+
+var actions = map[string]action{}
+
+func init() {
+	actions["DuplicateImage"] = tcrAction((*Emulator).duplicateImage)
+	actions["DescribeImages"] = tcrAction((*Emulator).describeImages)
+	actions["DescribeInstances"] = tcrAction((*Emulator).describeInstances)
+}
+
+// Naming rules from the TCR documentation; tags follow the OCI rule because
+// TCR publishes none.
+var (
+	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	repoRE      = regexp.MustCompile(`^[a-z0-9._-]+$`)
+	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+)
+
+func required(name string, v *string) *apiError {
+	if v == nil || *v == "" {
+		return errorf("MissingParameter", "The request is missing a required parameter `%s`.", name)
+	}
+	return nil
+}
+
+func invalid(name, value string) *apiError {
+	return errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
+}
+
+// instance finds a registry in the request's region. Must hold e.mu.
+func (e *Emulator) instance(c call, id string) (*registry, *apiError) {
+	r := e.registries[id]
+	if r == nil || r.region != c.region {
+		return nil, errorf("ResourceNotFound", "The instance `%s` does not exist in region `%s`.", id, c.region)
+	}
+	return r, nil
+}
+
+type duplicateImageParams struct {
+	RegistryId           *string `json:"RegistryId"`
+	SourceNamespace      *string `json:"SourceNamespace"`
+	SourceRepo           *string `json:"SourceRepo"`
+	SourceReference      *string `json:"SourceReference"`
+	DestinationTag       *string `json:"DestinationTag"`
+	DestinationNamespace *string `json:"DestinationNamespace"`
+	DestinationRepo      *string `json:"DestinationRepo"`
+	Override             *bool   `json:"Override"`
+}
+
+func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"RegistryId", p.RegistryId}, {"SourceNamespace", p.SourceNamespace}, {"SourceRepo", p.SourceRepo}, {"SourceReference", p.SourceReference}, {"DestinationTag", p.DestinationTag}} {
+		if err := required(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	dstNS, dstRepo := *p.SourceNamespace, *p.SourceRepo
+	if p.DestinationNamespace != nil && *p.DestinationNamespace != "" {
+		dstNS = *p.DestinationNamespace
+	}
+	if p.DestinationRepo != nil && *p.DestinationRepo != "" {
+		dstRepo = *p.DestinationRepo
+	}
+	for _, f := range []struct {
+		name, v string
+		re      *regexp.Regexp
+	}{
+		{"SourceNamespace", *p.SourceNamespace, namespaceRE}, {"SourceRepo", *p.SourceRepo, repoRE},
+		{"DestinationNamespace", dstNS, namespaceRE}, {"DestinationRepo", dstRepo, repoRE},
+		{"DestinationTag", *p.DestinationTag, tagRE},
+	} {
+		if !f.re.MatchString(f.v) {
+			return nil, invalid(f.name, f.v)
+		}
+	}
+	if digestRE.MatchString(*p.SourceReference) {
+		// As documented: "currently only tag is supported".
+		return nil, errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
+	}
+	if !tagRE.MatchString(*p.SourceReference) {
+		return nil, invalid("SourceReference", *p.SourceReference)
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	src := e.repo(r.id, *p.SourceNamespace, *p.SourceRepo)
+	if src == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.SourceNamespace, *p.SourceRepo)
+	}
+	img, ok := src.tags[*p.SourceReference]
+	if !ok {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.SourceReference, *p.SourceNamespace, *p.SourceRepo)
+	}
+	ns := r.namespaces[dstNS]
+	if ns == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
+	}
+	dst := ns.repos[dstRepo]
+	if dst == nil {
+		dst = &repository{tags: map[string]Image{}}
+		ns.repos[dstRepo] = dst
+	}
+	if _, exists := dst.tags[*p.DestinationTag]; exists && (p.Override == nil || !*p.Override) {
+		return nil, errorf(e.conflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
+	}
+	img.UpdateTime = e.now()
+	dst.tags[*p.DestinationTag] = img
+	return struct{}{}, nil
+}
+
+type describeImagesParams struct {
+	RegistryId     *string `json:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName"`
+	ImageVersion   *string `json:"ImageVersion"`
+	Limit          *int64  `json:"Limit"`
+	Offset         *int64  `json:"Offset"`
+	Digest         *string `json:"Digest"`
+	ExactMatch     *bool   `json:"ExactMatch"`
+}
+
+// ImageInfo is one entry of DescribeImages' ImageInfoList.
+type ImageInfo struct {
+	Digest       string `json:"Digest"`
+	Size         int64  `json:"Size"`
+	ImageVersion string `json:"ImageVersion"`
+	UpdateTime   string `json:"UpdateTime"`
+	Kind         string `json:"Kind"`
+}
+
+func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiError) {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"RegistryId", p.RegistryId}, {"NamespaceName", p.NamespaceName}, {"RepositoryName", p.RepositoryName}} {
+		if err := required(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	limit, page := int64(20), int64(1)
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	if p.Offset != nil {
+		page = *p.Offset
+	}
+	if limit < 1 || limit > 100 {
+		return nil, errorf("InvalidParameter", "The parameter `Limit` must be between 1 and 100.")
+	}
+	if page < 1 {
+		return nil, errorf("InvalidParameter", "The parameter `Offset` is a page number from 1.")
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r.namespaces[*p.NamespaceName] == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
+	}
+	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
+	if rp == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+	}
+	exact := p.ExactMatch != nil && *p.ExactMatch
+	var list []ImageInfo
+	for tag, img := range rp.tags {
+		if v := p.ImageVersion; v != nil && *v != "" {
+			if exact && tag != *v || !exact && !strings.Contains(tag, *v) {
+				continue
+			}
+		}
+		if p.Digest != nil && *p.Digest != "" && img.Digest != *p.Digest {
+			continue
+		}
+		list = append(list, ImageInfo{Digest: img.Digest, Size: img.Size, ImageVersion: tag, UpdateTime: img.UpdateTime.UTC().Format(time.RFC3339), Kind: "docker"})
+	}
+	// Newest first, as the console lists them.
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].UpdateTime != list[j].UpdateTime {
+			return list[i].UpdateTime > list[j].UpdateTime
+		}
+		return list[i].ImageVersion < list[j].ImageVersion
+	})
+	total := int64(len(list))
+	start := min((page-1)*limit, total)
+	end := min(start+limit, total)
+	return map[string]any{"ImageInfoList": nonNil(list[start:end]), "TotalCount": total}, nil
+}
+
+type describeInstancesParams struct {
+	Registryids []string `json:"Registryids"`
+	Offset      *int64   `json:"Offset"`
+	Limit       *int64   `json:"Limit"`
+	Filters     []struct {
+		Name   string   `json:"Name"`
+		Values []string `json:"Values"`
+	} `json:"Filters"`
+	AllRegion *bool `json:"AllRegion"`
+}
+
+// Registry is one entry of DescribeInstances' Registries.
+type Registry struct {
+	RegistryId       string `json:"RegistryId"`
+	RegistryName     string `json:"RegistryName"`
+	RegistryType     string `json:"RegistryType"`
+	Status           string `json:"Status"`
+	PublicDomain     string `json:"PublicDomain"`
+	InternalEndpoint string `json:"InternalEndpoint"`
+	RegionName       string `json:"RegionName"`
+}
+
+func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *apiError) {
+	offset, limit := int64(0), int64(20)
+	if p.Offset != nil {
+		offset = *p.Offset
+	}
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	if limit < 1 || limit > 100 || offset < 0 {
+		return nil, errorf("InvalidParameter", "`Limit` must be 1 to 100 and `Offset` at least 0.")
+	}
+	want := map[string]bool{}
+	for _, id := range p.Registryids {
+		want[id] = true
+	}
+	all := p.AllRegion != nil && *p.AllRegion
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var list []Registry
+	for _, r := range e.registries {
+		if len(want) > 0 && !want[r.id] || !all && r.region != c.region {
+			continue
+		}
+		list = append(list, Registry{
+			RegistryId: r.id, RegistryName: r.name, RegistryType: "premium", Status: r.status,
+			PublicDomain: r.domain, InternalEndpoint: "10.0.0.1", RegionName: r.region,
+		})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].RegistryId < list[j].RegistryId })
+	total := int64(len(list))
+	start := min(offset, total)
+	end := min(start+limit, total)
+	return map[string]any{"Registries": nonNil(list[start:end]), "TotalCount": total}, nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

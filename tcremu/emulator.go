@@ -1,0 +1,216 @@
+// Package tcremu is an in-process emulator of the Tencent Cloud Container
+// Registry (TCR Enterprise, API version 2019-09-24) control plane and of the
+// STS web-identity exchange, modelled on go-containerregistry's pkg/registry:
+// New returns an http.Handler with in-memory state under a mutex, one
+// function writes the API 3.0 error envelope, and faults are injected from
+// the outside.
+//
+// It verifies TC3-HMAC-SHA256 signatures (5-minute window, unknown SecretId,
+// wrong signature, missing session token), rejects unknown and mistyped
+// parameters like the real API, and implements DuplicateImage,
+// DescribeImages and DescribeInstances with their documented semantics.
+package tcremu
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Version is the TCR API version the emulator speaks.
+const Version = "2019-09-24"
+
+// Emulator is a TCR control-plane emulator. Its zero value is not usable;
+// call New.
+type Emulator struct {
+	mu           sync.Mutex
+	now          func() time.Time
+	keys         map[string]key
+	denied       map[string]map[string]bool // SecretId -> action -> denied
+	registries   map[string]*registry
+	conflictCode string
+	faults       []*Fault
+	log          []Entry
+	hooks        []hook
+	limits       map[string]*window
+	logf         func(format string, args ...any)
+}
+
+type key struct {
+	secret string
+	token  string // non-empty for temporary credentials
+	expiry time.Time
+}
+
+type registry struct {
+	id, name, region, domain, status string
+	namespaces                       map[string]*namespace
+}
+
+type namespace struct {
+	repos map[string]*repository
+}
+
+type repository struct {
+	tags map[string]Image
+}
+
+// Image is what a tag points at.
+type Image struct {
+	Digest     string
+	Size       int64
+	UpdateTime time.Time
+}
+
+// Option configures an Emulator.
+type Option func(*Emulator)
+
+// WithCredential accepts requests signed with this SecretId/SecretKey pair.
+func WithCredential(secretID, secretKey string) Option {
+	return func(e *Emulator) { e.keys[secretID] = key{secret: secretKey} }
+}
+
+// WithClock replaces the clock used for signature windows and timestamps.
+func WithClock(now func() time.Time) Option {
+	return func(e *Emulator) { e.now = now }
+}
+
+// WithConflictCode sets the code DuplicateImage answers when the destination
+// tag exists and Override is false. The real code is undocumented; the
+// default is FailedOperation.PreconditionFailed, and
+// InternalError.ErrorTcrResourceConflict is the other plausible one.
+func WithConflictCode(code string) Option {
+	return func(e *Emulator) { e.conflictCode = code }
+}
+
+// WithLogf logs each request the emulator answers.
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(e *Emulator) { e.logf = logf }
+}
+
+// New returns an empty emulator.
+func New(opts ...Option) *Emulator {
+	e := &Emulator{
+		now:          time.Now,
+		keys:         map[string]key{},
+		denied:       map[string]map[string]bool{},
+		registries:   map[string]*registry{},
+		conflictCode: "FailedOperation.PreconditionFailed",
+		limits:       map[string]*window{},
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Deny makes every call of action signed by secretID fail with
+// AuthFailure.UnauthorizedOperation, as a CAM policy without that action would.
+func (e *Emulator) Deny(secretID, action string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.denied[secretID] == nil {
+		e.denied[secretID] = map[string]bool{}
+	}
+	e.denied[secretID][action] = true
+}
+
+// AddInstance creates a TCR Enterprise instance in region whose registry
+// host is domain (e.g. acme.tencentcloudcr.com).
+func (e *Emulator) AddInstance(id, region, domain string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.registries[id] = &registry{id: id, name: id, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}}
+}
+
+// AddNamespace creates a namespace in an existing instance.
+func (e *Emulator) AddNamespace(registryID, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.registries[registryID]
+	if !ok {
+		return fmt.Errorf("no instance %s", registryID)
+	}
+	if r.namespaces[name] == nil {
+		r.namespaces[name] = &namespace{repos: map[string]*repository{}}
+	}
+	return nil
+}
+
+// PutImage points tag at digest, creating the repository (and namespace) as
+// a docker push would.
+func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.registries[registryID]
+	if !ok {
+		return fmt.Errorf("no instance %s", registryID)
+	}
+	n := r.namespaces[ns]
+	if n == nil {
+		n = &namespace{repos: map[string]*repository{}}
+		r.namespaces[ns] = n
+	}
+	rp := n.repos[repo]
+	if rp == nil {
+		rp = &repository{tags: map[string]Image{}}
+		n.repos[repo] = rp
+	}
+	rp.tags[tag] = Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: e.now()}
+	return nil
+}
+
+// Lookup returns what a tag points at.
+func (e *Emulator) Lookup(registryID, ns, repo, tag string) (Image, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rp := e.repo(registryID, ns, repo)
+	if rp == nil {
+		return Image{}, false
+	}
+	img, ok := rp.tags[tag]
+	return img, ok
+}
+
+// Tags lists the tags of a repository, sorted.
+func (e *Emulator) Tags(registryID, ns, repo string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rp := e.repo(registryID, ns, repo)
+	if rp == nil {
+		return nil
+	}
+	tags := make([]string, 0, len(rp.tags))
+	for t := range rp.tags {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	return tags
+}
+
+// repo must be called with e.mu held.
+func (e *Emulator) repo(registryID, ns, repo string) *repository {
+	r := e.registries[registryID]
+	if r == nil {
+		return nil
+	}
+	n := r.namespaces[ns]
+	if n == nil {
+		return nil
+	}
+	return n.repos[repo]
+}
+
+// newRequestID returns a random UUID, the shape of a real RequestId.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+var _ http.Handler = (*Emulator)(nil)

@@ -1,0 +1,271 @@
+package tcremu
+
+import (
+	"encoding/json"
+	"fmt"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody is the largest request body the emulator reads, like the real
+// service's RequestSizeLimitExceeded.
+const maxBody = 1 << 20
+
+// apiError is an API 3.0 error: a code and an English message.
+type apiError struct {
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Entry is one request in the emulator's log.
+type Entry struct {
+	Time      time.Time
+	Action    string
+	SecretID  string
+	Token     string // the X-TC-Token header, to check that a session token was sent
+	Language  string
+	Body      string
+	Code      string // the error code answered, "" on success
+	RequestID string
+	Fault     bool // a fault answered instead of (or after) the service
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (e *Emulator) Requests() []Entry {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Entry(nil), e.log...)
+}
+
+// Count returns how many requests for action reached the emulator; with
+// code set, only those answered with that error code.
+func (e *Emulator) Count(action, code string) int {
+	n := 0
+	for _, r := range e.Requests() {
+		if r.Action == action && (code == "" || r.Code == code) {
+			n++
+		}
+	}
+	return n
+}
+
+// ServeHTTP answers one API 3.0 request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	entry := Entry{
+		Time:      e.now(),
+		Action:    r.Header.Get("X-TC-Action"),
+		Token:     r.Header.Get("X-TC-Token"),
+		Language:  r.Header.Get("X-TC-Language"),
+		RequestID: newRequestID(),
+	}
+	if a, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
+		entry.SecretID = a.SecretID
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return // the client went away
+	}
+	entry.Body = string(body)
+
+	e.runHooks(entry.Action)
+
+	f := e.takeFault(entry.Action)
+	if f != nil {
+		entry.Fault = true
+		if !f.wait(r.Context()) {
+			e.record(entry)
+			return
+		}
+		if f.answers() {
+			entry.Code = f.Code
+			e.record(entry)
+			f.answer(w, entry.RequestID)
+			return
+		}
+	}
+
+	var resp any
+	aerr := e.limit(entry.Action)
+	if aerr == nil {
+		if len(body) > maxBody {
+			aerr = errorf("RequestSizeLimitExceeded", "The request body exceeds %d bytes.", maxBody)
+		} else {
+			resp, aerr = e.handle(r, body)
+		}
+	}
+	if aerr != nil {
+		entry.Code = aerr.Code
+	}
+	e.record(entry)
+	if f != nil && f.Drop {
+		dropConnection(w)
+		return
+	}
+	if aerr != nil {
+		writeError(w, entry.RequestID, aerr)
+		return
+	}
+	writeResponse(w, entry.RequestID, resp)
+}
+
+func (e *Emulator) record(entry Entry) {
+	e.mu.Lock()
+	e.log = append(e.log, entry)
+	logf := e.logf
+	e.mu.Unlock()
+	if logf != nil {
+		result := "ok"
+		if entry.Code != "" {
+			result = entry.Code
+		}
+		logf("tcremu: %s %s %s", entry.Action, result, entry.RequestID)
+	}
+}
+
+// handle authenticates the request and runs its action.
+func (e *Emulator) handle(r *http.Request, body []byte) (any, *apiError) {
+	if r.Method != http.MethodPost {
+		return nil, errorf("UnsupportedProtocol", "Only POST requests with a JSON body are supported.")
+	}
+	action := r.Header.Get("X-TC-Action")
+	if action == "" {
+		return nil, errorf("MissingParameter", "The request is missing a required parameter `Action`.")
+	}
+	act, ok := actions[action]
+	if !ok {
+		return nil, errorf("InvalidAction", "The action `%s` does not exist.", action)
+	}
+	if v := r.Header.Get("X-TC-Version"); v != act.version {
+		return nil, errorf("NoSuchVersion", "The API version `%s` does not exist for `%s`.", v, action)
+	}
+	if r.Header.Get("X-TC-Region") == "" && act.regional {
+		return nil, errorf("MissingParameter", "The request is missing a required parameter `Region`.")
+	}
+	secretID := ""
+	if !act.unsigned {
+		var aerr *apiError
+		if secretID, aerr = e.authenticate(r, body, act.service); aerr != nil {
+			return nil, aerr
+		}
+		e.mu.Lock()
+		denied := e.denied[secretID][action]
+		e.mu.Unlock()
+		if denied {
+			return nil, errorf("AuthFailure.UnauthorizedOperation", "The request is not authorized: the CAM policy does not allow `tcr:%s`.", action)
+		}
+	}
+	params := reflect.New(act.params)
+	if aerr := decodeParams(body, params.Interface()); aerr != nil {
+		return nil, aerr
+	}
+	return act.run(e, call{region: r.Header.Get("X-TC-Region"), secretID: secretID}, params.Interface())
+}
+
+// authenticate checks the TC3 signature and returns the SecretId.
+func (e *Emulator) authenticate(r *http.Request, body []byte, service string) (string, *apiError) {
+	a, err := parseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return "", errorf("AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 authorization.")
+	}
+	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
+	if err != nil {
+		return "", errorf("MissingParameter", "The request is missing a valid `X-TC-Timestamp` header.")
+	}
+	now := e.now()
+	if d := now.Sub(time.Unix(ts, 0)); d > signatureSkew || d < -signatureSkew {
+		return "", errorf("AuthFailure.SignatureExpire", "The signature has expired: the timestamp %d is more than 5 minutes from the server time %d.", ts, now.Unix())
+	}
+	e.mu.Lock()
+	k, ok := e.keys[a.SecretID]
+	e.mu.Unlock()
+	if !ok {
+		return "", errorf("AuthFailure.SecretIdNotFound", "The SecretId is not found; check that it is correct and enabled.")
+	}
+	signed := ";" + strings.Join(a.SignedHeaders, ";") + ";"
+	if a.Service != service || a.Date != time.Unix(ts, 0).UTC().Format("2006-01-02") ||
+		!strings.Contains(signed, ";content-type;") || !strings.Contains(signed, ";host;") ||
+		!verify(r, body, a, k.secret, ts) {
+		return "", errorf("AuthFailure.SignatureFailure", "The provided credentials could not be validated; check the signature.")
+	}
+	if k.token != "" {
+		if r.Header.Get("X-TC-Token") != k.token {
+			return "", errorf("AuthFailure.TokenFailure", "The token is invalid or missing for these temporary credentials.")
+		}
+		if now.After(k.expiry) {
+			return "", errorf("AuthFailure.TokenFailure", "The temporary credentials have expired.")
+		}
+	}
+	return a.SecretID, nil
+}
+
+// decodeParams decodes a JSON body into dst, answering UnknownParameter for a
+// field dst lacks and InvalidParameter for a value of the wrong type.
+func decodeParams(body []byte, dst any) *apiError {
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return errorf("InvalidParameter", "The request body is not a JSON object.")
+	}
+	known := map[string]bool{}
+	t := reflect.TypeOf(dst).Elem()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	for name := range raw {
+		if !known[name] {
+			return errorf("UnknownParameter", "The parameter `%s` is not recognized.", name)
+		}
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			return errorf("InvalidParameter", "The parameter `%s` should be of type %s.", te.Field, te.Type)
+		}
+		return errorf("InvalidParameter", "The request body could not be decoded.")
+	}
+	return nil
+}
+
+func writeResponse(w http.ResponseWriter, requestID string, resp any) {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		writeError(w, requestID, errorf("InternalError", "The response could not be encoded."))
+		return
+	}
+	// Splice the RequestId into the action's own fields.
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(b, &fields)
+	if fields == nil {
+		fields = map[string]json.RawMessage{}
+	}
+	fields["RequestId"], _ = json.Marshal(requestID)
+	writeJSON(w, http.StatusOK, map[string]any{"Response": fields})
+}
+
+// writeError writes the API 3.0 error envelope. Like the real service it
+// answers HTTP 200: the error is in the body.
+func writeError(w http.ResponseWriter, requestID string, aerr *apiError) {
+	writeJSON(w, http.StatusOK, map[string]any{"Response": map[string]any{
+		"Error":     map[string]string{"Code": aerr.Code, "Message": aerr.Message},
+		"RequestId": requestID,
+	}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
