@@ -185,7 +185,7 @@ Settings:
 		def := s.Default
 		switch {
 		case s.Required && def != "":
-			def = "required; " + def
+			def = "required, else " + def
 		case s.Required:
 			def = "required"
 		}

@@ -2,8 +2,8 @@ package tcremu
 
 import (
 	"encoding/json"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"reflect"

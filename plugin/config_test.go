@@ -1,0 +1,151 @@
+package plugin_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin"
+)
+
+func baseVars() map[string]string {
+	return map[string]string{
+		"PLUGIN_REGISTRY_ID":      "tcr-1",
+		"PLUGIN_REGION":           "ap-guangzhou",
+		"PLUGIN_SOURCE_NAMESPACE": "develop",
+		"PLUGIN_SOURCE_REPO":      "app",
+		"PLUGIN_SOURCE_REFERENCE": "stg",
+		"PLUGIN_DESTINATION_TAG":  "prd",
+		"PLUGIN_SECRET_ID":        "id",
+		"PLUGIN_SECRET_KEY":       "key",
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	base := plugin.Config{
+		RegistryID: "tcr-1", Region: "ap-guangzhou",
+		Source:      plugin.Ref{Namespace: "develop", Repo: "app", Tag: "stg"},
+		Destination: plugin.Ref{Namespace: "develop", Repo: "app", Tag: "prd"},
+		SecretID:    "id", SecretKey: "key",
+		Scheme: "https", Host: "tcr.tencentcloudapi.com",
+		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, Retries: 5,
+	}
+	tests := []struct {
+		name   string
+		vars   map[string]string
+		change func(c *plugin.Config)
+	}{
+		{name: "defaults", vars: baseVars(), change: func(*plugin.Config) {}},
+		{name: "PLUGIN_ wins over INPUT_", vars: with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "other", "INPUT_DESTINATION-TAG": "other2"}), change: func(*plugin.Config) {}},
+		{name: "INPUT_ underscores win over hyphens", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION_TAG": "v1", "INPUT_DESTINATION-TAG": "v2"}),
+			change: func(c *plugin.Config) { c.Destination.Tag = "v1" }},
+		{name: "hyphen form alone", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION-TAG": "v2"}),
+			change: func(c *plugin.Config) { c.Destination.Tag = "v2" }},
+		{name: "empty counts as unset", vars: with(baseVars(), map[string]string{"INPUT_OVERRIDE": "\x00", "INPUT_TIMEOUT": "\x00"}), change: func(*plugin.Config) {}},
+		{name: "destination defaults and overrides", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_REPO": "app2", "PLUGIN_OVERRIDE": "true"}),
+			change: func(c *plugin.Config) {
+				c.Destination.Namespace, c.Destination.Repo, c.Override = "release", "app2", true
+			}},
+		{name: "region and keys from TENCENTCLOUD_", vars: with(baseVars(), map[string]string{
+			"PLUGIN_REGION": "", "PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
+			"TENCENTCLOUD_REGION": "ap-shanghai", "TENCENTCLOUD_SECRET_ID": "eid", "TENCENTCLOUD_SECRET_KEY": "ekey", "TENCENTCLOUD_SECURITY_TOKEN": "tok",
+		}), change: func(c *plugin.Config) {
+			c.Region, c.SecretID, c.SecretKey, c.SessionToken = "ap-shanghai", "eid", "ekey", "tok"
+		}},
+		{name: "session token setting wins", vars: with(baseVars(), map[string]string{"PLUGIN_SESSION_TOKEN": "t1", "TENCENTCLOUD_SESSION_TOKEN": "t2", "TENCENTCLOUD_SECURITY_TOKEN": "t3"}),
+			change: func(c *plugin.Config) { c.SessionToken = "t1" }},
+		{name: "emulator endpoint", vars: with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "http://127.0.0.1:9000"}),
+			change: func(c *plugin.Config) { c.Scheme, c.Host = "http", "127.0.0.1:9000" }},
+		{name: "regional endpoint", vars: with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "tcr.ap-shanghai-fsi.tencentcloudapi.com"}),
+			change: func(c *plugin.Config) { c.Host = "tcr.ap-shanghai-fsi.tencentcloudapi.com" }},
+		{name: "durations, seconds, retries, debug", vars: with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "90", "PLUGIN_ATTEMPT_TIMEOUT": "5s", "PLUGIN_RETRIES": "0", "RUNNER_DEBUG": "1"}),
+			change: func(c *plugin.Config) {
+				c.Timeout, c.AttemptTimeout, c.Retries, c.Debug = 90*time.Second, 5*time.Second, 0, true
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for k, v := range tt.vars {
+				if v == "\x00" {
+					tt.vars[k] = "" // present but empty, as GitHub exports it
+				}
+			}
+			got, err := plugin.LoadConfig(context.Background(), envconfig.MapLookuper(tt.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := base
+			tt.change(&want)
+			if diff := cmp.Diff(want, *got, cmpopts.IgnoreUnexported(plugin.Config{})); diff != "" {
+				t.Errorf("config (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		vars map[string]string
+		want []string // each must appear in the message
+	}{
+		{"missing registry", with(baseVars(), map[string]string{"PLUGIN_REGISTRY_ID": ""}), []string{"registry_id is required", "PLUGIN_REGISTRY_ID", "INPUT_REGISTRY_ID"}},
+		{"everything missing", map[string]string{}, []string{"registry_id", "region", "source_namespace", "source_repo", "source_reference", "destination_tag", "no credentials"}},
+		{"bad bool names the GitHub input", with(baseVars(), map[string]string{"INPUT_OVERRIDE": "yes"}), []string{`INPUT_OVERRIDE: "yes" is not true or false`}},
+		{"bad bool names the hyphen form", with(baseVars(), map[string]string{"INPUT_OVERRIDE": "", "INPUT_DEBUG": "", "INPUT_DEBUG-X": "", "PLUGIN_DEBUG": "maybe"}), []string{`PLUGIN_DEBUG: "maybe"`}},
+		{"bad tag", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "-prd"}), []string{`PLUGIN_DESTINATION_TAG: "-prd" is not a tag`}},
+		{"tag too long", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REFERENCE": strings.Repeat("a", 129)}), []string{"PLUGIN_SOURCE_REFERENCE"}},
+		{"bad duration", with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "soon"}), []string{`PLUGIN_TIMEOUT: "soon" is not a positive duration`}},
+		{"negative duration", with(baseVars(), map[string]string{"INPUT_ATTEMPT_TIMEOUT": "-1s"}), []string{"INPUT_ATTEMPT_TIMEOUT"}},
+		{"bad retries", with(baseVars(), map[string]string{"PLUGIN_RETRIES": "many"}), []string{"PLUGIN_RETRIES"}},
+		{"no credentials", with(baseVars(), map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": ""}), []string{"no credentials", "secret_id", "TENCENTCLOUD_SECRET_ID"}},
+		{"key without id", with(baseVars(), map[string]string{"PLUGIN_SECRET_ID": ""}), []string{"secret_id is required with secret_key"}},
+		{"bad endpoint scheme", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "ftp://x"}), []string{"PLUGIN_ENDPOINT"}},
+		{"endpoint with a path", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "https://x/api"}), []string{"PLUGIN_ENDPOINT"}},
+		{"upper-case namespace", with(baseVars(), map[string]string{"PLUGIN_SOURCE_NAMESPACE": "Develop"}), []string{"PLUGIN_SOURCE_NAMESPACE"}},
+		{"promotion onto itself", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "stg"}), []string{"is the source itself"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := plugin.LoadConfig(context.Background(), envconfig.MapLookuper(tt.vars))
+			var e *plugin.Error
+			if !errors.As(err, &e) || e.Class != plugin.ClassUsage {
+				t.Fatalf("error = %v, want a usage error", err)
+			}
+			if got := plugin.ExitCode(err); got != 64 {
+				t.Errorf("exit code = %d, want 64", got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPlainHTTPWarning(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// A non-loopback http endpoint is warned about; the promotion itself
+	// goes to the emulator through a loopback name.
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)}))
+	if res.code != 0 || strings.Contains(res.stdout, "warning") {
+		t.Errorf("loopback http: exit %d, stdout %q; want 0 and no warning", res.code, res.stdout)
+	}
+	// A usage error elsewhere keeps this run from sending anything: the
+	// host is never contacted.
+	res = run(t, with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.example.com:1", "PLUGIN_DESTINATION_TAG": ""}))
+	if res.code != 64 || !strings.Contains(res.stdout, "warning: PLUGIN_ENDPOINT sends credentials-signed requests over plain http to tcr.example.com:1") {
+		t.Errorf("no plain-http warning in %q", res.stdout)
+	}
+}

@@ -1,0 +1,162 @@
+package plugin_test
+
+import (
+	"bufio"
+	"context"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/tcremu"
+)
+
+const (
+	secretID  = "AKIDplugintest"
+	secretKey = "plugin-test-secret-key-0123456789"
+	digestA   = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	digestB   = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+// fixture is a fresh emulator on loopback holding tcr-1 (ap-guangzhou) with
+// develop/app:stg → digestA and an empty release namespace.
+type fixture struct {
+	emu *tcremu.Emulator
+	srv *httptest.Server
+	dir string
+}
+
+func newFixture(t *testing.T, opts ...tcremu.Option) *fixture {
+	t.Helper()
+	emu := tcremu.New(append([]tcremu.Option{tcremu.WithCredential(secretID, secretKey)}, opts...)...)
+	emu.AddInstance("tcr-1", "ap-guangzhou", "acme.tencentcloudcr.com")
+	if err := emu.AddNamespace("tcr-1", "release"); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.PutImage("tcr-1", "develop", "app", "stg", digestA); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return &fixture{emu: emu, srv: srv, dir: t.TempDir()}
+}
+
+// droneVars are Drone-style settings for develop/app:stg → release/app:prd.
+func (f *fixture) droneVars() map[string]string {
+	return map[string]string{
+		"PLUGIN_REGISTRY_ID":           "tcr-1",
+		"PLUGIN_REGION":                "ap-guangzhou",
+		"PLUGIN_SOURCE_NAMESPACE":      "develop",
+		"PLUGIN_SOURCE_REPO":           "app",
+		"PLUGIN_SOURCE_REFERENCE":      "stg",
+		"PLUGIN_DESTINATION_NAMESPACE": "release",
+		"PLUGIN_DESTINATION_TAG":       "prd",
+		"PLUGIN_SECRET_ID":             secretID,
+		"PLUGIN_SECRET_KEY":            secretKey,
+		"PLUGIN_ENDPOINT":              f.srv.URL,
+	}
+}
+
+// with returns vars with changes applied; an empty value deletes.
+func with(vars map[string]string, changes map[string]string) map[string]string {
+	out := maps.Clone(vars)
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs the step in-process with vars as its whole environment.
+func run(t *testing.T, vars map[string]string) runResult {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{
+		Env:     envconfig.MapLookuper(vars),
+		Stdout:  &stdout,
+		Stderr:  &stderr,
+		Backoff: func(int) time.Duration { return 0 },
+	}
+	code := r.Run(context.Background(), []string{"tcr-promote"})
+	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// readDotenv parses a dotenv output file strictly: KEY=value lines only.
+func readDotenv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
+		if !ok {
+			t.Fatalf("%s: line %q is not KEY=value", filepath.Base(path), line)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// readGitHubOutput parses $GITHUB_OUTPUT the way the runner does: name=value
+// lines and name<<DELIMITER blocks.
+func readGitHubOutput(t *testing.T, path string) map[string]string {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		line := sc.Text()
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			closed := false
+			for sc.Scan() {
+				if sc.Text() == delim {
+					closed = true
+					break
+				}
+				val = append(val, sc.Text())
+			}
+			if !closed {
+				t.Fatalf("output %s: delimiter %q never closed", name, delim)
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("GITHUB_OUTPUT line %q is neither form", line)
+		}
+		out[name] = val
+	}
+	return out
+}
+
+// lastRequestID is the RequestId the emulator gave the last call of action.
+func (f *fixture) lastRequestID(action string) string {
+	id := ""
+	for _, r := range f.emu.Requests() {
+		if r.Action == action {
+			id = r.RequestID
+		}
+	}
+	return id
+}

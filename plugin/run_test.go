@@ -1,0 +1,118 @@
+package plugin_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/tcremu"
+)
+
+func TestHelpAndVersion(t *testing.T) {
+	t.Parallel()
+	var out, errOut strings.Builder
+	if code := plugin.Main(context.Background(), []string{"tcr-promote", "--help"}, envconfig.MapLookuper(nil), &out, &errOut); code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	help := out.String()
+	for _, s := range plugin.AllSettings() {
+		for _, name := range append([]string{s.Name}, s.Names()[:2]...) {
+			if !strings.Contains(help, name) {
+				t.Errorf("--help lacks %s", name)
+			}
+		}
+		if s.Default != "" && !strings.Contains(help, s.Default) {
+			t.Errorf("--help lacks the default of %s (%s)", s.Name, s.Default)
+		}
+	}
+	for _, code := range []string{" 0 ", " 1 ", " 64 ", " 65 ", " 66 ", " 69 ", " 73 ", " 75 ", " 77 "} {
+		if !strings.Contains(help, code) {
+			t.Errorf("--help lacks exit code%s", code)
+		}
+	}
+	out.Reset()
+	if code := plugin.Main(context.Background(), []string{"tcr-promote", "--version"}, envconfig.MapLookuper(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "tcr-promote ") {
+		t.Errorf("--version: exit %d, %q", code, out.String())
+	}
+	if code := plugin.Main(context.Background(), []string{"tcr-promote", "--bogus"}, envconfig.MapLookuper(nil), &out, &errOut); code != 64 {
+		t.Errorf("unknown flag: exit %d, want 64", code)
+	}
+}
+
+// TestUntrustedAnswers feeds the step an answer whose RequestId and code
+// try to forge outputs and workflow commands.
+func TestUntrustedAnswers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	body := `{"Response":{"Error":{"Code":"FailedOperation\nerror_class=ok","Message":"bad\n::add-mask::x\n::error::forged"},` +
+		`"RequestId":"id\nrequest_id=forged\nREQUEST_ID=forged"}}`
+	f.emu.Inject(tcremu.Fault{Status: 200, Body: body, ContentType: "application/json"})
+	gh, out := filepath.Join(f.dir, "gh"), filepath.Join(f.dir, "out.env")
+	res := run(t, with(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_OUTPUT_FILE": out}))
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1", res.code)
+	}
+	outs := readGitHubOutput(t, gh)
+	if outs["request_id"] != "id\nrequest_id=forged\nREQUEST_ID=forged" || len(outs) != 3 {
+		t.Errorf("GITHUB_OUTPUT = %q: want the RequestId verbatim inside its own entry and nothing forged", outs)
+	}
+	env := readDotenv(t, out)
+	if _, ok := env["REQUEST_ID"]; ok || env["ERROR_CLASS"] != "unexpected" {
+		t.Errorf("dotenv = %q: want the unsafe REQUEST_ID and ERROR_CODE left out, ERROR_CLASS kept", env)
+	}
+	for _, line := range strings.Split(res.stdout+res.stderr, "\n") {
+		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::add-mask::"+secretKey) && !strings.HasPrefix(line, "::error title=tcr-promote") {
+			t.Errorf("a workflow command came from the answer: %q", line)
+		}
+	}
+}
+
+// TestNoSecretsInOutput runs successes and failures, in debug mode, and
+// checks the secret key never appears outside its own ::add-mask:: line.
+func TestNoSecretsInOutput(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"success", "failure"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if name == "failure" {
+				f.emu.Inject(tcremu.Fault{Code: "InternalError", Message: "boom"})
+			}
+			gh, out, sum := filepath.Join(f.dir, "gh"), filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary")
+			vars := with(f.droneVars(), map[string]string{
+				"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "GITHUB_STEP_SUMMARY": sum, "PLUGIN_OUTPUT_FILE": out,
+				"PLUGIN_DEBUG": "true", "PLUGIN_SESSION_TOKEN": "session-token-secret",
+			})
+			// The emulator knows only permanent keys; a token on them is ignored.
+			res := run(t, vars)
+			texts := []string{res.stdout, res.stderr}
+			for _, p := range []string{gh, out, sum} {
+				if b, err := os.ReadFile(p); err == nil {
+					texts = append(texts, string(b))
+				}
+			}
+			for _, text := range texts {
+				for _, line := range strings.Split(text, "\n") {
+					if strings.HasPrefix(line, "::add-mask::") {
+						continue
+					}
+					for _, secret := range []string{secretKey, "session-token-secret"} {
+						if strings.Contains(line, secret) {
+							t.Errorf("secret in %q", line)
+						}
+					}
+				}
+			}
+			if !strings.HasPrefix(res.stdout, "::add-mask::"+secretKey+"\n::add-mask::session-token-secret\n") {
+				t.Errorf("stdout does not start with the masks:\n%s", res.stdout)
+			}
+			if !strings.Contains(res.stdout, "debug: POST DuplicateImage: HTTP 200") {
+				t.Errorf("debug mode logged no exchange:\n%s", res.stdout)
+			}
+		})
+	}
+}
