@@ -79,7 +79,9 @@ func githubLine(o output) (string, error) {
 	var r [16]byte
 	_, _ = rand.Read(r[:])
 	delim := "ghadelimiter_" + hex.EncodeToString(r[:])
-	if strings.Contains(o.Value, delim) {
+	// A \r is refused too: runners' line readers disagree on it, so such
+	// a value would not come back as written.
+	if strings.Contains(o.Value, delim) || strings.Contains(o.Value, "\r") {
 		return "", fmt.Errorf("output %s: %w", o.Name, errUnsafeValue)
 	}
 	return o.Name + "<<" + delim + "\n" + o.Value + "\n" + delim + "\n", nil

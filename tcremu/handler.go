@@ -1,6 +1,7 @@
 package tcremu
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,17 +80,18 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Body = string(body)
 
 	e.runHooks(entry.Action)
+	// Logged on arrival, so the log is complete even for a request whose
+	// client gave up while a fault delayed it; finish fills in the outcome.
+	idx := e.arrive(entry)
 
 	f := e.takeFault(entry.Action)
 	if f != nil {
-		entry.Fault = true
 		if !f.wait(r.Context()) {
-			e.record(entry)
+			e.finish(idx, "", true)
 			return
 		}
 		if f.answers() {
-			entry.Code = f.Code
-			e.record(entry)
+			e.finish(idx, f.Code, true)
 			f.answer(w, entry.RequestID)
 			return
 		}
@@ -104,10 +106,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			resp, aerr = e.handle(r, body)
 		}
 	}
+	code := ""
 	if aerr != nil {
-		entry.Code = aerr.Code
+		code = aerr.Code
 	}
-	e.record(entry)
+	e.finish(idx, code, f != nil)
 	if f != nil && f.Drop {
 		dropConnection(w)
 		return
@@ -119,17 +122,20 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, entry.RequestID, resp)
 }
 
-func (e *Emulator) record(entry Entry) {
+func (e *Emulator) arrive(entry Entry) int {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.log = append(e.log, entry)
-	logf := e.logf
+	return len(e.log) - 1
+}
+
+func (e *Emulator) finish(idx int, code string, fault bool) {
+	e.mu.Lock()
+	e.log[idx].Code, e.log[idx].Fault = code, fault
+	entry, logf := e.log[idx], e.logf
 	e.mu.Unlock()
 	if logf != nil {
-		result := "ok"
-		if entry.Code != "" {
-			result = entry.Code
-		}
-		logf("tcremu: %s %s %s", entry.Action, result, entry.RequestID)
+		logf("tcremu: %s %s %s", entry.Action, cmp.Or(entry.Code, "ok"), entry.RequestID)
 	}
 }
 

@@ -1,0 +1,136 @@
+package plugin_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/tcremu"
+)
+
+// TestFaultMatrix runs promotions through the faults a network, a proxy and
+// the API produce, and checks the exit code and the emulator's final state.
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		faults     []tcremu.Fault
+		vars       map[string]string
+		existing   string // digest already at release/app:prd
+		code       int
+		errCode    string
+		wantDigest string // at release/app:prd afterwards; "" = absent
+		duplicates int    // DuplicateImage requests sent
+	}{
+		{name: "rate-limited ×3", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "RequestLimitExceeded", Times: 3}},
+			code: 0, wantDigest: digestA, duplicates: 4},
+		{name: "InternalError ×2", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "InternalError.DbError", Times: 2}},
+			code: 0, wantDigest: digestA, duplicates: 3},
+		{name: "dropped connection", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, Times: 1}},
+			code: 0, wantDigest: digestA, duplicates: 2},
+		{name: "applied then dropped, override false", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, AfterApply: true, Times: 1}},
+			code: 0, wantDigest: digestA, duplicates: 2},
+		{name: "applied then dropped, override true", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, AfterApply: true, Times: 1}},
+			vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, code: 0, wantDigest: digestA, duplicates: 2},
+		{name: "HTML 502 from a proxy", faults: []tcremu.Fault{{Action: "DuplicateImage", Status: 502, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Times: 1}},
+			code: 0, wantDigest: digestA, duplicates: 2},
+		{name: "3 s slow answer", faults: []tcremu.Fault{{Action: "DuplicateImage", Delay: 3 * time.Second, Times: 1}},
+			vars: map[string]string{"PLUGIN_ATTEMPT_TIMEOUT": "200ms"}, code: 0, wantDigest: digestA, duplicates: 2},
+		{name: "persistent InternalError", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "InternalError"}},
+			code: 75, errCode: "InternalError", duplicates: 6},
+		{name: "persistent rate limit, 2 retries", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "RequestLimitExceeded"}},
+			vars: map[string]string{"PLUGIN_RETRIES": "2"}, code: 75, errCode: "RequestLimitExceeded", duplicates: 3},
+		{name: "deadline exceeded", faults: []tcremu.Fault{{Action: "DuplicateImage", Delay: 3 * time.Second}},
+			vars: map[string]string{"PLUGIN_TIMEOUT": "300ms"}, code: 75, errCode: "ClientError.Timeout", duplicates: 1},
+		{name: "re-run, destination already at the source's digest", existing: digestA,
+			code: 0, wantDigest: digestA, duplicates: 1},
+		{name: "re-run, destination elsewhere", existing: digestB,
+			code: 73, errCode: "FailedOperation.PreconditionFailed", wantDigest: digestB, duplicates: 1},
+		{name: "auth failure is not retried", vars: map[string]string{"PLUGIN_SECRET_KEY": "wrong"},
+			code: 77, errCode: "AuthFailure.SignatureFailure", duplicates: 1},
+		{name: "not found is not retried", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone"},
+			code: 66, errCode: "ResourceNotFound.TcrResourceNotFound", duplicates: 1},
+		{name: "invalid is not retried", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "InvalidParameter"}},
+			code: 65, errCode: "InvalidParameter", duplicates: 1},
+		{name: "non-JSON 404 is not retried", faults: []tcremu.Fault{{Action: "DuplicateImage", Status: 404, Body: "not here"}},
+			code: 1, errCode: "ClientError.ParseJsonError", duplicates: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if tt.existing != "" {
+				if err := f.emu.PutImage("tcr-1", "release", "app", "prd", tt.existing); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, fault := range tt.faults {
+				f.emu.Inject(fault)
+			}
+			out := filepath.Join(f.dir, "out.env")
+			start := time.Now()
+			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+			elapsed := time.Since(start)
+			if res.code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
+			}
+			img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
+			if got := map[bool]string{true: img.Digest}[ok]; got != tt.wantDigest {
+				t.Errorf("release/app:prd = %q, want %q", got, tt.wantDigest)
+			}
+			if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
+				t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
+			}
+			env := readDotenv(t, out)
+			if env["ERROR_CODE"] != tt.errCode {
+				t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], tt.errCode)
+			}
+			// The RequestId reported is the last DuplicateImage answer's
+			// (empty when the last answer never came or came from a proxy).
+			last := f.emu.Requests()
+			var lastDup tcremu.Entry
+			for _, r := range last {
+				if r.Action == "DuplicateImage" {
+					lastDup = r
+				}
+			}
+			if tt.errCode != "ClientError.Timeout" && tt.errCode != "ClientError.ParseJsonError" && env["REQUEST_ID"] != lastDup.RequestID {
+				t.Errorf("REQUEST_ID = %q, want the last DuplicateImage's %q", env["REQUEST_ID"], lastDup.RequestID)
+			}
+			if tt.code == 75 && elapsed > 10*time.Second {
+				// Not a timing assertion on speed: a 75 must come from
+				// the step's own deadline, far below the test's.
+				t.Errorf("gave up after %s", elapsed)
+			}
+		})
+	}
+}
+
+// TestConflictCheckForbidden: DescribeImages is not allowed, so an existing
+// destination cannot be compared; the step says so and reports a conflict.
+func TestConflictCheckForbidden(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestA)
+	f.emu.Deny(secretID, "DescribeImages")
+	res := run(t, f.droneVars())
+	if res.code != 73 {
+		t.Fatalf("exit %d, want 73\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "DescribeImages is not permitted") {
+		t.Errorf("no warning about DescribeImages:\n%s", res.stdout)
+	}
+	if diff := cmp.Diff([]string{"DuplicateImage", "DescribeImages"}, actions(f.emu.Requests())); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func actions(entries []tcremu.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Action)
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+package plugin
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sethvargo/go-envconfig"
+	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+)
+
+// FuzzLoadConfig sets one setting, in one of its three forms, to an
+// arbitrary value: parsing must not panic, and must either fail as a usage
+// error or produce a config whose tags and names are valid.
+func FuzzLoadConfig(f *testing.F) {
+	f.Add(uint8(0), uint8(0), "tcr-1")
+	f.Add(uint8(8), uint8(1), "yes")
+	f.Add(uint8(14), uint8(2), "1h")
+	f.Add(uint8(12), uint8(0), "http://[::1]:80")
+	f.Add(uint8(5), uint8(1), "-prd\n")
+	f.Add(uint8(16), uint8(0), "99999999999999999999")
+	settings := AllSettings()
+	f.Fuzz(func(t *testing.T, which, form uint8, value string) {
+		vars := map[string]string{
+			"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou",
+			"PLUGIN_SOURCE_NAMESPACE": "develop", "PLUGIN_SOURCE_REPO": "app", "PLUGIN_SOURCE_REFERENCE": "stg",
+			"PLUGIN_DESTINATION_TAG": "prd", "PLUGIN_SECRET_ID": "id", "PLUGIN_SECRET_KEY": "key",
+		}
+		s := settings[int(which)%len(settings)]
+		names := s.Names()
+		for _, n := range names {
+			delete(vars, n)
+		}
+		vars[names[int(form)%len(names)]] = value
+		cfg, err := LoadConfig(context.Background(), envconfig.MapLookuper(vars))
+		if cfg == nil {
+			t.Fatal("nil config")
+		}
+		if err != nil {
+			if ClassOf(err) != ClassUsage || ExitCode(err) != 64 {
+				t.Fatalf("error %v is not a usage error", err)
+			}
+			return
+		}
+		for _, tag := range []string{cfg.Source.Tag, cfg.Destination.Tag} {
+			if !tagRE.MatchString(tag) {
+				t.Fatalf("accepted tag %q", tag)
+			}
+		}
+		if cfg.Timeout <= 0 || cfg.AttemptTimeout <= 0 || cfg.Retries < 0 || cfg.Host == "" {
+			t.Fatalf("accepted %+v", cfg)
+		}
+	})
+}
+
+// parseGitHubOutput reads a $GITHUB_OUTPUT file as the runner does.
+func parseGitHubOutput(content string) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(content))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			closed := false
+			for sc.Scan() {
+				if sc.Text() == delim {
+					closed = true
+					break
+				}
+				val = append(val, sc.Text())
+			}
+			if !closed {
+				return nil, errors.New("unclosed delimiter")
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, errors.New("bad line " + line)
+		}
+		out[name] = val
+	}
+	return out, sc.Err()
+}
+
+// FuzzOutputs writes an untrusted value between two fixed outputs with
+// every writer and reads the files back: the value must come back intact or
+// be refused, and no other output may appear or change.
+func FuzzOutputs(f *testing.F) {
+	f.Add("eee33f6d-1234-4a5b-8c9d-0123456789ab")
+	f.Add("id\nrequest_id=forged")
+	f.Add("x\r\nERROR_CLASS=ok")
+	f.Add("\"quoted\"")
+	f.Add("a #comment")
+	f.Add("ghadelimiter_0123\n::error::x")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, value string) {
+		outs := []output{{"error_class", "conflict"}, {"request_id", value}, {"error_code", "FailedOperation"}}
+		dir := t.TempDir()
+		for _, w := range []outputFile{
+			{path: dir + "/gh", format: githubLine},
+			{path: dir + "/env", truncate: true, format: dotenvLine},
+		} {
+			err := w.write(outs)
+			if err != nil && !errors.Is(err, errUnsafeValue) {
+				t.Fatal(err)
+			}
+			b, rerr := readFile(w.path)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			var got map[string]string
+			if w.path == dir+"/gh" {
+				if got, rerr = parseGitHubOutput(string(b)); rerr != nil {
+					t.Fatalf("GITHUB_OUTPUT unreadable: %v\n%q", rerr, b)
+				}
+			} else {
+				got = map[string]string{}
+				for line := range strings.Lines(string(b)) {
+					k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
+					if !ok || strings.ContainsAny(k, " \t\r") || k != strings.ToUpper(k) {
+						t.Fatalf("dotenv line %q", line)
+					}
+					got[strings.ToLower(k)] = v
+				}
+			}
+			keys := make([]string, 0, len(got))
+			for k := range got {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			want := []string{"error_class", "error_code", "request_id"}
+			if err != nil {
+				want = []string{"error_class", "error_code"} // the value was refused
+			}
+			if !slices.Equal(keys, want) || got["error_class"] != "conflict" || got["error_code"] != "FailedOperation" {
+				t.Fatalf("%s: outputs %q, want keys %v with the fixed values", w.path, got, want)
+			}
+			if err == nil && got["request_id"] != value {
+				t.Fatalf("%s: request_id = %q, want %q", w.path, got["request_id"], value)
+			}
+		}
+	})
+}
+
+// FuzzClassify feeds arbitrary API answers through the SDK's own error
+// parser and the classifier: every outcome must map to a documented exit
+// code, never panic, never 78.
+func FuzzClassify(f *testing.F) {
+	f.Add(`{"Response":{"Error":{"Code":"InternalError.ErrorTcrResourceConflict","Message":"m"},"RequestId":"r"}}`, 200)
+	f.Add(`<html>502 Bad Gateway</html>`, 502)
+	f.Add(`{"Response":{"Error":{"Code":"AuthFailure.","Message":""}}}`, 200)
+	f.Add(`{"Response":{"Error":{"Code":".","Message":""}}}`, 200)
+	f.Add(`{"code":5,"codeDesc":"x","message":"y"}`, 200)
+	f.Fuzz(func(t *testing.T, body string, status int) {
+		err := tchttp.ParseErrorFromHTTPResponse([]byte(body))
+		if err == nil {
+			err = sdkerrors.NewTencentCloudSDKError("ClientError.HttpStatusCodeError", "x", "")
+		}
+		e := classify(context.Background(), "DuplicateImage", status, err)
+		code := ExitCode(e)
+		if !slices.Contains([]int{1, 65, 66, 69, 73, 75, 77}, code) {
+			t.Fatalf("%q (HTTP %d) → class %v, exit %d", body, status, e.Class, code)
+		}
+		_ = ClassOfCode(e.Code).String()
+	})
+}
+
+func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
