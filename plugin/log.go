@@ -57,8 +57,14 @@ func (l *logger) warnf(format string, args ...any) {
 // failure is already in the log.
 func (l *logger) annotate(title, msg string) {
 	if l.github {
-		l.line("::error title=" + escapeProperty(title) + "::" + escapeData(msg))
+		l.line(errorCommand(title, msg))
 	}
+}
+
+// errorCommand is GitHub's ::error workflow command, escaped as the
+// runner's ActionCommand expects.
+func errorCommand(title, msg string) string {
+	return "::error title=" + escapeProperty(title) + "::" + escapeData(msg)
 }
 
 // mask tells the GitHub runner to hide a secret in everything logged after.

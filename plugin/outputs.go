@@ -10,6 +10,20 @@ import (
 	"strings"
 )
 
+// OutputSpec describes one step output, for --help, action.yml and the
+// GitLab component; tests hold them to this list.
+type OutputSpec struct {
+	Name, Desc string
+}
+
+// Outputs lists every output the step can write (dotenv keys are the names
+// upper-cased).
+var Outputs = []OutputSpec{
+	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
+	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError"},
+	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary or permission"},
+}
+
 // output is one named step output, e.g. request_id.
 type output struct {
 	Name, Value string
@@ -102,4 +116,60 @@ func dotenvLine(o output) (string, error) {
 		return "", fmt.Errorf("output %s: %w", key, errUnsafeValue)
 	}
 	return key + "=" + v + "\n", nil
+}
+
+// summary renders the GitHub job summary: a small Markdown table with one
+// row per promotion. Refs are validated settings; everything else came from
+// the API and is escaped for a Markdown table cell.
+func summary(registryID string, results []Result) string {
+	var b strings.Builder
+	b.WriteString("### tcr-promote: " + mdCell(registryID) + "\n\n")
+	b.WriteString("| source | destination | digest | RequestId | result |\n|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n",
+			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
+	}
+	return b.String()
+}
+
+func resultText(r Result) string {
+	switch {
+	case r.Err != nil:
+		e, _ := errors.AsType[*Error](r.Err)
+		text := "❌ " + ClassOf(r.Err).String()
+		if e != nil && e.Code != "" {
+			text += " (" + e.Code + ")"
+		}
+		return text
+	case r.AlreadyThere:
+		return "✅ already there"
+	default:
+		return "✅ promoted"
+	}
+}
+
+func cmpOrDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// mdCell makes untrusted text inert in a Markdown table cell: no HTML, no
+// line breaks, no cell breaks, no code spans or links.
+func mdCell(s string) string {
+	return strings.NewReplacer(
+		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
+		"[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;",
+	).Replace(oneLine(s))
+}
+
+// appendFile appends text to a file the runner gave us.
+func appendFile(path, text string) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := fh.WriteString(text)
+	return errors.Join(werr, fh.Close())
 }

@@ -103,6 +103,13 @@ func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, res R
 			werr = errors.Join(werr, err)
 		}
 	}
+	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(res.Err) != ClassUsage {
+		// A summary is a nicety (Gitea and others ignore it): a failure to
+		// write it is only a warning.
+		if err := appendFile(p, summary(cfg.RegistryID, []Result{res})); err != nil {
+			log.warnf("writing the job summary: %v", err)
+		}
+	}
 	if werr != nil {
 		log.errorf("writing the outputs: %v", werr)
 		if res.Err == nil {
@@ -194,9 +201,15 @@ Settings:
 	}
 	tw.Flush()
 	b.WriteString(`
-Outputs: request_id, error_code, error_class, written to $GITHUB_OUTPUT
-(GitHub), $DRONE_OUTPUT (Harness) and output_file (dotenv, upper-case keys).
-
+Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness) and
+output_file (dotenv, upper-case keys):
+`)
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, o := range Outputs {
+		fmt.Fprintf(tw, "  %s\t%s\n", o.Name, o.Desc)
+	}
+	tw.Flush()
+	b.WriteString(`
 Exit codes:
 `)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
