@@ -26,11 +26,15 @@ type Settings struct {
 	Region               string `env:"REGION, default=$TENCENTCLOUD_REGION" required:"true" desc:"region of the instance, e.g. ap-guangzhou"`
 	SourceNamespace      string `env:"SOURCE_NAMESPACE" required:"true" desc:"namespace of the source image"`
 	SourceRepo           string `env:"SOURCE_REPO" required:"true" desc:"repository of the source image"`
-	SourceReference      string `env:"SOURCE_REFERENCE" required:"true" desc:"source tag, e.g. stg"`
+	SourceReference      string `env:"SOURCE_REFERENCE" required:"true" desc:"source tag (e.g. stg), or a digest (sha256:…) that a tag of the source repository points at"`
 	DestinationTag       string `env:"DESTINATION_TAG" required:"true" desc:"tag to create, e.g. prd"`
 	DestinationNamespace string `env:"DESTINATION_NAMESPACE" desc:"namespace of the destination (default: source_namespace)"`
 	DestinationRepo      string `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo)"`
 	Override             string `env:"OVERRIDE, default=false" desc:"replace an existing destination tag (true/false)"`
+	ExpectedDigest       string `env:"EXPECTED_DIGEST" desc:"promote only if the source still points at this digest (sha256:…)"`
+	Verify               string `env:"VERIFY, default=true" desc:"resolve the source's digest first and read the destination back after (true/false)"`
+	DryRun               string `env:"DRY_RUN, default=false" desc:"check every precondition and report what would happen; change nothing"`
+	RegistryDomain       string `env:"REGISTRY_DOMAIN" desc:"registry host for the image output, e.g. acme.tencentcloudcr.com (default: the instance's PublicDomain)"`
 	SecretID             string `env:"SECRET_ID, default=$TENCENTCLOUD_SECRET_ID" desc:"SecretId of the API key"`
 	SecretKey            string `env:"SECRET_KEY, default=$TENCENTCLOUD_SECRET_KEY" secret:"true" desc:"SecretKey of the API key"`
 	SessionToken         string `env:"SESSION_TOKEN, default=$TENCENTCLOUD_SESSION_TOKEN" secret:"true" desc:"token of temporary credentials (also read from $TENCENTCLOUD_SECURITY_TOKEN)"`
@@ -116,7 +120,17 @@ type Ref struct {
 	Namespace, Repo, Tag string
 }
 
-func (r Ref) String() string { return r.Namespace + "/" + r.Repo + ":" + r.Tag }
+func (r Ref) String() string {
+	if isDigest(r.Tag) {
+		return r.Namespace + "/" + r.Repo + "@" + r.Tag
+	}
+	return r.Namespace + "/" + r.Repo + ":" + r.Tag
+}
+
+func isDigest(s string) bool { return strings.HasPrefix(s, "sha256:") }
+
+// SourceIsDigest reports whether source_reference is a digest.
+func (c *Config) SourceIsDigest() bool { return isDigest(c.Source.Tag) }
 
 // Config is the validated configuration of one run.
 type Config struct {
@@ -125,6 +139,10 @@ type Config struct {
 	Source         Ref
 	Destination    Ref
 	Override       bool
+	ExpectedDigest string
+	Verify         bool
+	DryRun         bool
+	RegistryDomain string
 	SecretID       string
 	SecretKey      string
 	SessionToken   string
@@ -143,6 +161,9 @@ var (
 	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	repoRE      = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
+	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	referenceRE = regexp.MustCompile(tagRE.String() + "|" + digestRE.String())
+	domainRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]+)?$`)
 )
 
 // LoadConfig reads and validates the settings. Any problem is a usage error
@@ -162,15 +183,19 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		Source: Ref{
 			Namespace: p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"),
 			Repo:      p.match("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, "a repository name: a-z 0-9 . _ - /"),
-			Tag:       p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"),
+			Tag:       p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256: and 64 hex digits)"),
 		},
-		Override:     p.bool("OVERRIDE", s.Override),
-		SecretID:     s.SecretID,
-		SecretKey:    s.SecretKey,
-		SessionToken: s.SessionToken,
-		OutputFile:   s.OutputFile,
-		Timeout:      p.duration("TIMEOUT", s.Timeout),
-		Debug:        p.bool("DEBUG", s.Debug),
+		Override:       p.bool("OVERRIDE", s.Override),
+		ExpectedDigest: p.match("EXPECTED_DIGEST", s.ExpectedDigest, digestRE, "a digest: sha256: and 64 lower-case hex digits"),
+		Verify:         p.bool("VERIFY", s.Verify),
+		DryRun:         p.bool("DRY_RUN", s.DryRun),
+		RegistryDomain: p.match("REGISTRY_DOMAIN", s.RegistryDomain, domainRE, "a host name such as acme.tencentcloudcr.com"),
+		SecretID:       s.SecretID,
+		SecretKey:      s.SecretKey,
+		SessionToken:   s.SessionToken,
+		OutputFile:     s.OutputFile,
+		Timeout:        p.duration("TIMEOUT", s.Timeout),
+		Debug:          p.bool("DEBUG", s.Debug),
 	}
 	c.Destination = Ref{
 		Namespace: cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"), c.Source.Namespace),
@@ -196,6 +221,12 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		p.fail("secret_id is required with secret_key (PLUGIN_SECRET_ID, INPUT_SECRET_ID or TENCENTCLOUD_SECRET_ID)")
 	case c.SecretKey == "":
 		p.fail("secret_key is required with secret_id (PLUGIN_SECRET_KEY, INPUT_SECRET_KEY or TENCENTCLOUD_SECRET_KEY)")
+	}
+	if c.SourceIsDigest() && !c.Verify && !p.failed() {
+		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", p.l.Key("SOURCE_REFERENCE"))
+	}
+	if c.ExpectedDigest != "" && !c.Verify && !p.failed() {
+		p.fail("expected_digest needs verify: true (the source's digest must be read to be compared)")
 	}
 	if c.Source == c.Destination && !p.failed() {
 		p.fail("the destination %s is the source itself; set destination_tag, destination_namespace or destination_repo", c.Destination)

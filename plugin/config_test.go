@@ -35,6 +35,7 @@ func TestLoadConfig(t *testing.T) {
 		SecretID:    "id", SecretKey: "key",
 		Scheme: "https", Host: "tcr.tencentcloudapi.com",
 		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, Retries: 5,
+		Verify: true,
 	}
 	tests := []struct {
 		name   string
@@ -64,6 +65,13 @@ func TestLoadConfig(t *testing.T) {
 			change: func(c *plugin.Config) { c.Scheme, c.Host = "http", "127.0.0.1:9000" }},
 		{name: "regional endpoint", vars: with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "tcr.ap-shanghai-fsi.tencentcloudapi.com"}),
 			change: func(c *plugin.Config) { c.Host = "tcr.ap-shanghai-fsi.tencentcloudapi.com" }},
+		{name: "digest source, pin, dry run, domain", vars: with(baseVars(), map[string]string{
+			"PLUGIN_SOURCE_REFERENCE": "sha256:" + strings.Repeat("a", 64), "INPUT_EXPECTED_DIGEST": "sha256:" + strings.Repeat("a", 64),
+			"PLUGIN_DRY_RUN": "true", "PLUGIN_REGISTRY_DOMAIN": "acme.tencentcloudcr.com",
+		}), change: func(c *plugin.Config) {
+			c.Source.Tag, c.ExpectedDigest = "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("a", 64)
+			c.DryRun, c.RegistryDomain = true, "acme.tencentcloudcr.com"
+		}},
 		{name: "durations, seconds, retries, debug", vars: with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "90", "PLUGIN_ATTEMPT_TIMEOUT": "5s", "PLUGIN_RETRIES": "0", "RUNNER_DEBUG": "1"}),
 			change: func(c *plugin.Config) {
 				c.Timeout, c.AttemptTimeout, c.Retries, c.Debug = 90*time.Second, 5*time.Second, 0, true
@@ -111,6 +119,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad endpoint scheme", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "ftp://x"}), []string{"PLUGIN_ENDPOINT"}},
 		{"endpoint with a path", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "https://x/api"}), []string{"PLUGIN_ENDPOINT"}},
 		{"upper-case namespace", with(baseVars(), map[string]string{"PLUGIN_SOURCE_NAMESPACE": "Develop"}), []string{"PLUGIN_SOURCE_NAMESPACE"}},
+		{"bad expected digest", with(baseVars(), map[string]string{"PLUGIN_EXPECTED_DIGEST": "sha256:ABC"}), []string{`PLUGIN_EXPECTED_DIGEST: "sha256:ABC" is not a digest`}},
+		{"digest source without verify", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REFERENCE": "sha256:" + strings.Repeat("a", 64), "PLUGIN_VERIFY": "false"}), []string{"PLUGIN_SOURCE_REFERENCE is a digest, which needs verify: true"}},
+		{"pin without verify", with(baseVars(), map[string]string{"PLUGIN_EXPECTED_DIGEST": "sha256:" + strings.Repeat("a", 64), "INPUT_VERIFY": "false"}), []string{"expected_digest needs verify: true"}},
+		{"bad registry domain", with(baseVars(), map[string]string{"PLUGIN_REGISTRY_DOMAIN": "https://acme"}), []string{"PLUGIN_REGISTRY_DOMAIN"}},
 		{"promotion onto itself", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "stg"}), []string{"is the source itself"}},
 	}
 	for _, tt := range tests {

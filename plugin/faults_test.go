@@ -45,12 +45,14 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "deadline exceeded", faults: []tcremu.Fault{{Action: "DuplicateImage", Delay: 3 * time.Second}},
 			vars: map[string]string{"PLUGIN_TIMEOUT": "300ms"}, code: 75, errCode: "ClientError.Timeout", duplicates: 1},
 		{name: "re-run, destination already at the source's digest", existing: digestA,
-			code: 0, wantDigest: digestA, duplicates: 1},
+			code: 0, wantDigest: digestA, duplicates: 0},
+		{name: "re-run without verify, destination already at the source's digest", existing: digestA,
+			vars: map[string]string{"PLUGIN_VERIFY": "false"}, code: 0, wantDigest: digestA, duplicates: 1},
 		{name: "re-run, destination elsewhere", existing: digestB,
 			code: 73, errCode: "FailedOperation.PreconditionFailed", wantDigest: digestB, duplicates: 1},
 		{name: "auth failure is not retried", vars: map[string]string{"PLUGIN_SECRET_KEY": "wrong"},
 			code: 77, errCode: "AuthFailure.SignatureFailure", duplicates: 1},
-		{name: "not found is not retried", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone"},
+		{name: "not found is not retried", vars: map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "qa"},
 			code: 66, errCode: "ResourceNotFound.TcrResourceNotFound", duplicates: 1},
 		{name: "invalid is not retried", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "InvalidParameter"}},
 			code: 65, errCode: "InvalidParameter", duplicates: 1},
@@ -119,10 +121,12 @@ func TestConflictCheckForbidden(t *testing.T) {
 	if res.code != 73 {
 		t.Fatalf("exit %d, want 73\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "DescribeImages is not permitted") {
-		t.Errorf("no warning about DescribeImages:\n%s", res.stdout)
+	for _, want := range []string{"warning: cannot verify: DescribeImages: AuthFailure.UnauthorizedOperation", "DescribeImages is not permitted"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("no warning %q:\n%s", want, res.stdout)
+		}
 	}
-	if diff := cmp.Diff([]string{"DuplicateImage", "DescribeImages"}, actions(f.emu.Requests())); diff != "" {
+	if diff := cmp.Diff([]string{"DescribeImages", "DuplicateImage", "DescribeImages"}, actions(f.emu.Requests())); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }

@@ -20,6 +20,9 @@ type OutputSpec struct {
 // upper-cased).
 var Outputs = []OutputSpec{
 	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
+	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
+	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
+	{"promoted", "true if this run changed the destination; false if it was already there, or on a dry run or failure"},
 	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError"},
 	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary or permission"},
 }

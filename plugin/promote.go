@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -13,25 +14,147 @@ type Result struct {
 	Source       Ref
 	Destination  Ref
 	RequestID    string // of the DuplicateImage call; of the failed call on failure
-	Digest       string // what the destination points at, when known
-	Promoted     bool   // false when nothing was copied
+	Digest       string // what the destination points at, when verified
+	Image        string // domain/namespace/repo:tag@digest, when verified
+	Promoted     bool   // the destination was changed by this run
 	AlreadyThere bool   // the destination already held the source's image
-	Err          error  // nil on success; an *Error otherwise
+	DryRun       bool
+	Err          error // nil on success; an *Error otherwise
 }
 
-// promoter runs promotions within one instance.
+// Client-side codes for what the step finds out itself.
+const (
+	CodeSourceNotFound    = "ClientError.SourceNotFound"
+	CodeNamespaceNotFound = "ClientError.NamespaceNotFound"
+	CodeDigestMismatch    = "ClientError.DigestMismatch"
+	CodeDestinationExists = "ClientError.DestinationExists"
+)
+
+// promoter runs promotions within one instance. It is safe for concurrent
+// use: several promotions share the warn-once and domain lookups.
 type promoter struct {
 	api *api
 	cfg *Config
 	log *logger
+
+	warnOnce   sync.Once
+	domainOnce sync.Once
+	domain     string
 }
 
-// promote copies cfg.Source to dst with one DuplicateImage call. A conflict
-// (the destination tag exists and override is false) is success when the
-// destination already points at the source's digest — a retry after a lost
-// answer, or a re-run of the pipeline — and stays a conflict otherwise.
-func (p *promoter) promote(ctx context.Context, src, dst Ref) Result {
-	res := Result{Source: src, Destination: dst}
+// needsDigest reports whether the run cannot do without DescribeImages.
+func (p *promoter) needsDigest() bool {
+	return p.cfg.ExpectedDigest != "" || p.cfg.SourceIsDigest() || p.cfg.DryRun
+}
+
+// promote copies src to dst with one DuplicateImage call. With verify it
+// first resolves the source's digest (and checks the pin), skips the copy
+// when the destination already holds it, and reads the destination back
+// afterwards: a source that moved in between is a conflict, not a silent
+// promotion of something untested.
+func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
+	res = Result{Source: src, Destination: dst, DryRun: p.cfg.DryRun}
+	defer func() {
+		// A failure reports the RequestId of the call that failed.
+		if e, ok := errors.AsType[*Error](res.Err); ok && e.RequestID != "" {
+			res.RequestID = e.RequestID
+		}
+	}()
+	verify := p.cfg.Verify || p.cfg.DryRun
+	copyFrom, srcDigest := src, ""
+	dstBefore, knownBefore := "", false
+
+	if verify {
+		tag, digest, err := p.resolveSource(ctx, src)
+		switch {
+		case err == nil:
+			copyFrom.Tag, srcDigest = tag, digest
+		case p.unverifiable(err):
+			verify = false
+		default:
+			res.Err = err
+			return res
+		}
+	}
+	if verify && p.cfg.ExpectedDigest != "" && srcDigest != p.cfg.ExpectedDigest {
+		res.Err = &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: fmt.Sprintf(
+			"%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, srcDigest, p.cfg.ExpectedDigest)}
+		return res
+	}
+	if verify {
+		d, err := p.digest(ctx, dst)
+		switch {
+		case err == nil:
+			dstBefore, knownBefore = d, true
+		case p.unverifiable(err):
+			verify = false
+		default:
+			res.Err = err
+			return res
+		}
+	}
+	if knownBefore && dstBefore == srcDigest {
+		res.AlreadyThere, res.Digest = true, srcDigest
+		p.log.infof("%s already points at %s, as %s does: nothing to copy", dst, srcDigest, src)
+		res.Image = p.image(ctx, dst, srcDigest)
+		return res
+	}
+	if p.cfg.DryRun {
+		return p.dryRun(ctx, res, srcDigest, dstBefore)
+	}
+
+	res = p.duplicate(ctx, res, copyFrom)
+	if res.Err != nil || !verify {
+		return res
+	}
+	if res.AlreadyThere && !knownBefore {
+		return res
+	}
+	res.Promoted = res.Promoted || (res.AlreadyThere && dstBefore == "")
+	after, err := p.digest(ctx, dst)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if after != srcDigest {
+		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between", dst, cmpOrNone(after), srcDigest, src)
+		if p.cfg.Override {
+			msg += fmt.Sprintf("; %s now holds %s", dst, cmpOrNone(after))
+		} else {
+			msg += fmt.Sprintf("; %s now holds %s, which was not the image checked", dst, cmpOrNone(after))
+		}
+		res.Err = &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: msg, RequestID: res.RequestID}
+		return res
+	}
+	res.Digest = after
+	res.Image = p.image(ctx, dst, after)
+	return res
+}
+
+// unverifiable reports whether err only means the credentials may not read
+// images, and verification can be skipped: it warns once and says yes,
+// unless a digest pin, a digest source or a dry run needs the reads.
+func (p *promoter) unverifiable(err error) bool {
+	if ClassOf(err) != ClassPermission || p.needsDigest() {
+		if ClassOf(err) == ClassPermission {
+			if e, ok := errors.AsType[*Error](err); ok {
+				e.Message += " (DescribeImages is needed for expected_digest, a digest source_reference or dry_run)"
+			}
+		}
+		return false
+	}
+	p.warnOnce.Do(func() {
+		p.log.warnf("cannot verify: %s; promoting without reading digests back (grant tcr:DescribeImages, or set verify: false to silence this)", err)
+	})
+	return true
+}
+
+// duplicate makes the DuplicateImage call. A conflict (the destination tag
+// exists and override is false) is success when the destination already
+// points at the source's digest — a retry after a lost answer, or a re-run
+// — and stays a conflict otherwise.
+func (p *promoter) duplicate(ctx context.Context, res Result, src Ref) Result {
+	dst := res.Destination
 	id, err := p.api.do(ctx, "DuplicateImage", func(ctx context.Context) (string, error) {
 		req := NewDuplicateImageRequest()
 		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
@@ -57,7 +180,11 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) Result {
 	if e.Class != ClassConflict || p.cfg.Override {
 		return res
 	}
-	srcDigest, dstDigest, cerr := p.digests(ctx, src, dst)
+	srcDigest, cerr := p.digest(ctx, src)
+	dstDigest := ""
+	if cerr == nil {
+		dstDigest, cerr = p.digest(ctx, dst)
+	}
 	switch {
 	case cerr != nil:
 		why := "checking it failed"
@@ -69,46 +196,171 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) Result {
 		res.Err, res.Digest, res.AlreadyThere = nil, dstDigest, true
 		p.log.infof("%s already points at %s, as %s does: nothing to change", dst, dstDigest, src)
 	default:
-		e.Message = fmt.Sprintf("%s already exists and points at %s, not at %s (the digest of %s); set override to replace it", dst, dstDigest, srcDigest, src)
+		e.Message = fmt.Sprintf("%s already exists and points at %s, not at %s (the digest of %s); set override to replace it", dst, cmpOrNone(dstDigest), cmpOrNone(srcDigest), src)
 	}
 	return res
 }
 
-// digests returns what src and dst point at.
-func (p *promoter) digests(ctx context.Context, src, dst Ref) (srcDigest, dstDigest string, err error) {
-	if srcDigest, err = p.digest(ctx, src); err != nil {
-		return "", "", err
+// dryRun checks what the copy would need — the source resolved already —
+// and reports what would happen, changing nothing.
+func (p *promoter) dryRun(ctx context.Context, res Result, srcDigest, dstBefore string) Result {
+	dst := res.Destination
+	if dstBefore != "" && !p.cfg.Override {
+		res.Err = &Error{Class: ClassConflict, Code: CodeDestinationExists, Message: fmt.Sprintf(
+			"%s exists and points at %s, not at %s (the digest of %s); set override to replace it", dst, dstBefore, srcDigest, res.Source)}
+		return res
 	}
-	dstDigest, err = p.digest(ctx, dst)
-	return srcDigest, dstDigest, err
+	ok, err := p.namespaceExists(ctx, dst.Namespace)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if !ok {
+		res.Err = &Error{Class: ClassNotFound, Code: CodeNamespaceNotFound, Message: fmt.Sprintf(
+			"the destination namespace %s does not exist in %s", dst.Namespace, p.cfg.RegistryID)}
+		return res
+	}
+	res.Digest = srcDigest
+	res.Image = p.image(ctx, dst, srcDigest)
+	verb := "create"
+	if dstBefore != "" {
+		verb = "replace " + dstBefore + " at"
+	}
+	p.log.infof("dry run: would %s %s with %s (%s); nothing changed", verb, dst, srcDigest, res.Source)
+	return res
 }
 
-// digest returns what ref points at, "" if the tag does not exist.
-func (p *promoter) digest(ctx context.Context, ref Ref) (string, error) {
-	var digest string
+// resolveSource returns the tag to copy from and its digest. A digest
+// source is resolved to a tag pointing at it, as DuplicateImage takes tags.
+func (p *promoter) resolveSource(ctx context.Context, src Ref) (tag, digest string, err error) {
+	if isDigest(src.Tag) {
+		tags, err := p.images(ctx, src, "", src.Tag)
+		if err != nil {
+			return "", "", err
+		}
+		if len(tags) == 0 {
+			return "", "", &Error{Class: ClassNotFound, Code: CodeSourceNotFound, Message: fmt.Sprintf(
+				"no tag of %s/%s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Namespace, src.Repo, src.Tag)}
+		}
+		p.log.debugf("%s is tagged %s", src, tags[0].tag)
+		return tags[0].tag, src.Tag, nil
+	}
+	digest, err = p.digest(ctx, src)
+	if err != nil {
+		return "", "", err
+	}
+	if digest == "" {
+		return "", "", &Error{Class: ClassNotFound, Code: CodeSourceNotFound, Message: fmt.Sprintf("%s does not exist in %s", src, p.cfg.RegistryID)}
+	}
+	return src.Tag, digest, nil
+}
+
+type imageTag struct{ tag, digest string }
+
+// images lists the tags of ref's repository named tag exactly, or pointing
+// at digest. A missing namespace or repository has no tags.
+func (p *promoter) images(ctx context.Context, ref Ref, tag, digest string) ([]imageTag, error) {
+	var out []imageTag
 	_, err := p.api.do(ctx, "DescribeImages", func(ctx context.Context) (string, error) {
 		req := NewDescribeImagesRequest()
 		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
 		req.NamespaceName = common.StringPtr(ref.Namespace)
 		req.RepositoryName = common.StringPtr(ref.Repo)
-		req.ImageVersion = common.StringPtr(ref.Tag)
-		req.ExactMatch = common.BoolPtr(true)
+		if tag != "" {
+			req.ImageVersion = common.StringPtr(tag)
+			req.ExactMatch = common.BoolPtr(true)
+		}
+		if digest != "" {
+			req.Digest = common.StringPtr(digest)
+			req.Limit = common.Int64Ptr(100)
+		}
 		resp, err := p.api.tcr.DescribeImagesWithContext(ctx, req)
 		if err != nil {
 			return "", err
 		}
-		digest = ""
+		out = out[:0]
 		for _, img := range resp.Response.ImageInfoList {
-			if img != nil && deref(img.ImageVersion) == ref.Tag {
-				digest = deref(img.Digest)
+			if img == nil || tag != "" && deref(img.ImageVersion) != tag || digest != "" && deref(img.Digest) != digest {
+				continue // the filter is the server's; trust only exact matches
 			}
+			out = append(out, imageTag{deref(img.ImageVersion), deref(img.Digest)})
 		}
 		return deref(resp.Response.RequestId), nil
 	})
 	if err != nil && ClassOf(err) == ClassNotFound {
-		return "", nil // no such repository: no such tag
+		return nil, nil
 	}
-	return digest, err
+	return out, err
+}
+
+// digest returns what ref (a tag) points at, "" if the tag does not exist.
+func (p *promoter) digest(ctx context.Context, ref Ref) (string, error) {
+	tags, err := p.images(ctx, ref, ref.Tag, "")
+	if err != nil || len(tags) == 0 {
+		return "", err
+	}
+	return tags[0].digest, nil
+}
+
+// namespaceExists asks DescribeNamespaces whether the namespace exists.
+func (p *promoter) namespaceExists(ctx context.Context, name string) (bool, error) {
+	found := false
+	_, err := p.api.do(ctx, "DescribeNamespaces", func(ctx context.Context) (string, error) {
+		req := NewDescribeNamespacesRequest()
+		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
+		req.NamespaceName = common.StringPtr(name)
+		req.Limit = common.Int64Ptr(100)
+		resp, err := p.api.tcr.DescribeNamespacesWithContext(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		found = false
+		for _, ns := range resp.Response.NamespaceList {
+			if ns != nil && deref(ns.Name) == name {
+				found = true
+			}
+		}
+		return deref(resp.Response.RequestId), nil
+	})
+	return found, err
+}
+
+// image is the full reference of a verified destination, or "" when the
+// registry's domain cannot be known.
+func (p *promoter) image(ctx context.Context, dst Ref, digest string) string {
+	p.domainOnce.Do(func() {
+		if p.cfg.RegistryDomain != "" {
+			p.domain = p.cfg.RegistryDomain
+			return
+		}
+		var err error
+		if p.domain, err = p.publicDomain(ctx); err != nil || p.domain == "" {
+			p.log.warnf("cannot name the image: DescribeInstances gave no domain for %s (%v); set registry_domain", p.cfg.RegistryID, err)
+		}
+	})
+	if p.domain == "" || digest == "" {
+		return ""
+	}
+	return p.domain + "/" + dst.Namespace + "/" + dst.Repo + ":" + dst.Tag + "@" + digest
+}
+
+func (p *promoter) publicDomain(ctx context.Context) (string, error) {
+	var domain string
+	_, err := p.api.do(ctx, "DescribeInstances", func(ctx context.Context) (string, error) {
+		req := NewDescribeInstancesRequest()
+		req.Registryids = common.StringPtrs([]string{p.cfg.RegistryID})
+		resp, err := p.api.tcr.DescribeInstancesWithContext(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range resp.Response.Registries {
+			if r != nil && deref(r.RegistryId) == p.cfg.RegistryID {
+				domain = deref(r.PublicDomain)
+			}
+		}
+		return deref(resp.Response.RequestId), nil
+	})
+	return domain, err
 }
 
 func deref[T any](p *T) T {

@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"fmt"
 	"cmp"
 	"path/filepath"
 	"strings"
@@ -95,15 +96,17 @@ func TestCIStyles(t *testing.T) {
 			if !ok || img.Digest != digestA {
 				t.Errorf("release/app:prd = %v %v, want %s", img, ok, digestA)
 			}
-			key := "request_id"
-			if tt.upper {
-				key = "REQUEST_ID"
+			want := map[string]string{
+				"request_id": f.lastRequestID("DuplicateImage"), "digest": digestA, "promoted": "true",
+				"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA,
 			}
-			want := map[string]string{key: f.lastRequestID("DuplicateImage")}
+			if tt.upper {
+				want = upperKeys(want)
+			}
 			if diff := gocmp.Diff(want, tt.read(t, f)); diff != "" {
 				t.Errorf("outputs (-want +got):\n%s", diff)
 			}
-			if !strings.Contains(res.stdout, "promoted develop/app:stg → release/app:prd in tcr-1 (RequestId "+want[key]+")") {
+			if !strings.Contains(res.stdout, "promoted develop/app:stg → release/app:prd in tcr-1 ("+digestA+", RequestId "+f.lastRequestID("DuplicateImage")+")") {
 				t.Errorf("stdout lacks the promotion line:\n%s", res.stdout)
 			}
 			if n := f.emu.Count("DuplicateImage", ""); n != 1 {
@@ -159,11 +162,13 @@ func TestExitCodes(t *testing.T) {
 			}
 			out := filepath.Join(f.dir, "out.env")
 			gh := filepath.Join(f.dir, "github_output")
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh}), tt.vars))
+			// verify: false isolates the DuplicateImage answer's mapping;
+			// the verified flow has its own tests.
+			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh, "PLUGIN_VERIFY": "false"}), tt.vars))
 			if res.code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
 			}
-			want := map[string]string{"REQUEST_ID": f.lastRequestID("DuplicateImage")}
+			want := map[string]string{"REQUEST_ID": f.lastRequestID("DuplicateImage"), "PROMOTED": fmt.Sprint(tt.code == 0)}
 			if tt.noAnswer {
 				want["REQUEST_ID"] = "" // the proxy answered, not the API
 			}
@@ -193,4 +198,12 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func upperKeys(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[strings.ToUpper(k)] = v
+	}
+	return out
 }

@@ -89,7 +89,7 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) Result {
 	if err != nil {
 		return Result{Source: cfg.Source, Destination: cfg.Destination, Err: &Error{Class: ClassUsage, Message: err.Error(), Err: err}}
 	}
-	log.debugf("tcr-promote %s: %s in %s (%s) via %s://%s, override %t, timeout %s", version(), cfg.RegistryID, cfg.Region, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Timeout)
+	log.debugf("tcr-promote %s: %s in %s via %s://%s, override %t, verify %t, dry run %t, timeout %s", version(), cfg.RegistryID, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout)
 	p := &promoter{api: a, cfg: cfg, log: log}
 	return p.promote(ctx, cfg.Source, cfg.Destination)
 }
@@ -124,6 +124,13 @@ func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, res R
 // resultOutputs are the step outputs of one promotion.
 func resultOutputs(res Result) []output {
 	outs := []output{{"request_id", res.RequestID}}
+	if res.Digest != "" {
+		outs = append(outs, output{"digest", res.Digest})
+	}
+	if res.Image != "" {
+		outs = append(outs, output{"image", res.Image})
+	}
+	outs = append(outs, output{"promoted", fmt.Sprint(res.Promoted)})
 	if res.Err != nil {
 		e, _ := errors.AsType[*Error](res.Err)
 		code := ""
@@ -140,10 +147,17 @@ func report(log *logger, registryID string, res Result) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registryID)
 	if res.Err == nil {
 		verb := "promoted"
-		if res.AlreadyThere {
+		switch {
+		case res.DryRun:
+			verb = "dry run ok:"
+		case res.AlreadyThere && !res.Promoted:
 			verb = "already promoted"
 		}
-		log.infof("%s %s (RequestId %s)", verb, what, res.RequestID)
+		detail := "RequestId " + cmpOrNone(res.RequestID)
+		if res.Digest != "" {
+			detail = res.Digest + ", " + detail
+		}
+		log.infof("%s %s (%s)", verb, what, detail)
 		return
 	}
 	class := ClassOf(res.Err)

@@ -57,7 +57,7 @@ func TestUntrustedAnswers(t *testing.T) {
 		t.Fatalf("exit %d, want 1", res.code)
 	}
 	outs := readGitHubOutput(t, gh)
-	if outs["request_id"] != "id\nrequest_id=forged\nREQUEST_ID=forged" || len(outs) != 3 {
+	if outs["request_id"] != "id\nrequest_id=forged\nREQUEST_ID=forged" || len(outs) != 4 || outs["promoted"] != "false" {
 		t.Errorf("GITHUB_OUTPUT = %q: want the RequestId verbatim inside its own entry and nothing forged", outs)
 	}
 	env := readDotenv(t, out)
@@ -80,7 +80,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			if name == "failure" {
-				f.emu.Inject(tcremu.Fault{Code: "InternalError", Message: "boom"})
+				f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "InternalError", Message: "boom"})
 			}
 			gh, out, sum := filepath.Join(f.dir, "gh"), filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary")
 			vars := with(f.droneVars(), map[string]string{

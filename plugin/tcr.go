@@ -201,3 +201,51 @@ func (c *TCRClient) DescribeInstancesWithContext(ctx context.Context, request *D
 	err = c.Send(request, response)
 	return
 }
+
+// DescribeNamespacesRequest lists the namespaces of an instance.
+type DescribeNamespacesRequest struct {
+	*tchttp.BaseRequest
+
+	RegistryId *string `json:"RegistryId,omitnil,omitempty" name:"RegistryId"`
+	// A fuzzy filter on the name.
+	NamespaceName *string `json:"NamespaceName,omitnil,omitempty" name:"NamespaceName"`
+	Limit         *int64  `json:"Limit,omitnil,omitempty" name:"Limit"`
+	Offset        *int64  `json:"Offset,omitnil,omitempty" name:"Offset"`
+}
+
+func NewDescribeNamespacesRequest() (request *DescribeNamespacesRequest) {
+	request = &DescribeNamespacesRequest{BaseRequest: &tchttp.BaseRequest{}}
+	request.Init().WithApiInfo(tcrService, tcrVersion, "DescribeNamespaces")
+	return
+}
+
+// TcrNamespaceInfo is one namespace.
+type TcrNamespaceInfo struct {
+	Name   *string `json:"Name,omitnil,omitempty" name:"Name"`
+	Public *bool   `json:"Public,omitnil,omitempty" name:"Public"`
+}
+
+type DescribeNamespacesResponseParams struct {
+	NamespaceList []*TcrNamespaceInfo `json:"NamespaceList,omitnil,omitempty" name:"NamespaceList"`
+	TotalCount    *int64              `json:"TotalCount,omitnil,omitempty" name:"TotalCount"`
+	RequestId     *string             `json:"RequestId,omitnil,omitempty" name:"RequestId"`
+}
+
+type DescribeNamespacesResponse struct {
+	*tchttp.BaseResponse
+	Response *DescribeNamespacesResponseParams `json:"Response"`
+}
+
+func NewDescribeNamespacesResponse() (response *DescribeNamespacesResponse) {
+	return &DescribeNamespacesResponse{BaseResponse: &tchttp.BaseResponse{}}
+}
+
+func (c *TCRClient) DescribeNamespacesWithContext(ctx context.Context, request *DescribeNamespacesRequest) (response *DescribeNamespacesResponse, err error) {
+	if request == nil {
+		request = NewDescribeNamespacesRequest()
+	}
+	request.SetContext(ctx)
+	response = NewDescribeNamespacesResponse()
+	err = c.Send(request, response)
+	return
+}

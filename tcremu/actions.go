@@ -37,6 +37,7 @@ func init() {
 	actions["DuplicateImage"] = tcrAction((*Emulator).duplicateImage)
 	actions["DescribeImages"] = tcrAction((*Emulator).describeImages)
 	actions["DescribeInstances"] = tcrAction((*Emulator).describeInstances)
+	actions["DescribeNamespaces"] = tcrAction((*Emulator).describeNamespaces)
 }
 
 // Naming rules from the TCR documentation; tags follow the OCI rule because
@@ -292,4 +293,38 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+type describeNamespacesParams struct {
+	RegistryId    *string `json:"RegistryId"`
+	NamespaceName *string `json:"NamespaceName"`
+	Limit         *int64  `json:"Limit"`
+	Offset        *int64  `json:"Offset"`
+}
+
+// NamespaceInfo is one entry of DescribeNamespaces' NamespaceList.
+type NamespaceInfo struct {
+	Name   string `json:"Name"`
+	Public bool   `json:"Public"`
+}
+
+func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any, *apiError) {
+	if err := required("RegistryId", p.RegistryId); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var list []NamespaceInfo
+	for name := range r.namespaces {
+		// NamespaceName is a fuzzy filter, as in the console's search.
+		if p.NamespaceName == nil || strings.Contains(name, *p.NamespaceName) {
+			list = append(list, NamespaceInfo{Name: name})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return map[string]any{"NamespaceList": nonNil(list), "TotalCount": len(list)}, nil
 }
