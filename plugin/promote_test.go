@@ -1,8 +1,8 @@
 package plugin_test
 
 import (
-	"fmt"
 	"cmp"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
