@@ -7,6 +7,7 @@ import (
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	"golang.org/x/time/rate"
 )
 
 // api sends TCR actions through the common SDK: one place for the client's
@@ -17,6 +18,21 @@ type api struct {
 	retries        int
 	attemptTimeout time.Duration
 	backoff        func(retry int) time.Duration
+	limiters       map[string]*rate.Limiter
+}
+
+// Documented per-action limits of TCR (requests per second); actions not
+// listed get the default.
+const (
+	describeImagesLimit = 100
+	defaultActionLimit  = 20
+)
+
+// newLimiter paces requests to stay under limit in any sliding second, as
+// the service counts: half a request per second below the limit, burst 1,
+// so no second can hold more than limit requests even at full speed.
+func newLimiter(limit int) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(float64(limit)-0.5), 1)
 }
 
 func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) (*api, error) {
@@ -48,7 +64,15 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 	if backoff == nil {
 		backoff = jitterBackoff(time.Second, 20*time.Second)
 	}
-	return &api{tcr: client, log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff}, nil
+	return &api{
+		tcr: client, log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
+		limiters: map[string]*rate.Limiter{
+			"DuplicateImage":     newLimiter(cfg.RateLimit),
+			"DescribeImages":     newLimiter(describeImagesLimit),
+			"DescribeInstances":  newLimiter(defaultActionLimit),
+			"DescribeNamespaces": newLimiter(defaultActionLimit),
+		},
+	}, nil
 }
 
 // attemptKey carries an *attempt in a request's context so the transport can

@@ -3,6 +3,7 @@ package plugin
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -25,11 +26,11 @@ type Settings struct {
 	RegistryID           string `env:"REGISTRY_ID" required:"true" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6"`
 	Region               string `env:"REGION, default=$TENCENTCLOUD_REGION" required:"true" desc:"region of the instance, e.g. ap-guangzhou"`
 	SourceNamespace      string `env:"SOURCE_NAMESPACE" required:"true" desc:"namespace of the source image"`
-	SourceRepo           string `env:"SOURCE_REPO" required:"true" desc:"repository of the source image"`
+	SourceRepo           string `env:"SOURCE_REPO" required:"true" desc:"repository of the source image; a list (comma- or newline-separated, or a JSON array) promotes each"`
 	SourceReference      string `env:"SOURCE_REFERENCE" required:"true" desc:"source tag (e.g. stg), or a digest (sha256:…) that a tag of the source repository points at"`
-	DestinationTag       string `env:"DESTINATION_TAG" required:"true" desc:"tag to create, e.g. prd"`
+	DestinationTag       string `env:"DESTINATION_TAG" required:"true" desc:"tag to create, e.g. prd; a list (e.g. prd,v1.4.2,latest) creates each"`
 	DestinationNamespace string `env:"DESTINATION_NAMESPACE" desc:"namespace of the destination (default: source_namespace)"`
-	DestinationRepo      string `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo)"`
+	DestinationRepo      string `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo; only with one source_repo)"`
 	Override             string `env:"OVERRIDE, default=false" desc:"replace an existing destination tag (true/false)"`
 	ExpectedDigest       string `env:"EXPECTED_DIGEST" desc:"promote only if the source still points at this digest (sha256:…)"`
 	Verify               string `env:"VERIFY, default=true" desc:"resolve the source's digest first and read the destination back after (true/false)"`
@@ -43,6 +44,7 @@ type Settings struct {
 	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
 	AttemptTimeout       string `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
 	Retries              string `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt"`
+	RateLimit            string `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (the API allows 20); DescribeImages stays under 100"`
 	Debug                string `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
 }
 
@@ -115,6 +117,11 @@ func (l *settingLookuper) Key(key string) string {
 // Unwrap lets default=$VAR read plain variables such as TENCENTCLOUD_REGION.
 func (l *settingLookuper) Unwrap() envconfig.Lookuper { return l.env }
 
+// Pair is one promotion: a source and the tag it is copied to.
+type Pair struct {
+	Source, Destination Ref
+}
+
 // Ref names an image tag in a TCR instance.
 type Ref struct {
 	Namespace, Repo, Tag string
@@ -130,14 +137,18 @@ func (r Ref) String() string {
 func isDigest(s string) bool { return strings.HasPrefix(s, "sha256:") }
 
 // SourceIsDigest reports whether source_reference is a digest.
-func (c *Config) SourceIsDigest() bool { return isDigest(c.Source.Tag) }
+func (c *Config) SourceIsDigest() bool { return len(c.Pairs) > 0 && isDigest(c.Pairs[0].Source.Tag) }
+
+const (
+	namespaceWhat = "a namespace: 2-30 of a-z 0-9 . _ -"
+	repoWhat      = "a repository name: a-z 0-9 . _ - /"
+)
 
 // Config is the validated configuration of one run.
 type Config struct {
 	RegistryID     string
 	Region         string
-	Source         Ref
-	Destination    Ref
+	Pairs          []Pair // every (source repo × destination tag), in promotion order
 	Override       bool
 	ExpectedDigest string
 	Verify         bool
@@ -152,6 +163,7 @@ type Config struct {
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
 	Retries        int
+	RateLimit      int
 	Debug          bool
 
 	warnings []string
@@ -178,13 +190,8 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	}
 	p := parser{l: l}
 	c := &Config{
-		RegistryID: p.required("REGISTRY_ID", s.RegistryID),
-		Region:     p.required("REGION", s.Region),
-		Source: Ref{
-			Namespace: p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"),
-			Repo:      p.match("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, "a repository name: a-z 0-9 . _ - /"),
-			Tag:       p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256: and 64 hex digits)"),
-		},
+		RegistryID:     p.required("REGISTRY_ID", s.RegistryID),
+		Region:         p.required("REGION", s.Region),
 		Override:       p.bool("OVERRIDE", s.Override),
 		ExpectedDigest: p.match("EXPECTED_DIGEST", s.ExpectedDigest, digestRE, "a digest: sha256: and 64 lower-case hex digits"),
 		Verify:         p.bool("VERIFY", s.Verify),
@@ -197,13 +204,26 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		Timeout:        p.duration("TIMEOUT", s.Timeout),
 		Debug:          p.bool("DEBUG", s.Debug),
 	}
-	c.Destination = Ref{
-		Namespace: cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, "a namespace: 2-30 of a-z 0-9 . _ -"), c.Source.Namespace),
-		Repo:      cmp.Or(p.match("DESTINATION_REPO", s.DestinationRepo, repoRE, "a repository name: a-z 0-9 . _ - /"), c.Source.Repo),
-		Tag:       p.match("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"),
+	srcNS := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, namespaceWhat)
+	srcRepos := p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, repoWhat)
+	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256: and 64 hex digits)")
+	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, namespaceWhat), srcNS)
+	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, repoRE, repoWhat)
+	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+	if dstRepo != "" && len(srcRepos) > 1 {
+		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
+	}
+	for _, repo := range srcRepos {
+		for _, tag := range dstTags {
+			c.Pairs = append(c.Pairs, Pair{
+				Source:      Ref{Namespace: srcNS, Repo: repo, Tag: srcRef},
+				Destination: Ref{Namespace: dstNS, Repo: cmp.Or(dstRepo, repo), Tag: tag},
+			})
+		}
 	}
 	c.AttemptTimeout = p.duration("ATTEMPT_TIMEOUT", s.AttemptTimeout)
-	c.Retries = p.count("RETRIES", s.Retries)
+	c.Retries = p.count("RETRIES", s.Retries, 0, 100)
+	c.RateLimit = p.count("RATE_LIMIT", s.RateLimit, 1, 1000)
 	if v, _ := env.Lookup("RUNNER_DEBUG"); v == "1" {
 		c.Debug = true
 	}
@@ -222,14 +242,16 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	case c.SecretKey == "":
 		p.fail("secret_key is required with secret_id (PLUGIN_SECRET_KEY, INPUT_SECRET_KEY or TENCENTCLOUD_SECRET_KEY)")
 	}
-	if c.SourceIsDigest() && !c.Verify && !p.failed() {
+	if isDigest(srcRef) && !c.Verify && !p.failed() {
 		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", p.l.Key("SOURCE_REFERENCE"))
 	}
 	if c.ExpectedDigest != "" && !c.Verify && !p.failed() {
 		p.fail("expected_digest needs verify: true (the source's digest must be read to be compared)")
 	}
-	if c.Source == c.Destination && !p.failed() {
-		p.fail("the destination %s is the source itself; set destination_tag, destination_namespace or destination_repo", c.Destination)
+	for _, pair := range c.Pairs {
+		if pair.Source == pair.Destination {
+			p.fail("the destination %s is the source itself; set destination_tag, destination_namespace or destination_repo", pair.Destination)
+		}
 	}
 	return c, p.err()
 }
@@ -288,12 +310,45 @@ func (p *parser) duration(key, v string) time.Duration {
 	return d
 }
 
-func (p *parser) count(key, v string) int {
+func (p *parser) count(key, v string, lo, hi int) int {
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 || n > 100 {
-		p.fail("%s: %q is not a whole number from 0 to 100", p.l.Key(key), v)
+	if err != nil || n < lo || n > hi {
+		p.fail("%s: %q is not a whole number from %d to %d", p.l.Key(key), v, lo, hi)
 	}
 	return n
+}
+
+// list reads a list setting: a JSON array, or items separated by commas or
+// newlines (Drone and Woodpecker join YAML lists with commas; GitHub inputs
+// are strings, often multi-line). Blanks are trimmed, empties and repeats
+// dropped, order kept.
+func (p *parser) list(key, v string, re *regexp.Regexp, what string) []string {
+	if v == "" {
+		return nil
+	}
+	var items []string
+	if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") {
+		if err := json.Unmarshal([]byte(t), &items); err != nil {
+			p.fail("%s: not a JSON array of strings: %v", p.l.Key(key), err)
+			return nil
+		}
+	} else {
+		items = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		if it == "" || seen[it] {
+			continue
+		}
+		seen[it] = true
+		out = append(out, p.match(key, it, re, what))
+	}
+	if len(out) == 0 {
+		p.fail("%s: %q lists nothing", p.l.Key(key), v)
+	}
+	return out
 }
 
 // endpoint accepts a host[:port] or an http(s) URL without a path.

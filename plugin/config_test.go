@@ -3,6 +3,7 @@ package plugin_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +31,11 @@ func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	base := plugin.Config{
 		RegistryID: "tcr-1", Region: "ap-guangzhou",
-		Source:      plugin.Ref{Namespace: "develop", Repo: "app", Tag: "stg"},
-		Destination: plugin.Ref{Namespace: "develop", Repo: "app", Tag: "prd"},
-		SecretID:    "id", SecretKey: "key",
+		Pairs:    []plugin.Pair{pair("develop/app:stg", "develop/app:prd")},
+		SecretID: "id", SecretKey: "key",
 		Scheme: "https", Host: "tcr.tencentcloudapi.com",
 		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, Retries: 5,
-		Verify: true,
+		Verify: true, RateLimit: 20,
 	}
 	tests := []struct {
 		name   string
@@ -45,13 +45,14 @@ func TestLoadConfig(t *testing.T) {
 		{name: "defaults", vars: baseVars(), change: func(*plugin.Config) {}},
 		{name: "PLUGIN_ wins over INPUT_", vars: with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "other", "INPUT_DESTINATION-TAG": "other2"}), change: func(*plugin.Config) {}},
 		{name: "INPUT_ underscores win over hyphens", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION_TAG": "v1", "INPUT_DESTINATION-TAG": "v2"}),
-			change: func(c *plugin.Config) { c.Destination.Tag = "v1" }},
+			change: func(c *plugin.Config) { c.Pairs[0].Destination.Tag = "v1" }},
 		{name: "hyphen form alone", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION-TAG": "v2"}),
-			change: func(c *plugin.Config) { c.Destination.Tag = "v2" }},
+			change: func(c *plugin.Config) { c.Pairs[0].Destination.Tag = "v2" }},
 		{name: "empty counts as unset", vars: with(baseVars(), map[string]string{"INPUT_OVERRIDE": "\x00", "INPUT_TIMEOUT": "\x00"}), change: func(*plugin.Config) {}},
 		{name: "destination defaults and overrides", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_REPO": "app2", "PLUGIN_OVERRIDE": "true"}),
 			change: func(c *plugin.Config) {
-				c.Destination.Namespace, c.Destination.Repo, c.Override = "release", "app2", true
+				c.Pairs[0].Destination = plugin.Ref{Namespace: "release", Repo: "app2", Tag: "prd"}
+				c.Override = true
 			}},
 		{name: "region and keys from TENCENTCLOUD_", vars: with(baseVars(), map[string]string{
 			"PLUGIN_REGION": "", "PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
@@ -69,9 +70,21 @@ func TestLoadConfig(t *testing.T) {
 			"PLUGIN_SOURCE_REFERENCE": "sha256:" + strings.Repeat("a", 64), "INPUT_EXPECTED_DIGEST": "sha256:" + strings.Repeat("a", 64),
 			"PLUGIN_DRY_RUN": "true", "PLUGIN_REGISTRY_DOMAIN": "acme.tencentcloudcr.com",
 		}), change: func(c *plugin.Config) {
-			c.Source.Tag, c.ExpectedDigest = "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("a", 64)
+			c.Pairs[0].Source.Tag, c.ExpectedDigest = "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("a", 64)
 			c.DryRun, c.RegistryDomain = true, "acme.tencentcloudcr.com"
 		}},
+		{name: "tags as a comma list (Drone, Woodpecker)", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "prd,v1.4.2, latest"}),
+			change: func(c *plugin.Config) {
+				c.Pairs = []plugin.Pair{pair("develop/app:stg", "develop/app:prd"), pair("develop/app:stg", "develop/app:v1.4.2"), pair("develop/app:stg", "develop/app:latest")}
+			}},
+		{name: "repos and tags as newline lists (GitHub)", vars: with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": "", "PLUGIN_DESTINATION_TAG": "", "INPUT_SOURCE_REPO": "app\napi\n", "INPUT_DESTINATION_TAG": "prd\r\nlatest", "PLUGIN_DESTINATION_NAMESPACE": "release"}),
+			change: func(c *plugin.Config) {
+				c.Pairs = []plugin.Pair{pair("develop/app:stg", "release/app:prd"), pair("develop/app:stg", "release/app:latest"), pair("develop/api:stg", "release/api:prd"), pair("develop/api:stg", "release/api:latest")}
+			}},
+		{name: "repos as a JSON array, repeats dropped", vars: with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": `["app", "api", "app"]`}),
+			change: func(c *plugin.Config) {
+				c.Pairs = []plugin.Pair{pair("develop/app:stg", "develop/app:prd"), pair("develop/api:stg", "develop/api:prd")}
+			}},
 		{name: "durations, seconds, retries, debug", vars: with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "90", "PLUGIN_ATTEMPT_TIMEOUT": "5s", "PLUGIN_RETRIES": "0", "RUNNER_DEBUG": "1"}),
 			change: func(c *plugin.Config) {
 				c.Timeout, c.AttemptTimeout, c.Retries, c.Debug = 90*time.Second, 5*time.Second, 0, true
@@ -90,6 +103,7 @@ func TestLoadConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := base
+			want.Pairs = slices.Clone(base.Pairs) // subtests run in parallel
 			tt.change(&want)
 			if diff := cmp.Diff(want, *got, cmpopts.IgnoreUnexported(plugin.Config{})); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
@@ -123,6 +137,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"digest source without verify", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REFERENCE": "sha256:" + strings.Repeat("a", 64), "PLUGIN_VERIFY": "false"}), []string{"PLUGIN_SOURCE_REFERENCE is a digest, which needs verify: true"}},
 		{"pin without verify", with(baseVars(), map[string]string{"PLUGIN_EXPECTED_DIGEST": "sha256:" + strings.Repeat("a", 64), "INPUT_VERIFY": "false"}), []string{"expected_digest needs verify: true"}},
 		{"bad registry domain", with(baseVars(), map[string]string{"PLUGIN_REGISTRY_DOMAIN": "https://acme"}), []string{"PLUGIN_REGISTRY_DOMAIN"}},
+		{"destination_repo with several sources", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": "app,api", "PLUGIN_DESTINATION_REPO": "all"}), []string{"PLUGIN_DESTINATION_REPO is set, but PLUGIN_SOURCE_REPO lists 2 repositories"}},
+		{"bad JSON list", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": `["prd", 1]`}), []string{"PLUGIN_DESTINATION_TAG: not a JSON array of strings"}},
+		{"empty list", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": " , ,"}), []string{"lists nothing"}},
+		{"bad tag in a list", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "prd,-x"}), []string{`PLUGIN_DESTINATION_TAG: "-x" is not a tag`}},
+		{"bad rate limit", with(baseVars(), map[string]string{"PLUGIN_RATE_LIMIT": "0"}), []string{`PLUGIN_RATE_LIMIT: "0" is not a whole number from 1 to 1000`}},
 		{"promotion onto itself", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "stg"}), []string{"is the source itself"}},
 	}
 	for _, tt := range tests {
@@ -160,4 +179,14 @@ func TestPlainHTTPWarning(t *testing.T) {
 	if res.code != 64 || !strings.Contains(res.stdout, "warning: PLUGIN_ENDPOINT sends credentials-signed requests over plain http to tcr.example.com:1") {
 		t.Errorf("no plain-http warning in %q", res.stdout)
 	}
+}
+
+// pair parses "ns/repo:tag" twice into a promotion.
+func pair(src, dst string) plugin.Pair {
+	ref := func(s string) plugin.Ref {
+		ns, rest, _ := strings.Cut(s, "/")
+		repo, tag, _ := strings.Cut(rest, ":")
+		return plugin.Ref{Namespace: ns, Repo: repo, Tag: tag}
+	}
+	return plugin.Pair{Source: ref(src), Destination: ref(dst)}
 }

@@ -56,6 +56,30 @@ func ExitCode(err error) int {
 	return classInfo[ClassOf(err)].code
 }
 
+// severity orders the classes from most to least serious, for a batch
+// whose promotions failed differently: what a re-run cannot fix (settings,
+// permissions, wrong names) before what needs a decision (conflicts) before
+// what a re-run may fix (temporary).
+var severity = []Class{ClassUsage, ClassPermission, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassTemporary}
+
+// mostSerious returns the error of the most serious class among results,
+// the first such in promotion order; nil if all succeeded.
+func mostSerious(results []Result) error {
+	var worst error
+	rank := len(severity)
+	for _, r := range results {
+		if r.Err == nil {
+			continue
+		}
+		for i, c := range severity {
+			if c == ClassOf(r.Err) && i < rank {
+				worst, rank = r.Err, i
+			}
+		}
+	}
+	return worst
+}
+
 // ClassOf returns the class of err; ClassUnexpected if it is not classified.
 func ClassOf(err error) Class {
 	if err == nil {

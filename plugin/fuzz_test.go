@@ -24,6 +24,9 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add(uint8(12), uint8(0), "http://[::1]:80")
 	f.Add(uint8(5), uint8(1), "-prd\n")
 	f.Add(uint8(16), uint8(0), "99999999999999999999")
+	f.Add(uint8(3), uint8(0), `["app","api", "app"]`)
+	f.Add(uint8(5), uint8(1), "prd,\nv1.4.2,,latest")
+	f.Add(uint8(5), uint8(0), `[1]`)
 	settings := AllSettings()
 	f.Fuzz(func(t *testing.T, which, form uint8, value string) {
 		vars := map[string]string{
@@ -47,12 +50,18 @@ func FuzzLoadConfig(f *testing.F) {
 			}
 			return
 		}
-		for _, tag := range []string{cfg.Source.Tag, cfg.Destination.Tag} {
-			if !tagRE.MatchString(tag) {
-				t.Fatalf("accepted tag %q", tag)
+		if len(cfg.Pairs) == 0 {
+			t.Fatal("valid settings with nothing to promote")
+		}
+		for _, pair := range cfg.Pairs {
+			if !referenceRE.MatchString(pair.Source.Tag) || !tagRE.MatchString(pair.Destination.Tag) || !repoRE.MatchString(pair.Source.Repo) || !repoRE.MatchString(pair.Destination.Repo) {
+				t.Fatalf("accepted %+v", pair)
+			}
+			if pair.Source == pair.Destination {
+				t.Fatalf("accepted a promotion onto itself: %+v", pair)
 			}
 		}
-		if cfg.Timeout <= 0 || cfg.AttemptTimeout <= 0 || cfg.Retries < 0 || cfg.Host == "" {
+		if cfg.Timeout <= 0 || cfg.AttemptTimeout <= 0 || cfg.Retries < 0 || cfg.RateLimit < 1 || cfg.Host == "" {
 			t.Fatalf("accepted %+v", cfg)
 		}
 	})

@@ -3,6 +3,7 @@ package plugin
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -22,8 +23,10 @@ var Outputs = []OutputSpec{
 	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
 	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
 	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
-	{"promoted", "true if this run changed the destination; false if it was already there, or on a dry run or failure"},
-	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError"},
+	{"promoted", "true if this run changed a destination; false if all were already there, or on a dry run or failure"},
+	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
+	{"results", "JSON: one object per promotion with source, destination, digest, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
+	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
 	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary or permission"},
 }
 
@@ -118,8 +121,15 @@ func dotenvLine(o output) (string, error) {
 		strings.HasPrefix(v, `"`) || strings.HasPrefix(v, `'`) || strings.HasPrefix(v, "`") || strings.Contains(v, " #") || strings.HasPrefix(v, "#") {
 		return "", fmt.Errorf("output %s: %w", key, errUnsafeValue)
 	}
+	if len(v) > maxDotenvValue {
+		return "", fmt.Errorf("output %s: %d bytes, over GitLab's dotenv limit: %w", key, len(v), errUnsafeValue)
+	}
 	return key + "=" + v + "\n", nil
 }
+
+// maxDotenvValue keeps one value well inside GitLab's 5 KB dotenv report,
+// which GitLab rejects whole when it is larger.
+const maxDotenvValue = 4096
 
 // summary renders the GitHub job summary: a small Markdown table with one
 // row per promotion. Refs are validated settings; everything else came from
@@ -175,4 +185,45 @@ func appendFile(path, text string) error {
 	}
 	_, werr := fh.WriteString(text)
 	return errors.Join(werr, fh.Close())
+}
+
+// resultJSON is one promotion in the results output.
+type resultJSON struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Digest      string `json:"digest"`
+	RequestID   string `json:"request_id"`
+	Status      string `json:"status"`
+	ErrorCode   string `json:"error_code"`
+	ErrorClass  string `json:"error_class"`
+}
+
+func resultsJSON(results []Result) string {
+	list := make([]resultJSON, 0, len(results))
+	for _, r := range results {
+		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, RequestID: r.RequestID, Status: status(r)}
+		if r.Err != nil {
+			j.ErrorClass = ClassOf(r.Err).String()
+			if e, ok := errors.AsType[*Error](r.Err); ok {
+				j.ErrorCode = e.Code
+			}
+		}
+		list = append(list, j)
+	}
+	b, _ := json.Marshal(list) // strings only: cannot fail
+	return string(b)
+}
+
+// status is a promotion's outcome in one word.
+func status(r Result) string {
+	switch {
+	case r.Err != nil:
+		return "failed"
+	case r.DryRun:
+		return "dry_run"
+	case r.Promoted:
+		return "promoted"
+	default:
+		return "already_there"
+	}
 }

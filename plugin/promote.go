@@ -40,6 +40,8 @@ type promoter struct {
 	warnOnce   sync.Once
 	domainOnce sync.Once
 	domain     string
+	mu         sync.Mutex
+	sources    map[Ref]*sourceDigest
 }
 
 // needsDigest reports whether the run cannot do without DescribeImages.
@@ -65,7 +67,7 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
 	dstBefore, knownBefore := "", false
 
 	if verify {
-		tag, digest, err := p.resolveSource(ctx, src)
+		tag, digest, err := p.resolveSourceOnce(ctx, src)
 		switch {
 		case err == nil:
 			copyFrom.Tag, srcDigest = tag, digest

@@ -96,9 +96,11 @@ func TestCIStyles(t *testing.T) {
 			if !ok || img.Digest != digestA {
 				t.Errorf("release/app:prd = %v %v, want %s", img, ok, digestA)
 			}
+			id := f.lastRequestID("DuplicateImage")
 			want := map[string]string{
-				"request_id": f.lastRequestID("DuplicateImage"), "digest": digestA, "promoted": "true",
-				"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA,
+				"request_id": id, "digest": digestA, "promoted": "true",
+				"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA, "request_ids": id,
+				"results": `[{"source":"develop/app:stg","destination":"release/app:prd","digest":"` + digestA + `","request_id":"` + id + `","status":"promoted","error_code":"","error_class":""}]`,
 			}
 			if tt.upper {
 				want = upperKeys(want)
@@ -172,17 +174,26 @@ func TestExitCodes(t *testing.T) {
 			if tt.noAnswer {
 				want["REQUEST_ID"] = "" // the proxy answered, not the API
 			}
+			got := readDotenv(t, out)
+			if tt.code != 64 && got["REQUEST_IDS"] != want["REQUEST_ID"] {
+				t.Errorf("REQUEST_IDS = %q, want %q", got["REQUEST_IDS"], want["REQUEST_ID"])
+			}
+			delete(got, "REQUEST_IDS")
+			delete(got, "RESULTS")
 			if tt.code != 0 {
 				want["ERROR_CODE"], want["ERROR_CLASS"] = tt.errCode, tt.class
 			}
-			if diff := gocmp.Diff(want, readDotenv(t, out)); diff != "" {
+			if diff := gocmp.Diff(want, got); diff != "" {
 				t.Errorf("output_file (-want +got):\n%s", diff)
 			}
 			ghWant := map[string]string{}
 			for k, v := range want {
 				ghWant[strings.ToLower(k)] = v
 			}
-			if diff := gocmp.Diff(ghWant, readGitHubOutput(t, gh)); diff != "" {
+			ghGot := readGitHubOutput(t, gh)
+			delete(ghGot, "request_ids")
+			delete(ghGot, "results")
+			if diff := gocmp.Diff(ghWant, ghGot); diff != "" {
 				t.Errorf("GITHUB_OUTPUT (-want +got):\n%s", diff)
 			}
 			if tt.noSend && len(f.emu.Requests()) != 0 {

@@ -34,6 +34,13 @@ func (a *api) do(ctx context.Context, action string, send func(ctx context.Conte
 }
 
 func (a *api) attempt(ctx context.Context, action string, send func(ctx context.Context) (string, error)) (string, *Error) {
+	// Every attempt, retries included, takes its turn under the action's
+	// limit: staying under it beats bouncing off it.
+	if l := a.limiters[action]; l != nil {
+		if err := l.Wait(ctx); err != nil {
+			return "", classify(ctx, action, 0, context.DeadlineExceeded)
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, a.attemptTimeout)
 	defer cancel()
 	rec := &attempt{}

@@ -73,71 +73,99 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	for _, w := range cfg.warnings {
 		log.warnf("%s", w)
 	}
-	var res Result
+	var results []Result
 	if err != nil {
-		res.Err = err
+		results = []Result{{Err: err}}
+		report(log, cfg.RegistryID, results[0])
 	} else {
-		res = r.promote(ctx, cfg, log)
+		results = r.promote(ctx, cfg, log)
 	}
-	return r.finish(cfg, log, env, res)
+	return r.finish(cfg, log, env, results)
 }
 
-func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) Result {
+func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	a, err := newAPI(cfg, log, r.Transport, r.Backoff)
 	if err != nil {
-		return Result{Source: cfg.Source, Destination: cfg.Destination, Err: &Error{Class: ClassUsage, Message: err.Error(), Err: err}}
+		res := Result{Err: &Error{Class: ClassUsage, Message: err.Error(), Err: err}}
+		report(log, cfg.RegistryID, res)
+		return []Result{res}
 	}
-	log.debugf("tcr-promote %s: %s in %s via %s://%s, override %t, verify %t, dry run %t, timeout %s", version(), cfg.RegistryID, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout)
+	log.debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
+		version(), len(cfg.Pairs), cfg.RegistryID, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
 	p := &promoter{api: a, cfg: cfg, log: log}
-	return p.promote(ctx, cfg.Source, cfg.Destination)
+	results := p.promoteAll(ctx, cfg.Pairs)
+	if len(results) > 1 {
+		counts := map[string]int{}
+		for _, res := range results {
+			counts[status(res)]++
+		}
+		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed",
+			len(results), counts["promoted"], counts["already_there"], counts["dry_run"], counts["failed"])
+	}
+	return results
 }
 
-// finish logs the result, writes the outputs and returns the exit code.
-func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, res Result) int {
-	report(log, cfg.RegistryID, res)
+// finish writes the outputs and the summary and returns the exit code: 0
+// only when every promotion succeeded, else the most serious class's.
+func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, results []Result) int {
+	err := mostSerious(results)
 	var werr error
 	for _, f := range outputFiles(env, cfg.OutputFile) {
-		if err := f.write(resultOutputs(res)); err != nil {
-			werr = errors.Join(werr, err)
+		if e := f.write(resultOutputs(results, err)); e != nil {
+			werr = errors.Join(werr, e)
 		}
 	}
-	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(res.Err) != ClassUsage {
+	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(err) != ClassUsage {
 		// A summary is a nicety (Gitea and others ignore it): a failure to
 		// write it is only a warning.
-		if err := appendFile(p, summary(cfg.RegistryID, []Result{res})); err != nil {
-			log.warnf("writing the job summary: %v", err)
+		if e := appendFile(p, summary(cfg.RegistryID, results)); e != nil {
+			log.warnf("writing the job summary: %v", e)
 		}
 	}
 	if werr != nil {
 		log.errorf("writing the outputs: %v", werr)
-		if res.Err == nil {
+		if err == nil {
 			// The promotion happened, but later steps will not see it.
 			// Failing is safe: a re-run finds the tag in place.
 			return ExitCode(&Error{Class: ClassUnexpected})
 		}
 	}
-	return ExitCode(res.Err)
+	return ExitCode(err)
 }
 
-// resultOutputs are the step outputs of one promotion.
-func resultOutputs(res Result) []output {
-	outs := []output{{"request_id", res.RequestID}}
-	if res.Digest != "" {
-		outs = append(outs, output{"digest", res.Digest})
+// resultOutputs are the step outputs: per-promotion values for a single
+// promotion, request_ids and results (JSON) always, and the error of the
+// most serious failure.
+func resultOutputs(results []Result, err error) []output {
+	var outs []output
+	if len(results) == 1 {
+		res := results[0]
+		outs = append(outs, output{"request_id", res.RequestID})
+		if res.Digest != "" {
+			outs = append(outs, output{"digest", res.Digest})
+		}
+		if res.Image != "" {
+			outs = append(outs, output{"image", res.Image})
+		}
 	}
-	if res.Image != "" {
-		outs = append(outs, output{"image", res.Image})
+	promoted := false
+	ids := make([]string, 0, len(results))
+	for _, res := range results {
+		promoted = promoted || res.Promoted
+		ids = append(ids, res.RequestID)
 	}
-	outs = append(outs, output{"promoted", fmt.Sprint(res.Promoted)})
-	if res.Err != nil {
-		e, _ := errors.AsType[*Error](res.Err)
+	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})
+	if len(results) > 1 || results[0].Source != (Ref{}) {
+		outs = append(outs, output{"request_ids", strings.Join(ids, ",")}, output{"results", resultsJSON(results)})
+	}
+	if err != nil {
 		code := ""
-		if e != nil {
+		if e, ok := errors.AsType[*Error](err); ok {
 			code = e.Code
 		}
-		outs = append(outs, output{"error_code", code}, output{"error_class", ClassOf(res.Err).String()})
+		outs = append(outs, output{"error_code", code}, output{"error_class", ClassOf(err).String()})
 	}
 	return outs
 }

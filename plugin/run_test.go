@@ -57,12 +57,14 @@ func TestUntrustedAnswers(t *testing.T) {
 		t.Fatalf("exit %d, want 1", res.code)
 	}
 	outs := readGitHubOutput(t, gh)
-	if outs["request_id"] != "id\nrequest_id=forged\nREQUEST_ID=forged" || len(outs) != 4 || outs["promoted"] != "false" {
+	if outs["request_id"] != "id\nrequest_id=forged\nREQUEST_ID=forged" || len(outs) != 6 || outs["promoted"] != "false" || outs["request_ids"] != outs["request_id"] {
 		t.Errorf("GITHUB_OUTPUT = %q: want the RequestId verbatim inside its own entry and nothing forged", outs)
 	}
 	env := readDotenv(t, out)
-	if _, ok := env["REQUEST_ID"]; ok || env["ERROR_CLASS"] != "unexpected" {
-		t.Errorf("dotenv = %q: want the unsafe REQUEST_ID and ERROR_CODE left out, ERROR_CLASS kept", env)
+	_, id := env["REQUEST_ID"]
+	_, ids := env["REQUEST_IDS"]
+	if id || ids || env["ERROR_CLASS"] != "unexpected" || env["RESULTS"] == "" {
+		t.Errorf("dotenv = %q: want the unsafe REQUEST_ID(S) and ERROR_CODE left out, ERROR_CLASS and the JSON-escaped RESULTS kept", env)
 	}
 	for _, line := range strings.Split(res.stdout+res.stderr, "\n") {
 		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::add-mask::"+secretKey) && !strings.HasPrefix(line, "::error title=tcr-promote") {

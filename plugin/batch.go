@@ -1,0 +1,86 @@
+package plugin
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxInFlight bounds concurrent promotions. The rate limiters set the pace;
+// this only keeps a huge batch from holding thousands of goroutines, and is
+// far above what 20 copies/s with 50–200 ms round trips needs.
+const maxInFlight = 64
+
+// promoteAll runs every pair concurrently — lookups, copies and read-backs
+// overlap — paced by the per-action rate limiters, keeps going when one
+// fails, and returns the results in promotion order.
+func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
+	results := make([]Result, len(pairs))
+	var done atomic.Int64
+	stop := p.progress(len(pairs), &done)
+	defer stop()
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, pair := range pairs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = p.promote(ctx, pair.Source, pair.Destination)
+			done.Add(1)
+			report(p.log, p.cfg.RegistryID, results[i])
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// progress prints n/N done and the rate about every second while a batch
+// runs; a single promotion gets no progress line.
+func (p *promoter) progress(total int, done *atomic.Int64) (stop func()) {
+	if total < 2 {
+		return func() {}
+	}
+	start := time.Now()
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				n := done.Load()
+				p.log.infof("progress: %d/%d done, %.1f/s", n, total, float64(n)/time.Since(start).Seconds())
+			}
+		}
+	})
+	return func() { close(quit); wg.Wait() }
+}
+
+// sourceDigest memoizes source resolution: a batch that copies one source to
+// several tags resolves it once, so every copy is checked against the same
+// digest.
+type sourceDigest struct {
+	once   sync.Once
+	tag    string
+	digest string
+	err    error
+}
+
+func (p *promoter) resolveSourceOnce(ctx context.Context, src Ref) (string, string, error) {
+	p.mu.Lock()
+	if p.sources == nil {
+		p.sources = map[Ref]*sourceDigest{}
+	}
+	s := p.sources[src]
+	if s == nil {
+		s = &sourceDigest{}
+		p.sources[src] = s
+	}
+	p.mu.Unlock()
+	s.once.Do(func() { s.tag, s.digest, s.err = p.resolveSource(ctx, src) })
+	return s.tag, s.digest, s.err
+}
