@@ -36,8 +36,8 @@ func TestMain(m *testing.M) {
 }
 
 // binary builds, once, the static binary exactly as the Dockerfile does.
-func binary(t *testing.T) string {
-	t.Helper()
+func binary(tb testing.TB) string {
+	tb.Helper()
 	buildOnce.Do(func() {
 		binPath = filepath.Join(buildDir, "tcr-promote")
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/tcr-promote/tcr-promote/plugin.Version=v0.0.0-test", "-o", binPath, ".")
@@ -47,7 +47,7 @@ func binary(t *testing.T) string {
 		}
 	})
 	if buildErr != nil {
-		t.Fatal(buildErr)
+		tb.Fatal(buildErr)
 	}
 	return binPath
 }

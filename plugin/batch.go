@@ -32,6 +32,7 @@ func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
 		})
 	}
 	wg.Wait()
+	p.bg.Wait()
 	return results
 }
 

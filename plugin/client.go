@@ -29,10 +29,13 @@ const (
 )
 
 // newLimiter paces requests to stay under limit in any sliding second, as
-// the service counts: half a request per second below the limit, burst 1,
-// so no second can hold more than limit requests even at full speed.
-func newLimiter(limit int) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(float64(limit)-0.5), 1)
+// the service counts. A token bucket of rate r and burst b lets at most
+// b + r requests into one second, so r = limit - b + 0.5 never exceeds the
+// limit even at full speed. DuplicateImage takes burst 1 and keeps all the
+// rate; the reads take a small burst so that one promotion's few lookups
+// do not queue behind each other.
+func newLimiter(limit, burst int) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(float64(limit-burst)+0.5), burst)
 }
 
 func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) (*api, error) {
@@ -57,7 +60,7 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 		return nil, err
 	}
 	if transport == nil {
-		transport = http.DefaultTransport
+		transport = NewTransport()
 	}
 	client.WithHttpTransport(&recordingTransport{base: transport, log: log})
 	client.WithRequestClient("tcr-promote")
@@ -67,12 +70,23 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 	return &api{
 		tcr: client, log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
 		limiters: map[string]*rate.Limiter{
-			"DuplicateImage":     newLimiter(cfg.RateLimit),
-			"DescribeImages":     newLimiter(describeImagesLimit),
-			"DescribeInstances":  newLimiter(defaultActionLimit),
-			"DescribeNamespaces": newLimiter(defaultActionLimit),
+			"DuplicateImage":     newLimiter(cfg.RateLimit, 1),
+			"DescribeImages":     newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
+			"DescribeInstances":  newLimiter(defaultActionLimit, 2),
+			"DescribeNamespaces": newLimiter(defaultActionLimit, 2),
 		},
 	}, nil
+}
+
+// NewTransport is the HTTP transport the step uses by default: Go's
+// default, keeping as many idle connections to the API as a batch has
+// requests in flight, so that concurrent promotions reuse connections (and
+// TLS sessions) instead of dialling anew for each request.
+func NewTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxInFlight
+	t.IdleConnTimeout = 30 * time.Second
+	return t
 }
 
 // attemptKey carries an *attempt in a request's context so the transport can

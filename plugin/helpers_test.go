@@ -160,3 +160,8 @@ func (f *fixture) lastRequestID(action string) string {
 	}
 	return id
 }
+
+func readFileString(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

@@ -173,7 +173,7 @@ func cmpOrDash(s string) string {
 func mdCell(s string) string {
 	return strings.NewReplacer(
 		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
-		"[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;",
+		"[", "&#91;", "]", "&#93;", "*", "&#42;",
 	).Replace(oneLine(s))
 }
 

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,10 @@ type promoter struct {
 
 	warnOnce   sync.Once
 	domainOnce sync.Once
+	domainWarn sync.Once
 	domain     string
+	domainErr  error
+	bg         sync.WaitGroup // background lookups, waited for before the run ends
 	mu         sync.Mutex
 	sources    map[Ref]*sourceDigest
 }
@@ -67,10 +71,21 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
 	dstBefore, knownBefore := "", false
 
 	if verify {
-		tag, digest, err := p.resolveSourceOnce(ctx, src)
-		switch {
+		// The two lookups are independent: overlap them, and the domain
+		// lookup for the image output with both.
+		p.prefetchDomain(ctx)
+		var (
+			tag, digest, dstDigest string
+			srcErr, dstErr         error
+			wg                     sync.WaitGroup
+		)
+		wg.Go(func() { tag, digest, srcErr = p.resolveSourceOnce(ctx, src) })
+		wg.Go(func() { dstDigest, dstErr = p.digest(ctx, dst) })
+		wg.Wait()
+		switch err := cmp.Or(srcErr, dstErr); {
 		case err == nil:
 			copyFrom.Tag, srcDigest = tag, digest
+			dstBefore, knownBefore = dstDigest, true
 		case p.unverifiable(err):
 			verify = false
 		default:
@@ -82,18 +97,6 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
 		res.Err = &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: fmt.Sprintf(
 			"%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, srcDigest, p.cfg.ExpectedDigest)}
 		return res
-	}
-	if verify {
-		d, err := p.digest(ctx, dst)
-		switch {
-		case err == nil:
-			dstBefore, knownBefore = d, true
-		case p.unverifiable(err):
-			verify = false
-		default:
-			res.Err = err
-			return res
-		}
 	}
 	if knownBefore && dstBefore == srcDigest {
 		res.AlreadyThere, res.Digest = true, srcDigest
@@ -327,23 +330,37 @@ func (p *promoter) namespaceExists(ctx context.Context, name string) (bool, erro
 	return found, err
 }
 
-// image is the full reference of a verified destination, or "" when the
-// registry's domain cannot be known.
-func (p *promoter) image(ctx context.Context, dst Ref, digest string) string {
+// prefetchDomain starts the lookup of the registry's domain, once, so that
+// it overlaps the promotion instead of following it.
+func (p *promoter) prefetchDomain(ctx context.Context) {
+	if p.cfg.RegistryDomain == "" {
+		p.bg.Go(func() { p.registryDomain(ctx) })
+	}
+}
+
+// registryDomain is registry_domain, or the instance's PublicDomain ("" if
+// it cannot be had).
+func (p *promoter) registryDomain(ctx context.Context) string {
 	p.domainOnce.Do(func() {
-		if p.cfg.RegistryDomain != "" {
-			p.domain = p.cfg.RegistryDomain
-			return
-		}
-		var err error
-		if p.domain, err = p.publicDomain(ctx); err != nil || p.domain == "" {
-			p.log.warnf("cannot name the image: DescribeInstances gave no domain for %s (%v); set registry_domain", p.cfg.RegistryID, err)
+		p.domain = p.cfg.RegistryDomain
+		if p.domain == "" {
+			p.domain, p.domainErr = p.publicDomain(ctx)
 		}
 	})
-	if p.domain == "" || digest == "" {
+	return p.domain
+}
+
+// image is the full reference of a verified destination, or "" (with a
+// warning, once) when the registry's domain cannot be known.
+func (p *promoter) image(ctx context.Context, dst Ref, digest string) string {
+	domain := p.registryDomain(ctx)
+	if domain == "" {
+		p.domainWarn.Do(func() {
+			p.log.warnf("no image output: DescribeInstances gave no domain for %s (%v); set registry_domain", p.cfg.RegistryID, p.domainErr)
+		})
 		return ""
 	}
-	return p.domain + "/" + dst.Namespace + "/" + dst.Repo + ":" + dst.Tag + "@" + digest
+	return domain + "/" + dst.Namespace + "/" + dst.Repo + ":" + dst.Tag + "@" + digest
 }
 
 func (p *promoter) publicDomain(ctx context.Context) (string, error) {

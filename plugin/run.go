@@ -33,8 +33,7 @@ type Runner struct {
 	Env    envconfig.Lookuper
 	Stdout io.Writer
 	Stderr io.Writer
-	// Transport carries the API's HTTP requests; nil means
-	// http.DefaultTransport.
+	// Transport carries the API's HTTP requests; nil means NewTransport().
 	Transport http.RoundTripper
 	// Backoff is the wait before retry n (from 0); nil means exponential
 	// backoff with full jitter from 1s, capped at 20s.

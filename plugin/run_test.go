@@ -67,7 +67,8 @@ func TestUntrustedAnswers(t *testing.T) {
 		t.Errorf("dotenv = %q: want the unsafe REQUEST_ID(S) and ERROR_CODE left out, ERROR_CLASS and the JSON-escaped RESULTS kept", env)
 	}
 	for _, line := range strings.Split(res.stdout+res.stderr, "\n") {
-		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::add-mask::"+secretKey) && !strings.HasPrefix(line, "::error title=tcr-promote") {
+		// Our own commands carry the answer only escaped, inside one line.
+		if strings.HasPrefix(line, "::") && !strings.HasPrefix(line, "::add-mask::"+secretKey) && !strings.HasPrefix(line, "::error title=tcr-promote") && !strings.HasPrefix(line, "::warning::") {
 			t.Errorf("a workflow command came from the answer: %q", line)
 		}
 	}

@@ -58,7 +58,7 @@ func TestVerifiedPromotion(t *testing.T) {
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "AuthFailure.UnauthorizedOperation", "ERROR_CLASS": "permission"}},
 		{name: "DescribeInstances forbidden: no image output", setup: func(f *fixture) { f.emu.Deny(secretID, "DescribeInstances") }, code: 0, duplicates: 1, finalDst: digestA,
 			outputs: map[string]string{"DIGEST": digestA, "PROMOTED": "true"},
-			logs:    []string{"set registry_domain"}},
+			logs:    []string{"no image output: DescribeInstances gave no domain", "set registry_domain"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

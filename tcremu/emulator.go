@@ -37,6 +37,7 @@ type Emulator struct {
 	hooks        []hook
 	limits       map[string]*window
 	logf         func(format string, args ...any)
+	latency      time.Duration
 }
 
 type key struct {

@@ -183,3 +183,9 @@ func (e *Emulator) limit(action string) *apiError {
 	w.times = append(w.times, now)
 	return nil
 }
+
+// WithLatency delays every answer by d, like a CI runner far from the API
+// (round trips of 50–200 ms). Requests are logged on arrival, before it.
+func WithLatency(d time.Duration) Option {
+	return func(e *Emulator) { e.latency = d }
+}

@@ -1,0 +1,213 @@
+package plugin_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/tcremu"
+)
+
+type resultJSON struct {
+	Source, Destination, Digest, Status string
+	RequestID                           string `json:"request_id"`
+	ErrorCode                           string `json:"error_code"`
+	ErrorClass                          string `json:"error_class"`
+}
+
+// TestBatchEncodings promotes two repositories to three tags, with the
+// lists in each CI's encoding.
+func TestBatchEncodings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		vars map[string]string
+	}{
+		{"Drone/Woodpecker comma lists", map[string]string{"PLUGIN_SOURCE_REPO": "app,api", "PLUGIN_DESTINATION_TAG": "prd,v1.4.2,latest"}},
+		{"GitHub multi-line inputs", map[string]string{"PLUGIN_SOURCE_REPO": "", "PLUGIN_DESTINATION_TAG": "", "INPUT_SOURCE_REPO": "app\napi\n", "INPUT_DESTINATION_TAG": "prd\nv1.4.2\nlatest\n"}},
+		{"JSON arrays", map[string]string{"PLUGIN_SOURCE_REPO": `["app","api"]`, "PLUGIN_DESTINATION_TAG": `["prd", "v1.4.2", "latest"]`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
+			out := filepath.Join(f.dir, "out.env")
+			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+			if res.code != 0 {
+				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			var wantOrder []string
+			for _, repo := range []string{"app", "api"} {
+				want := map[string]string{"app": digestA, "api": digestB}[repo]
+				for _, tag := range []string{"prd", "v1.4.2", "latest"} {
+					wantOrder = append(wantOrder, "release/"+repo+":"+tag)
+					if img, ok := f.emu.Lookup("tcr-1", "release", repo, tag); !ok || img.Digest != want {
+						t.Errorf("release/%s:%s = %v %t, want %s", repo, tag, img, ok, want)
+					}
+				}
+			}
+			env := readDotenv(t, out)
+			var results []resultJSON
+			if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
+				t.Fatalf("RESULTS %q: %v", env["RESULTS"], err)
+			}
+			var order, ids []string
+			for _, r := range results {
+				order = append(order, r.Destination)
+				ids = append(ids, r.RequestID)
+				if r.Status != "promoted" || r.Digest == "" || r.RequestID == "" {
+					t.Errorf("result %+v, want promoted with digest and RequestId", r)
+				}
+			}
+			if diff := cmp.Diff(wantOrder, order); diff != "" {
+				t.Errorf("results order (-want +got):\n%s", diff)
+			}
+			if env["REQUEST_IDS"] != strings.Join(ids, ",") {
+				t.Errorf("REQUEST_IDS = %q, want %q", env["REQUEST_IDS"], strings.Join(ids, ","))
+			}
+			if _, ok := env["REQUEST_ID"]; ok {
+				t.Errorf("REQUEST_ID written for a batch: it is for the single-promotion case")
+			}
+			// One source lookup per repository, not per tag.
+			srcLookups := 0
+			for _, r := range f.emu.Requests() {
+				if r.Action == "DescribeImages" && strings.Contains(r.Body, `"NamespaceName":"develop"`) {
+					srcLookups++
+				}
+			}
+			if srcLookups != 2 {
+				t.Errorf("%d source lookups, want 2 (one per repository)", srcLookups)
+			}
+			if !strings.Contains(res.stdout, "6 promotions: 6 promoted, 0 already there, 0 dry run, 0 failed") {
+				t.Errorf("no batch summary line:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+// TestBatchPartialFailure: one promotion per failure kind among successes;
+// the step keeps going, reports each, and exits with the most serious class.
+func TestBatchPartialFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
+	_ = f.emu.PutImage("tcr-1", "release", "app", "latest", digestB) // taken: conflict
+	_ = f.emu.PutImage("tcr-1", "release", "api", "prd", digestB)    // already there
+	// "web" has no stg tag: not found.
+	out, sum := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary.md")
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_SOURCE_REPO": "app,web,api", "PLUGIN_DESTINATION_TAG": "prd,latest",
+		"PLUGIN_OUTPUT_FILE": out, "GITHUB_STEP_SUMMARY": sum,
+	}))
+	// not_found (66) outranks conflict (73): a re-run cannot fix it.
+	if res.code != 66 {
+		t.Fatalf("exit %d, want 66\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	env := readDotenv(t, out)
+	var results []resultJSON
+	if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range results {
+		got[r.Destination] = r.Status + " " + r.ErrorClass + " " + r.ErrorCode
+	}
+	want := map[string]string{
+		"release/app:prd":    "promoted  ",
+		"release/app:latest": "failed conflict FailedOperation.PreconditionFailed",
+		"release/web:prd":    "failed not_found ClientError.SourceNotFound",
+		"release/web:latest": "failed not_found ClientError.SourceNotFound",
+		"release/api:prd":    "already_there  ",
+		"release/api:latest": "promoted  ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if env["ERROR_CLASS"] != "not_found" || env["ERROR_CODE"] != "ClientError.SourceNotFound" || env["PROMOTED"] != "true" {
+		t.Errorf("outputs %v, want the not_found failure and PROMOTED true", env)
+	}
+	if img, _ := f.emu.Lookup("tcr-1", "release", "app", "latest"); img.Digest != digestB {
+		t.Errorf("the conflicting destination changed")
+	}
+	b, _ := readFileString(sum)
+	if strings.Count(b, "\n| `develop/") != 6 || !strings.Contains(b, "❌ not_found") || !strings.Contains(b, "✅ already there") {
+		t.Errorf("summary lacks a row per promotion:\n%s", b)
+	}
+	for _, dst := range []string{"release/app:latest", "release/web:prd", "release/web:latest"} {
+		if !strings.Contains(res.stderr, "→ "+dst) {
+			t.Errorf("stderr does not report %s:\n%s", dst, res.stderr)
+		}
+	}
+}
+
+// TestRateLimiter runs a batch with no server-side limit and checks, on the
+// emulator's own request log, that no sliding second held more
+// DuplicateImage calls than rate_limit.
+func TestRateLimiter(t *testing.T) {
+	t.Parallel()
+	const limit, n = 40, 100
+	f := newFixture(t)
+	tags := make([]string, n)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("t%d", i)
+	}
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_RATE_LIMIT": fmt.Sprint(limit), "PLUGIN_VERIFY": "false",
+	}))
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	var times []time.Time
+	for _, r := range f.emu.Requests() {
+		if r.Action == "DuplicateImage" {
+			times = append(times, r.Time)
+		}
+	}
+	if len(times) != n {
+		t.Fatalf("%d DuplicateImage calls, want %d", len(times), n)
+	}
+	if most := maxInWindow(times, time.Second); most > limit {
+		t.Errorf("%d DuplicateImage calls in one sliding second, limit %d", most, limit)
+	}
+	if !strings.Contains(res.stdout, "progress: ") {
+		t.Errorf("a batch of %d at %d/s printed no progress line:\n%s", n, limit, res.stdout)
+	}
+}
+
+// maxInWindow is the most events in any half-open window of length w.
+func maxInWindow(times []time.Time, w time.Duration) int {
+	times = slices.Clone(times)
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	most, lo := 0, 0
+	for hi := range times {
+		for times[hi].Sub(times[lo]) >= w {
+			lo++
+		}
+		most = max(most, hi-lo+1)
+	}
+	return most
+}
+
+// TestRateLimitedEmulator: with the emulator enforcing the real 20/s, a
+// batch at the default rate_limit is not rejected.
+func TestRateLimitedEmulator(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, tcremu.WithRateLimit("DuplicateImage", 20), tcremu.WithRateLimit("DescribeImages", 100))
+	tags := make([]string, 30)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("r%d", i)
+	}
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, "\n")}))
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	if n := f.emu.Count("DuplicateImage", "RequestLimitExceeded") + f.emu.Count("DescribeImages", "RequestLimitExceeded"); n != 0 {
+		t.Errorf("%d requests rejected by the emulator's rate limit", n)
+	}
+}
