@@ -17,6 +17,18 @@ const maxInFlight = 64
 // fails, and returns the results in promotion order.
 func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
 	results := make([]Result, len(pairs))
+	if len(pairs) > 1 && (p.cfg.Verify || p.cfg.DryRun) {
+		// Resolve each source before the destinations' lookups queue up
+		// behind the same rate limiter: every copy waits for its source,
+		// so a source lookup stuck behind a hundred others would hold the
+		// whole batch. One promotion overlaps the two lookups instead.
+		p.prefetchDomain(ctx)
+		var wg sync.WaitGroup
+		for _, src := range distinctSources(pairs) {
+			wg.Go(func() { _, _, _ = p.resolveSourceOnce(ctx, src) })
+		}
+		wg.Wait()
+	}
 	var done atomic.Int64
 	stop := p.progress(len(pairs), &done)
 	defer stop()
@@ -84,4 +96,16 @@ func (p *promoter) resolveSourceOnce(ctx context.Context, src Ref) (string, stri
 	p.mu.Unlock()
 	s.once.Do(func() { s.tag, s.digest, s.err = p.resolveSource(ctx, src) })
 	return s.tag, s.digest, s.err
+}
+
+func distinctSources(pairs []Pair) []Ref {
+	seen := map[Ref]bool{}
+	var out []Ref
+	for _, pair := range pairs {
+		if !seen[pair.Source] {
+			seen[pair.Source] = true
+			out = append(out, pair.Source)
+		}
+	}
+	return out
 }

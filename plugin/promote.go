@@ -41,6 +41,7 @@ type promoter struct {
 	warnOnce   sync.Once
 	domainOnce sync.Once
 	domainWarn sync.Once
+	prefetch   sync.Once
 	domain     string
 	domainErr  error
 	bg         sync.WaitGroup // background lookups, waited for before the run ends
@@ -333,9 +334,11 @@ func (p *promoter) namespaceExists(ctx context.Context, name string) (bool, erro
 // prefetchDomain starts the lookup of the registry's domain, once, so that
 // it overlaps the promotion instead of following it.
 func (p *promoter) prefetchDomain(ctx context.Context) {
-	if p.cfg.RegistryDomain == "" {
-		p.bg.Go(func() { p.registryDomain(ctx) })
-	}
+	p.prefetch.Do(func() {
+		if p.cfg.RegistryDomain == "" {
+			p.bg.Go(func() { p.registryDomain(ctx) })
+		}
+	})
 }
 
 // registryDomain is registry_domain, or the instance's PublicDomain ("" if
