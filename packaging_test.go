@@ -97,10 +97,12 @@ var sortStrings = cmp.Transformer("sort", func(in []string) []string {
 var (
 	componentOnly  = map[string]bool{"job_name": true, "stage": true, "image": true}
 	notInComponent = map[string]string{
-		"secret_id":     "credentials come from masked CI/CD variables, not inputs",
-		"secret_key":    "credentials come from masked CI/CD variables, not inputs",
-		"session_token": "credentials come from masked CI/CD variables, not inputs",
-		"output_file":   "the component fixes it to collect the dotenv report",
+		"secret_id":               "credentials come from masked CI/CD variables, not inputs",
+		"secret_key":              "credentials come from masked CI/CD variables, not inputs",
+		"session_token":           "credentials come from masked CI/CD variables, not inputs",
+		"output_file":             "the component fixes it to collect the dotenv report",
+		"web_identity_token":      "the job's own ID token (id_tokens), never an input",
+		"web_identity_token_file": "the job's own ID token (id_tokens) is passed directly",
 	}
 )
 
@@ -128,7 +130,10 @@ func TestGitLabComponent(t *testing.T) {
 			Entrypoint []string `yaml:"entrypoint"`
 		} `yaml:"image"`
 		Variables map[string]string `yaml:"variables"`
-		Script    []string          `yaml:"script"`
+		IDTokens  map[string]struct {
+			Aud string `yaml:"aud"`
+		} `yaml:"id_tokens"`
+		Script    []string `yaml:"script"`
 		Artifacts struct {
 			When    string `yaml:"when"`
 			Reports struct {
@@ -152,6 +157,12 @@ func TestGitLabComponent(t *testing.T) {
 		}
 		if out := job.Variables["PLUGIN_OUTPUT_FILE"]; out == "" || out != job.Artifacts.Reports.Dotenv || job.Artifacts.When != "always" {
 			t.Errorf("output_file %q is not collected as the dotenv report (%q, when %q)", out, job.Artifacts.Reports.Dotenv, job.Artifacts.When)
+		}
+		// Keyless: the job mints an ID token for the audience input and
+		// passes it as the web identity token.
+		tokenVar := strings.TrimPrefix(job.Variables["PLUGIN_WEB_IDENTITY_TOKEN"], "$")
+		if tok, ok := job.IDTokens[tokenVar]; !ok || tok.Aud != "$[[ inputs.audience ]]" {
+			t.Errorf("PLUGIN_WEB_IDENTITY_TOKEN = %q is not an id_token for the audience input (%v)", job.Variables["PLUGIN_WEB_IDENTITY_TOKEN"], job.IDTokens)
 		}
 		for name, in := range spec.Spec.Inputs {
 			if componentOnly[name] {

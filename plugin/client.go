@@ -19,6 +19,7 @@ type api struct {
 	attemptTimeout time.Duration
 	backoff        func(retry int) time.Duration
 	limiters       map[string]*rate.Limiter
+	transport      http.RoundTripper
 }
 
 // Documented per-action limits of TCR (requests per second); actions not
@@ -38,13 +39,32 @@ func newLimiter(limit, burst int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(float64(limit-burst)+0.5), burst)
 }
 
-func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) (*api, error) {
-	cred := common.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.SessionToken)
+func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) *api {
+	if transport == nil {
+		transport = NewTransport()
+	}
+	if backoff == nil {
+		backoff = jitterBackoff(time.Second, 20*time.Second)
+	}
+	return &api{
+		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
+		transport: &recordingTransport{base: transport, log: log},
+		limiters: map[string]*rate.Limiter{
+			"DuplicateImage":     newLimiter(cfg.RateLimit, 1),
+			"DescribeImages":     newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
+			"DescribeInstances":  newLimiter(defaultActionLimit, 2),
+			"DescribeNamespaces": newLimiter(defaultActionLimit, 2),
+		},
+	}
+}
+
+// clientProfile is the common SDK profile for an endpoint.
+func clientProfile(cfg *Config, scheme, host string) *profile.ClientProfile {
 	prof := profile.NewClientProfile()
 	prof.Language = "en-US"
 	prof.DisableRegionBreaker = true // on, it reroutes to ap-guangzhou
-	prof.HttpProfile.Endpoint = cfg.Host
-	prof.HttpProfile.Scheme = map[string]string{"http": "HTTP", "https": "HTTPS"}[cfg.Scheme]
+	prof.HttpProfile.Endpoint = host
+	prof.HttpProfile.Scheme = map[string]string{"http": "HTTP", "https": "HTTPS"}[scheme]
 	// Each attempt has its own context deadline; the client's timeout is only
 	// a backstop and must not cut an attempt short.
 	prof.HttpProfile.ReqTimeout = int(math.Ceil(cfg.Timeout.Seconds())) + 1
@@ -55,27 +75,19 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 	prof.RateLimitExceededMaxRetries = 0
 	prof.NetworkFailureMaxRetries = 0
 	prof.Debug = false
-	client, err := NewTCRClient(cred, cfg.Region, prof)
+	return prof
+}
+
+// connect builds the TCR client signing with cred.
+func (a *api) connect(cfg *Config, cred common.CredentialIface) error {
+	client, err := NewTCRClient(cred, cfg.Region, clientProfile(cfg, cfg.Scheme, cfg.Host))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if transport == nil {
-		transport = NewTransport()
-	}
-	client.WithHttpTransport(&recordingTransport{base: transport, log: log})
+	client.WithHttpTransport(a.transport)
 	client.WithRequestClient("tcr-promote")
-	if backoff == nil {
-		backoff = jitterBackoff(time.Second, 20*time.Second)
-	}
-	return &api{
-		tcr: client, log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
-		limiters: map[string]*rate.Limiter{
-			"DuplicateImage":     newLimiter(cfg.RateLimit, 1),
-			"DescribeImages":     newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
-			"DescribeInstances":  newLimiter(defaultActionLimit, 2),
-			"DescribeNamespaces": newLimiter(defaultActionLimit, 2),
-		},
-	}, nil
+	a.tcr = client
+	return nil
 }
 
 // NewTransport is the HTTP transport the step uses by default: Go's

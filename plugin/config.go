@@ -39,6 +39,14 @@ type Settings struct {
 	SecretID             string `env:"SECRET_ID, default=$TENCENTCLOUD_SECRET_ID" desc:"SecretId of the API key"`
 	SecretKey            string `env:"SECRET_KEY, default=$TENCENTCLOUD_SECRET_KEY" secret:"true" desc:"SecretKey of the API key"`
 	SessionToken         string `env:"SESSION_TOKEN, default=$TENCENTCLOUD_SESSION_TOKEN" secret:"true" desc:"token of temporary credentials (also read from $TENCENTCLOUD_SECURITY_TOKEN)"`
+	RoleArn              string `env:"ROLE_ARN" desc:"CAM role to assume with the CI's OIDC token (keyless), e.g. qcs::cam::uin/100000000001:roleName/tcr-promote"`
+	ProviderID           string `env:"PROVIDER_ID" desc:"the CAM OIDC identity provider, with role_arn"`
+	RoleSessionName      string `env:"ROLE_SESSION_NAME" desc:"session name of the assumed role (default: from the CI run, e.g. repository and run id)"`
+	RoleDuration         string `env:"ROLE_DURATION, default=1h" desc:"lifetime of the temporary credentials (at most 12h)"`
+	Audience             string `env:"AUDIENCE, default=sts.tencentcloudapi.com" desc:"audience of the GitHub OIDC token; must match the identity provider's client ID"`
+	WebIdentityToken     string `env:"WEB_IDENTITY_TOKEN" secret:"true" desc:"an OIDC token given directly, e.g. GitLab id_tokens"`
+	WebIdentityTokenFile string `env:"WEB_IDENTITY_TOKEN_FILE" desc:"a file holding the OIDC token"`
+	STSEndpoint          string `env:"STS_ENDPOINT, default=sts.tencentcloudapi.com" desc:"STS host or URL, like endpoint"`
 	Endpoint             string `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
 	OutputFile           string `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
 	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
@@ -117,6 +125,16 @@ func (l *settingLookuper) Key(key string) string {
 // Unwrap lets default=$VAR read plain variables such as TENCENTCLOUD_REGION.
 func (l *settingLookuper) Unwrap() envconfig.Lookuper { return l.env }
 
+// RoleConfig is how to assume a CAM role with an OIDC token.
+type RoleConfig struct {
+	Arn, ProviderID, SessionName string
+	Duration                     time.Duration
+	Audience                     string
+	Token                        string // given directly
+	TokenFile                    string
+	STSScheme, STSHost           string
+}
+
 // Pair is one promotion: a source and the tag it is copied to.
 type Pair struct {
 	Source, Destination Ref
@@ -157,8 +175,9 @@ type Config struct {
 	SecretID       string
 	SecretKey      string
 	SessionToken   string
-	Scheme         string // "https" or "http"
-	Host           string // host or host:port
+	Scheme         string      // "https" or "http"
+	Host           string      // host or host:port
+	Role           *RoleConfig // keyless: assume a role with an OIDC token
 	OutputFile     string
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
@@ -170,12 +189,14 @@ type Config struct {
 }
 
 var (
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	repoRE      = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	referenceRE = regexp.MustCompile(tagRE.String() + "|" + digestRE.String())
-	domainRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]+)?$`)
+	tagRE         = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	namespaceRE   = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	repoRE        = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
+	digestRE      = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	referenceRE   = regexp.MustCompile(tagRE.String() + "|" + digestRE.String())
+	roleArnRE     = regexp.MustCompile(`^qcs::cam::uin/[0-9]+:role(Name)?/[\w+=,.@/-]+$`)
+	sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9=,.@-]{2,128}$`)
+	domainRE      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]+)?$`)
 )
 
 // LoadConfig reads and validates the settings. Any problem is a usage error
@@ -234,13 +255,45 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	if c.Scheme == "http" && !isLoopback(c.Host) {
 		c.warnings = append(c.warnings, fmt.Sprintf("%s sends credentials-signed requests over plain http to %s; use https outside a local emulator", l.Key("ENDPOINT"), c.Host))
 	}
-	switch {
-	case c.SecretID == "" && c.SecretKey == "":
-		p.fail("no credentials: set secret_id and secret_key (PLUGIN_SECRET_ID/PLUGIN_SECRET_KEY, INPUT_SECRET_ID/INPUT_SECRET_KEY) or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY")
-	case c.SecretID == "":
-		p.fail("secret_id is required with secret_key (PLUGIN_SECRET_ID, INPUT_SECRET_ID or TENCENTCLOUD_SECRET_ID)")
-	case c.SecretKey == "":
-		p.fail("secret_key is required with secret_id (PLUGIN_SECRET_KEY, INPUT_SECRET_KEY or TENCENTCLOUD_SECRET_KEY)")
+	if s.RoleArn != "" {
+		c.Role = &RoleConfig{
+			Arn:         p.match("ROLE_ARN", s.RoleArn, roleArnRE, "a role ARN: qcs::cam::uin/<uin>:roleName/<name>"),
+			ProviderID:  p.required("PROVIDER_ID", s.ProviderID),
+			SessionName: p.match("ROLE_SESSION_NAME", cmp.Or(s.RoleSessionName, sessionName(env)), sessionNameRE, "2-128 of A-Z a-z 0-9 = , . @ -"),
+			Duration:    p.duration("ROLE_DURATION", s.RoleDuration),
+			Audience:    s.Audience,
+			Token:       s.WebIdentityToken,
+			TokenFile:   s.WebIdentityTokenFile,
+		}
+		c.Role.STSScheme, c.Role.STSHost = p.endpoint("STS_ENDPOINT", s.STSEndpoint)
+		if d := c.Role.Duration; d > 12*time.Hour || d%time.Second != 0 {
+			p.fail("%s: %q must be whole seconds, at most 12h", p.l.Key("ROLE_DURATION"), s.RoleDuration)
+		}
+		if c.Role.Token != "" && c.Role.TokenFile != "" {
+			p.fail("set web_identity_token or web_identity_token_file, not both")
+		}
+		if c.Role.STSScheme == "http" && !isLoopback(c.Role.STSHost) {
+			c.warnings = append(c.warnings, fmt.Sprintf("%s sends the OIDC token over plain http to %s; use https outside a local emulator", l.Key("STS_ENDPOINT"), c.Role.STSHost))
+		}
+		if c.SecretID != "" || c.SecretKey != "" {
+			c.warnings = append(c.warnings, "role_arn is set: the secret_id/secret_key also given are not used")
+			c.SecretID, c.SecretKey, c.SessionToken = "", "", ""
+		}
+	} else {
+		// Not an error: a GitLab job may mint an ID token for every run.
+		for _, key := range []string{"PROVIDER_ID", "WEB_IDENTITY_TOKEN", "WEB_IDENTITY_TOKEN_FILE"} {
+			if _, ok := l.from[key]; ok {
+				c.warnings = append(c.warnings, fmt.Sprintf("%s is set but role_arn is not, so it is not used: keyless promotion needs role_arn", l.Key(key)))
+			}
+		}
+		switch {
+		case c.SecretID != "" && c.SecretKey == "":
+			p.fail("secret_key is required with secret_id (PLUGIN_SECRET_KEY, INPUT_SECRET_KEY or TENCENTCLOUD_SECRET_KEY)")
+		case c.SecretID == "" && c.SecretKey != "":
+			p.fail("secret_id is required with secret_key (PLUGIN_SECRET_ID, INPUT_SECRET_ID or TENCENTCLOUD_SECRET_ID)")
+		}
+		// Neither keys nor a role: the SDK's default chain is tried at
+		// run time (profile file, TKE OIDC, CVM role).
 	}
 	if isDigest(srcRef) && !c.Verify && !p.failed() {
 		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", p.l.Key("SOURCE_REFERENCE"))
@@ -366,6 +419,34 @@ func (p *parser) endpoint(key, v string) (scheme, host string) {
 		p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), v)
 	}
 	return scheme, host
+}
+
+// sessionName derives a role session name from the CI run, within STS's
+// characters (A-Z a-z 0-9 = , . @ -) and 128 characters, e.g.
+// tcr-promote@acme-app-12345.
+func sessionName(env envconfig.Lookuper) string {
+	get := func(k string) string { v, _ := env.Lookup(k); return v }
+	var parts []string
+	for _, pair := range [][2]string{
+		{"GITHUB_REPOSITORY", "GITHUB_RUN_ID"}, {"CI_PROJECT_PATH", "CI_PIPELINE_ID"},
+		{"CI_REPO", "CI_PIPELINE_NUMBER"}, {"DRONE_REPO", "DRONE_BUILD_NUMBER"},
+	} {
+		if repo, run := get(pair[0]), get(pair[1]); repo != "" || run != "" {
+			parts = []string{repo, run}
+			break
+		}
+	}
+	if parts == nil {
+		parts = []string{strconv.FormatInt(time.Now().Unix(), 10)}
+	}
+	name := "tcr-promote@" + strings.Join(parts, "-")
+	name = strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("=,.@-", r)) {
+			return r
+		}
+		return '-'
+	}, name)
+	return name[:min(len(name), 128)]
 }
 
 func isLoopback(hostport string) bool {

@@ -120,7 +120,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		want []string // each must appear in the message
 	}{
 		{"missing registry", with(baseVars(), map[string]string{"PLUGIN_REGISTRY_ID": ""}), []string{"registry_id is required", "PLUGIN_REGISTRY_ID", "INPUT_REGISTRY_ID"}},
-		{"everything missing", map[string]string{}, []string{"registry_id", "region", "source_namespace", "source_repo", "source_reference", "destination_tag", "no credentials"}},
+		{"everything missing", map[string]string{}, []string{"registry_id", "region", "source_namespace", "source_repo", "source_reference", "destination_tag"}},
 		{"bad bool names the GitHub input", with(baseVars(), map[string]string{"INPUT_OVERRIDE": "yes"}), []string{`INPUT_OVERRIDE: "yes" is not true or false`}},
 		{"bad bool names the hyphen form", with(baseVars(), map[string]string{"INPUT_OVERRIDE": "", "INPUT_DEBUG": "", "INPUT_DEBUG-X": "", "PLUGIN_DEBUG": "maybe"}), []string{`PLUGIN_DEBUG: "maybe"`}},
 		{"bad tag", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "-prd"}), []string{`PLUGIN_DESTINATION_TAG: "-prd" is not a tag`}},
@@ -128,7 +128,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad duration", with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "soon"}), []string{`PLUGIN_TIMEOUT: "soon" is not a positive duration`}},
 		{"negative duration", with(baseVars(), map[string]string{"INPUT_ATTEMPT_TIMEOUT": "-1s"}), []string{"INPUT_ATTEMPT_TIMEOUT"}},
 		{"bad retries", with(baseVars(), map[string]string{"PLUGIN_RETRIES": "many"}), []string{"PLUGIN_RETRIES"}},
-		{"no credentials", with(baseVars(), map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": ""}), []string{"no credentials", "secret_id", "TENCENTCLOUD_SECRET_ID"}},
+		{"role without a provider", with(baseVars(), map[string]string{"PLUGIN_ROLE_ARN": "qcs::cam::uin/100:roleName/ci"}), []string{"provider_id is required"}},
+		{"bad role ARN", with(baseVars(), map[string]string{"INPUT_ROLE_ARN": "arn:aws:iam::1:role/x", "INPUT_PROVIDER_ID": "gh"}), []string{"INPUT_ROLE_ARN"}},
+		{"role duration over 12h", with(baseVars(), map[string]string{"PLUGIN_ROLE_ARN": "qcs::cam::uin/100:roleName/ci", "PLUGIN_PROVIDER_ID": "gh", "PLUGIN_ROLE_DURATION": "13h"}), []string{"PLUGIN_ROLE_DURATION"}},
+		{"token and token file", with(baseVars(), map[string]string{"PLUGIN_ROLE_ARN": "qcs::cam::uin/100:roleName/ci", "PLUGIN_PROVIDER_ID": "gh", "PLUGIN_WEB_IDENTITY_TOKEN": "t", "PLUGIN_WEB_IDENTITY_TOKEN_FILE": "/f"}), []string{"not both"}},
+		{"bad session name", with(baseVars(), map[string]string{"PLUGIN_ROLE_ARN": "qcs::cam::uin/100:roleName/ci", "PLUGIN_PROVIDER_ID": "gh", "PLUGIN_ROLE_SESSION_NAME": "a b"}), []string{"PLUGIN_ROLE_SESSION_NAME"}},
 		{"key without id", with(baseVars(), map[string]string{"PLUGIN_SECRET_ID": ""}), []string{"secret_id is required with secret_key"}},
 		{"bad endpoint scheme", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "ftp://x"}), []string{"PLUGIN_ENDPOINT"}},
 		{"endpoint with a path", with(baseVars(), map[string]string{"PLUGIN_ENDPOINT": "https://x/api"}), []string{"PLUGIN_ENDPOINT"}},

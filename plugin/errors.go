@@ -198,6 +198,13 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 		return nil
 	}
 	e := &Error{Action: action, Status: status, Err: err}
+	if te, ok := errors.AsType[*tokenError](err); ok {
+		e.Code, e.Message, e.Class = CodeOIDCToken, te.Error(), ClassPermission
+		if te.status >= 500 || te.status == 429 {
+			e.Class = ClassTemporary
+		}
+		return e
+	}
 	sdkErr, isSDK := errors.AsType[*sdkerrors.TencentCloudSDKError](err)
 	if isSDK {
 		e.Code, e.Message, e.RequestID = sdkErr.Code, sdkErr.Message, sdkErr.RequestId

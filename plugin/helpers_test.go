@@ -3,6 +3,7 @@ package plugin_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"maps"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 const (
@@ -89,6 +91,11 @@ func run(t *testing.T, vars map[string]string) runResult {
 		Stdout:  &stdout,
 		Stderr:  &stderr,
 		Backoff: func(int) time.Duration { return 0 },
+		// This machine has no profile file and is no CVM: say so without
+		// letting the SDK's chain try the metadata service.
+		DefaultCredentials: func(context.Context) (common.CredentialIface, error) {
+			return nil, errors.New("no credential found in every providers")
+		},
 	}
 	code := r.Run(context.Background(), []string{"tcr-promote"})
 	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}

@@ -14,24 +14,53 @@ import (
 // oneLine or the command escaper first, so it can neither start a new line
 // nor a workflow command.
 type logger struct {
-	mu     sync.Mutex
-	out    io.Writer
-	errOut io.Writer
-	debug  bool
-	github bool
+	mu      sync.Mutex
+	out     io.Writer
+	errOut  io.Writer
+	debug   bool
+	github  bool
+	holding bool
+	held    []heldLine
 }
 
-func (l *logger) line(s string) {
+type heldLine struct {
+	w    io.Writer
+	text string
+}
+
+// hold keeps lines back until release, so that ::add-mask:: lines for
+// secrets learnt later (an OIDC token, temporary keys) still come first.
+func (l *logger) hold() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintln(l.out, s)
+	l.holding = true
 }
+
+func (l *logger) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holding = false
+	for _, h := range l.held {
+		fmt.Fprintln(h.w, h.text)
+	}
+	l.held = nil
+}
+
+func (l *logger) write(w io.Writer, s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holding {
+		l.held = append(l.held, heldLine{w, s})
+		return
+	}
+	fmt.Fprintln(w, s)
+}
+
+func (l *logger) line(s string) { l.write(l.out, s) }
 
 // errorf writes a failure line to stderr.
 func (l *logger) errorf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintln(l.errOut, "error: "+oneLine(fmt.Sprintf(format, args...)))
+	l.write(l.errOut, "error: "+oneLine(fmt.Sprintf(format, args...)))
 }
 
 func (l *logger) infof(format string, args ...any) {
@@ -75,9 +104,11 @@ func (l *logger) mask(secret string) {
 	}
 	// The runner masks each line of a multi-line value too, but a value
 	// with a newline would end the command early; mask line by line.
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for part := range strings.Lines(secret) {
 		if p := strings.TrimRight(part, "\r\n"); p != "" {
-			l.line("::add-mask::" + escapeData(p))
+			fmt.Fprintln(l.out, "::add-mask::"+escapeData(p)) // never held back
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 // Version is stamped at build time with -ldflags "-X …/plugin.Version=v1.2.3".
@@ -38,6 +39,10 @@ type Runner struct {
 	// Backoff is the wait before retry n (from 0); nil means exponential
 	// backoff with full jitter from 1s, capped at 20s.
 	Backoff func(retry int) time.Duration
+	// DefaultCredentials is the last resort when neither keys nor a role
+	// are given; nil means the common SDK's chain (profile file, TKE OIDC,
+	// CVM role).
+	DefaultCredentials func(ctx context.Context) (common.CredentialIface, error)
 }
 
 // Main runs the step with args (os.Args) and returns the exit code.
@@ -65,15 +70,21 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	log := &logger{out: r.Stdout, errOut: r.Stderr, github: env("GITHUB_ACTIONS") == "true"}
 
 	cfg, err := LoadConfig(ctx, r.Env)
-	// Masks go first, before any line that could carry a secret.
+	// Masks go first, before any line that could carry a secret; lines
+	// are held back until the secrets that credentials bring are masked.
 	log.mask(cfg.SecretKey)
 	log.mask(cfg.SessionToken)
+	if cfg.Role != nil {
+		log.mask(cfg.Role.Token)
+	}
 	log.debug = cfg.Debug
+	log.hold()
 	for _, w := range cfg.warnings {
 		log.warnf("%s", w)
 	}
 	var results []Result
 	if err != nil {
+		log.release()
 		results = []Result{{Err: err}}
 		report(log, cfg.RegistryID, results[0])
 	} else {
@@ -85,9 +96,14 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	a, err := newAPI(cfg, log, r.Transport, r.Backoff)
+	a := newAPI(cfg, log, r.Transport, r.Backoff)
+	cred, err := r.credentials(ctx, cfg, a, log)
+	log.release()
+	if err == nil {
+		err = a.connect(cfg, cred)
+	}
 	if err != nil {
-		res := Result{Err: &Error{Class: ClassUsage, Message: err.Error(), Err: err}}
+		res := Result{Err: err}
 		report(log, cfg.RegistryID, res)
 		return []Result{res}
 	}

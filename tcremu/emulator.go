@@ -8,7 +8,9 @@
 // It verifies TC3-HMAC-SHA256 signatures (5-minute window, unknown SecretId,
 // wrong signature, missing session token), rejects unknown and mistyped
 // parameters like the real API, and implements DuplicateImage,
-// DescribeImages and DescribeInstances with their documented semantics.
+// DescribeImages, DescribeInstances and DescribeNamespaces with their
+// documented semantics, and STS's unsigned AssumeRoleWithWebIdentity, whose
+// temporary credentials TCR calls must then present with their token.
 package tcremu
 
 import (
@@ -38,6 +40,7 @@ type Emulator struct {
 	limits       map[string]*window
 	logf         func(format string, args ...any)
 	latency      time.Duration
+	roles        map[string]role // web identity token -> what it may assume
 }
 
 type key struct {
@@ -101,6 +104,7 @@ func New(opts ...Option) *Emulator {
 		registries:   map[string]*registry{},
 		conflictCode: "FailedOperation.PreconditionFailed",
 		limits:       map[string]*window{},
+		roles:        map[string]role{},
 	}
 	for _, o := range opts {
 		o(e)

@@ -1,0 +1,110 @@
+package tcremu
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"reflect"
+	"regexp"
+	"time"
+)
+
+// STSVersion is the STS API version the emulator speaks.
+const STSVersion = "2018-08-13"
+
+type role struct {
+	providerID, roleArn string
+}
+
+// WithWebIdentity accepts token, from the OIDC identity provider
+// providerID, for assuming roleArn with AssumeRoleWithWebIdentity.
+func WithWebIdentity(providerID, roleArn, token string) Option {
+	return func(e *Emulator) { e.roles[token] = role{providerID: providerID, roleArn: roleArn} }
+}
+
+func init() {
+	actions["AssumeRoleWithWebIdentity"] = action{
+		service: "sts", version: STSVersion, regional: true, unsigned: true,
+		params: reflect.TypeFor[assumeRoleParams](),
+		run: func(e *Emulator, c call, p any) (any, *apiError) {
+			return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))
+		},
+	}
+}
+
+type assumeRoleParams struct {
+	ProviderId       *string `json:"ProviderId"`
+	WebIdentityToken *string `json:"WebIdentityToken"`
+	RoleArn          *string `json:"RoleArn"`
+	RoleSessionName  *string `json:"RoleSessionName"`
+	DurationSeconds  *int64  `json:"DurationSeconds"`
+}
+
+var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9=,.@_-]{2,128}$`)
+
+// assumeRoleWithWebIdentity checks the token against the provider and the
+// role, and issues temporary credentials that TCR calls must then present
+// together with their token (X-TC-Token).
+func (e *Emulator) assumeRoleWithWebIdentity(p *assumeRoleParams) (any, *apiError) {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"ProviderId", p.ProviderId}, {"WebIdentityToken", p.WebIdentityToken}, {"RoleArn", p.RoleArn}, {"RoleSessionName", p.RoleSessionName}} {
+		if err := required(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	if !sessionNameRE.MatchString(*p.RoleSessionName) {
+		return nil, errorf("InvalidParameter.ParamError", "RoleSessionName `%s` is not 2-128 of A-Z a-z 0-9 = , . @ _ -.", *p.RoleSessionName)
+	}
+	duration := int64(7200)
+	if p.DurationSeconds != nil {
+		duration = *p.DurationSeconds
+	}
+	if duration < 1 || duration > 43200 {
+		return nil, errorf("InvalidParameter.ParamError", "DurationSeconds must be at most 43200.")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.roles[*p.WebIdentityToken]
+	switch {
+	case !ok:
+		return nil, errorf("InvalidParameter.WebIdentityTokenError", "The web identity token is invalid or expired.")
+	case r.providerID != *p.ProviderId:
+		return nil, errorf("InvalidParameter.WebIdentityTokenError", "The token was not issued by identity provider `%s`.", *p.ProviderId)
+	case r.roleArn != *p.RoleArn:
+		return nil, errorf("AuthFailure.UnauthorizedOperation", "The role `%s` does not trust this identity.", *p.RoleArn)
+	}
+	id, secret, token := "AKIDtmp"+randomHex(12), randomHex(20), randomHex(32)
+	expiry := e.now().Add(time.Duration(duration) * time.Second)
+	e.keys[id] = key{secret: secret, token: token, expiry: expiry}
+	return map[string]any{
+		"Credentials": map[string]string{"TmpSecretId": id, "TmpSecretKey": secret, "Token": token},
+		"ExpiredTime": expiry.Unix(),
+		"Expiration":  expiry.UTC().Format(time.RFC3339),
+	}, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Issued is a set of temporary credentials the emulator's STS handed out.
+type Issued struct {
+	SecretID, SecretKey, Token string
+}
+
+// IssuedCredentials lists the temporary credentials issued so far, so a
+// test can check that none of them leaked into a log or an output.
+func (e *Emulator) IssuedCredentials() []Issued {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Issued
+	for id, k := range e.keys {
+		if k.token != "" {
+			out = append(out, Issued{SecretID: id, SecretKey: k.secret, Token: k.token})
+		}
+	}
+	return out
+}
