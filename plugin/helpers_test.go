@@ -1,7 +1,6 @@
 package plugin_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"maps"
@@ -119,40 +118,16 @@ func readDotenv(t *testing.T, path string) map[string]string {
 	return out
 }
 
-// readGitHubOutput parses $GITHUB_OUTPUT the way the runner does: name=value
-// lines and name<<DELIMITER blocks.
+// readGitHubOutput parses $GITHUB_OUTPUT the way the runner does.
 func readGitHubOutput(t *testing.T, path string) map[string]string {
 	t.Helper()
-	fh, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		line := sc.Text()
-		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
-			var val []string
-			closed := false
-			for sc.Scan() {
-				if sc.Text() == delim {
-					closed = true
-					break
-				}
-				val = append(val, sc.Text())
-			}
-			if !closed {
-				t.Fatalf("output %s: delimiter %q never closed", name, delim)
-			}
-			out[name] = strings.Join(val, "\n")
-			continue
-		}
-		name, val, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("GITHUB_OUTPUT line %q is neither form", line)
-		}
-		out[name] = val
+	out, err := plugin.ParseGitHubOutput(string(b))
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
 	}
 	return out
 }

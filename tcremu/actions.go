@@ -49,9 +49,18 @@ var (
 	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 )
 
-func required(name string, v *string) *apiError {
-	if v == nil || *v == "" {
-		return errorf("MissingParameter", "The request is missing a required parameter `%s`.", name)
+// field is a named string parameter, for requireAll.
+type field struct {
+	name string
+	v    *string
+}
+
+// requireAll answers MissingParameter for the first field absent or empty.
+func requireAll(fields ...field) *apiError {
+	for _, f := range fields {
+		if f.v == nil || *f.v == "" {
+			return errorf("MissingParameter", "The request is missing a required parameter `%s`.", f.name)
+		}
 	}
 	return nil
 }
@@ -81,13 +90,8 @@ type duplicateImageParams struct {
 }
 
 func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"RegistryId", p.RegistryId}, {"SourceNamespace", p.SourceNamespace}, {"SourceRepo", p.SourceRepo}, {"SourceReference", p.SourceReference}, {"DestinationTag", p.DestinationTag}} {
-		if err := required(f.name, f.v); err != nil {
-			return nil, err
-		}
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"SourceNamespace", p.SourceNamespace}, field{"SourceRepo", p.SourceRepo}, field{"SourceReference", p.SourceReference}, field{"DestinationTag", p.DestinationTag}); err != nil {
+		return nil, err
 	}
 	dstNS, dstRepo := *p.SourceNamespace, *p.SourceRepo
 	if p.DestinationNamespace != nil && *p.DestinationNamespace != "" {
@@ -168,13 +172,8 @@ type ImageInfo struct {
 }
 
 func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiError) {
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"RegistryId", p.RegistryId}, {"NamespaceName", p.NamespaceName}, {"RepositoryName", p.RepositoryName}} {
-		if err := required(f.name, f.v); err != nil {
-			return nil, err
-		}
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
+		return nil, err
 	}
 	limit, page := int64(20), int64(1)
 	if p.Limit != nil {
@@ -309,7 +308,7 @@ type NamespaceInfo struct {
 }
 
 func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any, *apiError) {
-	if err := required("RegistryId", p.RegistryId); err != nil {
+	if err := requireAll(field{"RegistryId", p.RegistryId}); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()

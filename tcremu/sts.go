@@ -45,13 +45,8 @@ var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9=,.@_-]{2,128}$`)
 // role, and issues temporary credentials that TCR calls must then present
 // together with their token (X-TC-Token).
 func (e *Emulator) assumeRoleWithWebIdentity(p *assumeRoleParams) (any, *apiError) {
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"ProviderId", p.ProviderId}, {"WebIdentityToken", p.WebIdentityToken}, {"RoleArn", p.RoleArn}, {"RoleSessionName", p.RoleSessionName}} {
-		if err := required(f.name, f.v); err != nil {
-			return nil, err
-		}
+	if err := requireAll(field{"ProviderId", p.ProviderId}, field{"WebIdentityToken", p.WebIdentityToken}, field{"RoleArn", p.RoleArn}, field{"RoleSessionName", p.RoleSessionName}); err != nil {
+		return nil, err
 	}
 	if !sessionNameRE.MatchString(*p.RoleSessionName) {
 		return nil, errorf("InvalidParameter.ParamError", "RoleSessionName `%s` is not 2-128 of A-Z a-z 0-9 = , . @ _ -.", *p.RoleSessionName)
