@@ -62,6 +62,23 @@ func outputFiles(env func(string) string, outputFilePath string) []outputFile {
 // write formats every output and writes them in one append. An output that
 // cannot be written safely is left out and reported; the others still go.
 func (f outputFile) write(outs []output) error {
+	text, errs := f.render(outs)
+	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if f.truncate {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(f.path, flag, 0o644)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	_, werr := fh.WriteString(text)
+	cerr := fh.Close()
+	return errors.Join(append(errs, werr, cerr)...)
+}
+
+// render formats the outputs, leaving out (and reporting) those that
+// cannot be written safely.
+func (f outputFile) render(outs []output) (string, []error) {
 	var b strings.Builder
 	var errs []error
 	for _, o := range outs {
@@ -72,17 +89,7 @@ func (f outputFile) write(outs []output) error {
 		}
 		b.WriteString(line)
 	}
-	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	if f.truncate {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	fh, err := os.OpenFile(f.path, flag, 0o644)
-	if err != nil {
-		return errors.Join(append(errs, err)...)
-	}
-	_, werr := fh.WriteString(b.String())
-	cerr := fh.Close()
-	return errors.Join(append(errs, werr, cerr)...)
+	return b.String(), errs
 }
 
 var errUnsafeValue = errors.New("value cannot be written safely")
