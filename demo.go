@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -83,6 +84,10 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "== exit code %d; %s:\n", code, "output_file")
 	out, _ := os.ReadFile(outFile)
 	stdout.Write(out)
+	fmt.Fprintln(stdout, "== API calls the emulator answered:")
+	for _, r := range emu.Requests() {
+		fmt.Fprintf(stdout, "    %s %s (RequestId %s)\n", r.Action, cmp.Or(r.Code, "ok"), r.RequestID)
+	}
 	img, ok := emu.Lookup("tcr-demo", "release", "app", "prd")
 	fmt.Fprintf(stdout, "== emulator now has release/app:prd: %t %s\n", ok, img.Digest)
 	return code

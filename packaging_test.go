@@ -191,3 +191,33 @@ func TestGitLabComponent(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEDocumentsEverything: the README's tables name every setting,
+// output and exit code the binary has.
+func TestREADMEDocumentsEverything(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, s := range plugin.AllSettings() {
+		if !strings.Contains(readme, "| `"+s.Name+"` |") {
+			t.Errorf("README's settings table lacks %s", s.Name)
+		}
+	}
+	for _, o := range plugin.Outputs {
+		if !strings.Contains(readme, "| `"+o.Name+"` | `"+strings.ToUpper(o.Name)+"` |") {
+			t.Errorf("README's outputs table lacks %s", o.Name)
+		}
+	}
+	for _, code := range []int{0, 1, 64, 65, 66, 69, 73, 75, 77} {
+		if !strings.Contains(readme, fmt.Sprintf("\n| %d | ", code)) {
+			t.Errorf("README's exit-code table lacks %d", code)
+		}
+	}
+	cmds := strings.Index(readme, "```sh\ngo run . demo")
+	if cmds < 0 || cmds > strings.Index(readme, "\n## ") || !strings.Contains(readme[cmds:cmds+200], "\ngo test ./...") {
+		t.Errorf("the README does not open with the two commands")
+	}
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-	"golang.org/x/time/rate"
 )
 
 // api sends TCR actions through the common SDK: one place for the client's
@@ -18,7 +17,7 @@ type api struct {
 	retries        int
 	attemptTimeout time.Duration
 	backoff        func(retry int) time.Duration
-	limiters       map[string]*rate.Limiter
+	limiters       map[string]*limiter
 	transport      http.RoundTripper
 }
 
@@ -28,16 +27,6 @@ const (
 	describeImagesLimit = 100
 	defaultActionLimit  = 20
 )
-
-// newLimiter paces requests to stay under limit in any sliding second, as
-// the service counts. A token bucket of rate r and burst b lets at most
-// b + r requests into one second, so r = limit - b + 0.5 never exceeds the
-// limit even at full speed. DuplicateImage takes burst 1 and keeps all the
-// rate; the reads take a small burst so that one promotion's few lookups
-// do not queue behind each other.
-func newLimiter(limit, burst int) *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(float64(limit-burst)+0.5), burst)
-}
 
 func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) *api {
 	if transport == nil {
@@ -49,7 +38,7 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 	return &api{
 		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
 		transport: &recordingTransport{base: transport, log: log},
-		limiters: map[string]*rate.Limiter{
+		limiters: map[string]*limiter{
 			"DuplicateImage":     newLimiter(cfg.RateLimit, 1),
 			"DescribeImages":     newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
 			"DescribeInstances":  newLimiter(defaultActionLimit, 2),

@@ -114,6 +114,11 @@ func TestCIStyles(t *testing.T) {
 			if n := f.emu.Count("DuplicateImage", ""); n != 1 {
 				t.Errorf("DuplicateImage sent %d times, want 1", n)
 			}
+			for _, r := range f.emu.Requests() {
+				if r.Language != "en-US" {
+					t.Errorf("%s sent X-TC-Language %q, want en-US", r.Action, r.Language)
+				}
+			}
 		})
 	}
 }

@@ -37,7 +37,7 @@ func (a *api) attempt(ctx context.Context, action string, send func(ctx context.
 	// Every attempt, retries included, takes its turn under the action's
 	// limit: staying under it beats bouncing off it.
 	if l := a.limiters[action]; l != nil {
-		if err := l.Wait(ctx); err != nil {
+		if err := l.wait(ctx); err != nil {
 			return "", classify(ctx, action, 0, context.DeadlineExceeded)
 		}
 	}
