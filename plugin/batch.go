@@ -40,7 +40,7 @@ func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
 			defer func() { <-sem }()
 			results[i] = p.promote(ctx, pair.Source, pair.Destination)
 			done.Add(1)
-			report(p.log, p.cfg.RegistryID, results[i])
+			report(p.log, p.cfg.RegistryID, results[i], len(pairs) > 1)
 		})
 	}
 	wg.Wait()

@@ -92,6 +92,18 @@ func AllSettings() []Setting {
 	return out
 }
 
+// secretValues returns the values of the settings tagged secret.
+func secretValues(s *Settings) []string {
+	var out []string
+	v := reflect.ValueOf(s).Elem()
+	for i, f := range AllSettings() {
+		if f.Secret && v.Field(i).String() != "" {
+			out = append(out, v.Field(i).String())
+		}
+	}
+	return out
+}
+
 func settingNames(key string) []string {
 	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
 }
@@ -186,6 +198,7 @@ type Config struct {
 	Debug          bool
 
 	warnings []string
+	secrets  []string // every secret setting's value, to mask
 }
 
 var (
@@ -210,7 +223,9 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		return &Config{}, usageErrorf("reading settings: %v", err)
 	}
 	p := parser{l: l}
+	secrets := secretValues(&s)
 	c := &Config{
+		secrets:        secrets,
 		RegistryID:     p.required("REGISTRY_ID", s.RegistryID),
 		Region:         p.required("REGION", s.Region),
 		Override:       p.bool("OVERRIDE", s.Override),
@@ -250,6 +265,9 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	}
 	if c.SessionToken == "" {
 		c.SessionToken, _ = env.Lookup("TENCENTCLOUD_SECURITY_TOKEN")
+		if c.SessionToken != "" {
+			c.secrets = append(c.secrets, c.SessionToken)
+		}
 	}
 	c.Scheme, c.Host = p.endpoint("ENDPOINT", s.Endpoint)
 	if c.Scheme == "http" && !isLoopback(c.Host) {

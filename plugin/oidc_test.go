@@ -62,6 +62,7 @@ func (f *fixture) keylessVars() map[string]string {
 	return with(f.droneVars(), map[string]string{
 		"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
 		"PLUGIN_ROLE_ARN": roleArn, "PLUGIN_PROVIDER_ID": providerID, "PLUGIN_STS_ENDPOINT": f.srv.URL,
+		"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env"),
 	})
 }
 
@@ -135,6 +136,12 @@ func TestKeyless(t *testing.T) {
 			for _, l := range tt.log {
 				if !strings.Contains(res.stdout+res.stderr, l) {
 					t.Errorf("log lacks %q:\n%s%s", l, res.stdout, res.stderr)
+				}
+			}
+			if tt.code == 77 && tt.sessions == 1 {
+				env := readDotenv(t, filepath.Join(f.dir, "out.env"))
+				if env["REQUEST_ID"] != f.lastRequestID("AssumeRoleWithWebIdentity") || env["ERROR_CLASS"] != "permission" {
+					t.Errorf("outputs %v, want STS's RequestId and the permission class", env)
 				}
 			}
 			if n := f.emu.Count("AssumeRoleWithWebIdentity", ""); n != tt.sessions {

@@ -72,10 +72,8 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	cfg, err := LoadConfig(ctx, r.Env)
 	// Masks go first, before any line that could carry a secret; lines
 	// are held back until the secrets that credentials bring are masked.
-	log.mask(cfg.SecretKey)
-	log.mask(cfg.SessionToken)
-	if cfg.Role != nil {
-		log.mask(cfg.Role.Token)
+	for _, secret := range cfg.secrets {
+		log.mask(secret)
 	}
 	log.debug = cfg.Debug
 	log.hold()
@@ -86,7 +84,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	if err != nil {
 		log.release()
 		results = []Result{{Err: err}}
-		report(log, cfg.RegistryID, results[0])
+		report(log, cfg.RegistryID, results[0], false)
 	} else {
 		results = r.promote(ctx, cfg, log)
 	}
@@ -103,9 +101,18 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 		err = a.connect(cfg, cred)
 	}
 	if err != nil {
-		res := Result{Err: err}
-		report(log, cfg.RegistryID, res)
-		return []Result{res}
+		// No promotion can start: report the cause once, and every
+		// promotion as failed by it.
+		report(log, cfg.RegistryID, Result{Err: err}, false)
+		id := ""
+		if e, ok := errors.AsType[*Error](err); ok {
+			id = e.RequestID // e.g. STS's, which support will ask for
+		}
+		results := make([]Result, len(cfg.Pairs))
+		for i, pair := range cfg.Pairs {
+			results[i] = Result{Source: pair.Source, Destination: pair.Destination, RequestID: id, Err: err}
+		}
+		return results
 	}
 	log.debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
 		version(), len(cfg.Pairs), cfg.RegistryID, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
@@ -118,6 +125,9 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 		}
 		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed",
 			len(results), counts["promoted"], counts["already_there"], counts["dry_run"], counts["failed"])
+		if err := mostSerious(results); err != nil {
+			log.errorf("exit %d: %s is the most serious failure (order: usage, permission, invalid, not_found, unavailable, unexpected, conflict, temporary)", ExitCode(err), ClassOf(err))
+		}
 	}
 	return results
 }
@@ -186,8 +196,11 @@ func resultOutputs(results []Result, err error) []output {
 }
 
 // report logs one line for a success, or the failure with what to do next.
-func report(log *logger, registryID string, res Result) {
+func report(log *logger, registryID string, res Result, batch bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registryID)
+	if res.Source == (Ref{}) {
+		what = "before any promotion" // settings or credentials
+	}
 	if res.Err == nil {
 		verb := "promoted"
 		switch {
@@ -196,11 +209,16 @@ func report(log *logger, registryID string, res Result) {
 		case res.AlreadyThere && !res.Promoted:
 			verb = "already promoted"
 		}
-		detail := "RequestId " + cmpOrNone(res.RequestID)
+		var detail []string
 		if res.Digest != "" {
-			detail = res.Digest + ", " + detail
+			detail = append(detail, res.Digest)
 		}
-		log.infof("%s %s (%s)", verb, what, detail)
+		if res.RequestID != "" {
+			detail = append(detail, "RequestId "+res.RequestID)
+		} else {
+			detail = append(detail, "nothing copied")
+		}
+		log.infof("%s %s (%s)", verb, what, strings.Join(detail, ", "))
 		return
 	}
 	class := ClassOf(res.Err)
@@ -210,7 +228,11 @@ func report(log *logger, registryID string, res Result) {
 		log.annotate("tcr-promote: invalid settings", res.Err.Error())
 		return
 	}
-	log.errorf("promotion failed: %s: %s (exit %d)", what, class, ExitCode(res.Err))
+	exit := fmt.Sprintf(" (exit %d)", ExitCode(res.Err))
+	if batch {
+		exit = "" // the batch's exit code is decided at the end
+	}
+	log.errorf("failed %s: %s%s", what, class, exit)
 	if e != nil {
 		log.errorf("  %s: %s", cmpOrNone(e.Code), e.Message)
 		log.errorf("  RequestId: %s", cmpOrNone(e.RequestID))
