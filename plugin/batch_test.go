@@ -211,3 +211,27 @@ func TestRateLimitedEmulator(t *testing.T) {
 		t.Errorf("%d requests rejected by the emulator's rate limit", n)
 	}
 }
+
+// TestBatchSharedSourceFailure: every promotion of a source that cannot be
+// read fails with the same, unaltered error, without a data race.
+func TestBatchSharedSourceFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.emu.Deny(secretID, "DescribeImages")
+	out := filepath.Join(f.dir, "out.env")
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_DESTINATION_TAG": "a,b,c,d", "PLUGIN_EXPECTED_DIGEST": digestA, "PLUGIN_OUTPUT_FILE": out,
+	}))
+	if res.code != 77 {
+		t.Fatalf("exit %d, want 77\n%s", res.code, res.stderr)
+	}
+	if n := strings.Count(res.stderr, "(DescribeImages is needed for expected_digest"); n != 4 {
+		t.Errorf("the explanation appears %d times, want once per promotion (4):\n%s", n, res.stderr)
+	}
+	if strings.Contains(res.stderr, "dry_run) (DescribeImages") {
+		t.Errorf("the explanation was appended twice to one message:\n%s", res.stderr)
+	}
+	if n := f.emu.Count("DuplicateImage", ""); n != 0 {
+		t.Errorf("%d copies made without the pin checked", n)
+	}
+}

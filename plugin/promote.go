@@ -83,15 +83,14 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
 		wg.Go(func() { tag, digest, srcErr = p.resolveSourceOnce(ctx, src) })
 		wg.Go(func() { dstDigest, dstErr = p.digest(ctx, dst) })
 		wg.Wait()
-		switch err := cmp.Or(srcErr, dstErr); {
-		case err == nil:
+		if err := cmp.Or(srcErr, dstErr); err != nil {
+			if res.Err = p.unverifiable(err); res.Err != nil {
+				return res
+			}
+			verify = false
+		} else {
 			copyFrom.Tag, srcDigest = tag, digest
 			dstBefore, knownBefore = dstDigest, true
-		case p.unverifiable(err):
-			verify = false
-		default:
-			res.Err = err
-			return res
 		}
 	}
 	if verify && p.cfg.ExpectedDigest != "" && srcDigest != p.cfg.ExpectedDigest {
@@ -137,22 +136,25 @@ func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
 	return res
 }
 
-// unverifiable reports whether err only means the credentials may not read
-// images, and verification can be skipped: it warns once and says yes,
-// unless a digest pin, a digest source or a dry run needs the reads.
-func (p *promoter) unverifiable(err error) bool {
-	if ClassOf(err) != ClassPermission || p.needsDigest() {
-		if ClassOf(err) == ClassPermission {
-			if e, ok := errors.AsType[*Error](err); ok {
-				e.Message += " (DescribeImages is needed for expected_digest, a digest source_reference or dry_run)"
-			}
-		}
-		return false
+// unverifiable decides what a failed lookup means. If err only says the
+// credentials may not read images, verification is skipped (with one
+// warning) and it returns nil — unless a digest pin, a digest source or a
+// dry run needs the reads. Otherwise it returns the error to fail with.
+func (p *promoter) unverifiable(err error) error {
+	if ClassOf(err) != ClassPermission {
+		return err
+	}
+	if p.needsDigest() {
+		// A copy: err may be shared by every promotion of this source.
+		e, _ := errors.AsType[*Error](err)
+		ne := *e
+		ne.Message += " (DescribeImages is needed for expected_digest, a digest source_reference or dry_run)"
+		return &ne
 	}
 	p.warnOnce.Do(func() {
 		p.log.warnf("cannot verify: %s; promoting without reading digests back (grant tcr:DescribeImages, or set verify: false to silence this)", err)
 	})
-	return true
+	return nil
 }
 
 // duplicate makes the DuplicateImage call. A conflict (the destination tag
