@@ -221,3 +221,32 @@ func TestREADMEDocumentsEverything(t *testing.T) {
 		t.Errorf("the README does not open with the two commands")
 	}
 }
+
+// TestDockerfile checks the image's contract without a Docker engine: the
+// default (last) stage is FROM scratch with the static binary and a CA
+// bundle, runs as root, and the binary is built as the tests build it.
+func TestDockerfile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(b)
+	stages := strings.Split(df, "\nFROM ")
+	last := stages[len(stages)-1]
+	for _, want := range []string{"scratch AS runtime", "COPY --from=build /etc/ssl/certs/ca-certificates.crt", "COPY --from=build /out/tcr-promote /tcr-promote", `ENTRYPOINT ["/tcr-promote"]`} {
+		if !strings.Contains(last, want) {
+			t.Errorf("the default stage lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"\nUSER ", "\nWORKDIR ", "\nRUN "} {
+		if strings.Contains(last, bad) {
+			t.Errorf("the default stage has %q: GitHub needs root, and scratch has nothing to run", strings.TrimSpace(bad))
+		}
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X github.com/tcr-promote/tcr-promote/plugin.Version=${VERSION}"`, "AS gitlab", "busybox"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"time"
@@ -109,7 +110,7 @@ type recordingTransport struct {
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
-	action := req.Header.Get("X-TC-Action")
+	action := cmp.Or(req.Header.Get("X-TC-Action"), req.URL.Host) // the GitHub token endpoint has no action
 	if err != nil {
 		t.log.debugf("%s %s: no answer after %s", req.Method, action, time.Since(start).Round(time.Millisecond))
 		return nil, err
