@@ -235,3 +235,26 @@ func TestBatchSharedSourceFailure(t *testing.T) {
 		t.Errorf("%d copies made without the pin checked", n)
 	}
 }
+
+// TestBatchOverTimeout: a batch that cannot fit in the timeout at the rate
+// limit is warned about up front, and what does not fit fails as temporary.
+func TestBatchOverTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tags := make([]string, 12)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("o%d", i)
+	}
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "500ms", "PLUGIN_VERIFY": "false",
+	}))
+	if !strings.Contains(res.stdout, "12 promotions at 10 copies/s need at least 1.2s, more than timeout (500ms)") {
+		t.Errorf("no up-front warning:\n%s", res.stdout)
+	}
+	if res.code != 75 {
+		t.Fatalf("exit %d, want 75\n%s", res.code, res.stderr)
+	}
+	if n := f.emu.Count("DuplicateImage", ""); n == 0 || n == len(tags) {
+		t.Errorf("%d copies made, want some but not all", n)
+	}
+}

@@ -130,15 +130,14 @@ func usageErrorf(format string, args ...any) error {
 
 // Client-side codes, as the SDK names them, plus the two it has none for.
 const (
-	CodeNetwork        = "ClientError.NetworkError"
-	CodeParseJSON      = "ClientError.ParseJsonError"
-	CodeHTTPStatus     = "ClientError.HttpStatusCodeError"
-	CodeTimeout        = "ClientError.Timeout"
-	CodeCanceled       = "ClientError.Canceled"
-	codeRateLimit      = "RequestLimitExceeded"
-	codeTcrConflict    = "InternalError.ErrorTcrResourceConflict"
-	codePrecondition   = "FailedOperation.PreconditionFailed"
-	codeUnauthorizedOp = "AuthFailure.UnauthorizedOperation"
+	CodeNetwork      = "ClientError.NetworkError"
+	CodeParseJSON    = "ClientError.ParseJsonError"
+	CodeHTTPStatus   = "ClientError.HttpStatusCodeError"
+	CodeTimeout      = "ClientError.Timeout"
+	CodeCanceled     = "ClientError.Canceled"
+	codeRateLimit    = "RequestLimitExceeded"
+	codeTcrConflict  = "InternalError.ErrorTcrResourceConflict"
+	codePrecondition = "FailedOperation.PreconditionFailed"
 )
 
 // codeClasses maps TCR codes to classes. An entry matches the code itself and

@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -139,4 +142,30 @@ func actions(entries []tcremu.Entry) []string {
 		out = append(out, e.Action)
 	}
 	return out
+}
+
+// TestCancelled: SIGTERM (a cancelled pipeline) stops a slow call at once;
+// the step still reports and writes its outputs.
+func TestCancelled(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Delay: time.Minute})
+	f.emu.OnRequest("DuplicateImage", func(int) { cancel() })
+	out := filepath.Join(f.dir, "out.env")
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{
+		Env:    envconfig.MapLookuper(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out})),
+		Stdout: &stdout, Stderr: &stderr, Backoff: func(int) time.Duration { return 0 },
+	}
+	if code := r.Run(ctx, []string{"tcr-promote"}); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	}
+	if env := readDotenv(t, out); env["ERROR_CODE"] != "ClientError.Canceled" {
+		t.Errorf("outputs %v, want ERROR_CODE ClientError.Canceled", env)
+	}
+	if n := f.emu.Count("DuplicateImage", ""); n != 1 {
+		t.Errorf("%d DuplicateImage calls, want 1: a cancelled step does not retry", n)
+	}
 }

@@ -116,6 +116,9 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 	}
 	log.debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
 		version(), len(cfg.Pairs), cfg.RegistryID, cfg.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
+	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout {
+		log.warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
+	}
 	p := &promoter{api: a, cfg: cfg, log: log}
 	results := p.promoteAll(ctx, cfg.Pairs)
 	if len(results) > 1 {
