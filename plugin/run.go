@@ -261,7 +261,7 @@ func Help() string {
 Enterprise with one server-side DuplicateImage call, e.g. develop/app:stg ->
 release/app:prd, and reports the RequestId to the pipeline.
 
-Usage: tcr-promote [--help | --version]
+Usage: tcr-promote [--help | --version | demo]   (demo: a real promotion against the built-in emulator)
 Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker),
 INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too), first found wins; an
 empty value counts as unset.
