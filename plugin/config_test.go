@@ -85,6 +85,26 @@ func TestLoadConfig(t *testing.T) {
 			change: func(c *plugin.Config) {
 				c.Pairs = []plugin.Pair{pair("develop/app:stg", "develop/app:prd"), pair("develop/api:stg", "develop/api:prd")}
 			}},
+		{name: "keyless on GitHub: session name from the run, keys dropped", vars: with(baseVars(), map[string]string{
+			"INPUT_ROLE_ARN": "qcs::cam::uin/100000000001:roleName/ci", "INPUT_PROVIDER_ID": "github", "INPUT_ROLE_DURATION": "30m",
+			"GITHUB_REPOSITORY": "acme/app_x", "GITHUB_RUN_ID": "4242",
+		}), change: func(c *plugin.Config) {
+			c.SecretID, c.SecretKey = "", ""
+			c.Role = &plugin.RoleConfig{
+				Arn: "qcs::cam::uin/100000000001:roleName/ci", ProviderID: "github", SessionName: "tcr-promote@acme-app-x-4242",
+				Duration: 30 * time.Minute, Audience: "sts.tencentcloudapi.com", STSScheme: "https", STSHost: "sts.tencentcloudapi.com",
+			}
+		}},
+		{name: "keyless on GitLab: session name from the pipeline", vars: with(baseVars(), map[string]string{
+			"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "", "PLUGIN_ROLE_ARN": "qcs::cam::uin/1:roleName/ci", "PLUGIN_PROVIDER_ID": "gitlab",
+			"PLUGIN_WEB_IDENTITY_TOKEN": "jwt", "CI_PROJECT_PATH": "group/sub/app", "CI_PIPELINE_ID": "9",
+		}), change: func(c *plugin.Config) {
+			c.SecretID, c.SecretKey = "", ""
+			c.Role = &plugin.RoleConfig{
+				Arn: "qcs::cam::uin/1:roleName/ci", ProviderID: "gitlab", SessionName: "tcr-promote@group-sub-app-9",
+				Duration: time.Hour, Audience: "sts.tencentcloudapi.com", Token: "jwt", STSScheme: "https", STSHost: "sts.tencentcloudapi.com",
+			}
+		}},
 		{name: "durations, seconds, retries, debug", vars: with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "90", "PLUGIN_ATTEMPT_TIMEOUT": "5s", "PLUGIN_RETRIES": "0", "RUNNER_DEBUG": "1"}),
 			change: func(c *plugin.Config) {
 				c.Timeout, c.AttemptTimeout, c.Retries, c.Debug = 90*time.Second, 5*time.Second, 0, true

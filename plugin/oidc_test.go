@@ -144,6 +144,13 @@ func TestKeyless(t *testing.T) {
 					t.Errorf("outputs %v, want STS's RequestId and the permission class", env)
 				}
 			}
+			if vars["GITHUB_RUN_ID"] == "4242" {
+				for _, e := range f.emu.Requests() {
+					if e.Action == "AssumeRoleWithWebIdentity" && !strings.Contains(e.Body, `"RoleSessionName":"tcr-promote@acme-app-4242"`) {
+						t.Errorf("STS got %s, want the session named after the run", e.Body)
+					}
+				}
+			}
 			if n := f.emu.Count("AssumeRoleWithWebIdentity", ""); n != tt.sessions {
 				t.Errorf("%d STS calls, want %d", n, tt.sessions)
 			}
