@@ -258,3 +258,32 @@ func TestBatchOverTimeout(t *testing.T) {
 		t.Errorf("%d copies made, want some but not all", n)
 	}
 }
+
+// TestBatchLargeResults: RESULTS too big for GitLab's dotenv report is left
+// out with a warning; the step still succeeds and the rest is written.
+func TestBatchLargeResults(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tags := make([]string, 30)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("big%d", i)
+	}
+	out, gh := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "gh")
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh, "PLUGIN_VERIFY": "false",
+	}))
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	env := readDotenv(t, out)
+	if _, ok := env["RESULTS"]; ok || strings.Count(env["REQUEST_IDS"], ",") != 29 || env["PROMOTED"] != "true" {
+		t.Errorf("dotenv %v: want REQUEST_IDS and PROMOTED, RESULTS left out", env)
+	}
+	if !strings.Contains(res.stdout, "left out output RESULTS") {
+		t.Errorf("no warning about RESULTS:\n%s", res.stdout)
+	}
+	var results []resultJSON
+	if err := json.Unmarshal([]byte(readGitHubOutput(t, gh)["results"]), &results); err != nil || len(results) != 30 {
+		t.Errorf("GITHUB_OUTPUT results: %d entries, %v; GitHub has no such limit", len(results), err)
+	}
+}

@@ -61,19 +61,21 @@ func outputFiles(env func(string) string, outputFilePath string) []outputFile {
 
 // write formats every output and writes them in one append. An output that
 // cannot be written safely is left out and reported; the others still go.
-func (f outputFile) write(outs []output) error {
-	text, errs := f.render(outs)
+//
+// skipped lists the outputs left out as unsafe (errUnsafeValue); err is
+// an I/O failure, after which later steps may see nothing.
+func (f outputFile) write(outs []output) (skipped []error, err error) {
+	text, skipped := f.render(outs)
 	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	if f.truncate {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
 	fh, err := os.OpenFile(f.path, flag, 0o644)
 	if err != nil {
-		return errors.Join(append(errs, err)...)
+		return skipped, err
 	}
 	_, werr := fh.WriteString(text)
-	cerr := fh.Close()
-	return errors.Join(append(errs, werr, cerr)...)
+	return skipped, errors.Join(werr, fh.Close())
 }
 
 // render formats the outputs, leaving out (and reporting) those that

@@ -141,8 +141,14 @@ func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, resul
 	err := mostSerious(results)
 	var werr error
 	for _, f := range outputFiles(env, cfg.OutputFile) {
-		if e := f.write(resultOutputs(results, err)); e != nil {
-			werr = errors.Join(werr, e)
+		skipped, e := f.write(resultOutputs(results, err))
+		for _, s := range skipped {
+			// The value came from the API or is too large for the
+			// format; the rest of the outputs still went out.
+			log.warnf("%s: left out %v", f.path, s)
+		}
+		if e != nil {
+			werr = errors.Join(werr, fmt.Errorf("%s: %w", f.path, e))
 		}
 	}
 	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(err) != ClassUsage {

@@ -119,3 +119,21 @@ func TestNoSecretsInOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputFileUnwritable: the promotion happened but later steps cannot
+// see it, so the step fails (1) — a re-run finds the tag in place.
+func TestOutputFileUnwritable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "missing", "out.env")}))
+	if res.code != 1 || !strings.Contains(res.stderr, "writing the outputs") {
+		t.Fatalf("exit %d, want 1 with the reason\n%s", res.code, res.stderr)
+	}
+	if _, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); !ok {
+		t.Error("the promotion itself did not happen")
+	}
+	rerun := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")}))
+	if rerun.code != 0 || readDotenv(t, filepath.Join(f.dir, "out.env"))["PROMOTED"] != "false" {
+		t.Errorf("re-run: exit %d, want 0 with nothing to do\n%s", rerun.code, rerun.stderr)
+	}
+}
