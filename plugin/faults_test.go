@@ -169,3 +169,32 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("%d DuplicateImage calls, want 1: a cancelled step does not retry", n)
 	}
 }
+
+// TestCancelledWhileQueued: a promotion still waiting for its turn under
+// the rate limit when the step is cancelled reports a cancellation, not a
+// timeout.
+func TestCancelledWhileQueued(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.emu.OnRequest("DuplicateImage", func(n int) {
+		if n == 1 {
+			cancel() // the other copies are queued behind the 1/s limit
+		}
+	})
+	out := filepath.Join(f.dir, "out.env")
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{
+		Env: envconfig.MapLookuper(with(f.droneVars(), map[string]string{
+			"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b,c", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_VERIFY": "false",
+		})),
+		Stdout: &stdout, Stderr: &stderr, Backoff: func(int) time.Duration { return 0 },
+	}
+	if code := r.Run(ctx, []string{"tcr-promote"}); code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	}
+	if strings.Contains(readDotenv(t, out)["RESULTS"], "ClientError.Timeout") {
+		t.Errorf("a queued promotion was reported as a timeout: %s", readDotenv(t, out)["RESULTS"])
+	}
+}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"time"
@@ -38,7 +39,9 @@ func (a *api) attempt(ctx context.Context, action string, send func(ctx context.
 	// limit: staying under it beats bouncing off it.
 	if l := a.limiters[action]; l != nil {
 		if err := l.wait(ctx); err != nil {
-			return "", classify(ctx, action, 0, context.DeadlineExceeded)
+			// The limiter says "would exceed the deadline" before the
+			// context knows; a cancelled step must still read as one.
+			return "", classify(ctx, action, 0, cmp.Or(ctx.Err(), context.DeadlineExceeded))
 		}
 	}
 	actx, cancel := context.WithTimeout(ctx, a.attemptTimeout)
