@@ -38,6 +38,9 @@ func TestSummaryGolden(t *testing.T) {
 		{Source: src, Destination: Ref{"release", "app", "latest"}, RequestID: "e1|<b>x</b>`[l](http://x)`\n| forged | row |",
 			Err: &Error{Class: ClassConflict, Code: "FailedOperation.PreconditionFailed", Message: "exists"}},
 		{Source: src, Destination: Ref{"release", "app", "rc"}, Err: &Error{Class: ClassTemporary, Code: CodeNetwork}},
+		{Source: src, Destination: Ref{"release", "app", "next"}, Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DryRun: true},
+		// Applied, its answer lost, then found in place on the retry.
+		{Source: src, Destination: Ref{"release", "app", "v2"}, RequestID: "3a1f", Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Promoted: true, AlreadyThere: true},
 	}
 	golden(t, "summary", summary("tcr-1", results))
 }

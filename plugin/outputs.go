@@ -154,16 +154,18 @@ func summary(registryID string, results []Result) string {
 	return b.String()
 }
 
+// resultText is a promotion's outcome for the job summary.
 func resultText(r Result) string {
-	switch {
-	case r.Err != nil:
-		e, _ := errors.AsType[*Error](r.Err)
+	switch status(r) {
+	case "failed":
 		text := "❌ " + ClassOf(r.Err).String()
-		if e != nil && e.Code != "" {
+		if e, ok := errors.AsType[*Error](r.Err); ok && e.Code != "" {
 			text += " (" + e.Code + ")"
 		}
 		return text
-	case r.AlreadyThere:
+	case "dry_run":
+		return "✅ dry run, nothing changed"
+	case "already_there":
 		return "✅ already there"
 	default:
 		return "✅ promoted"

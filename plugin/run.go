@@ -211,13 +211,7 @@ func report(log *logger, registryID string, res Result, batch bool) {
 		what = "before any promotion" // settings or credentials
 	}
 	if res.Err == nil {
-		verb := "promoted"
-		switch {
-		case res.DryRun:
-			verb = "dry run ok:"
-		case res.AlreadyThere && !res.Promoted:
-			verb = "already promoted"
-		}
+		verb := map[string]string{"promoted": "promoted", "dry_run": "dry run ok:", "already_there": "already promoted"}[status(res)]
 		var detail []string
 		if res.Digest != "" {
 			detail = append(detail, res.Digest)
