@@ -172,6 +172,7 @@ func (c *Config) SourceIsDigest() bool { return len(c.Pairs) > 0 && isDigest(c.P
 const (
 	namespaceWhat = "a namespace: 2-30 of a-z 0-9 . _ -"
 	repoWhat      = "a repository name: a-z 0-9 . _ - /"
+	tagWhat       = "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 )
 
 // Config is the validated configuration of one run.
@@ -223,9 +224,8 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		return &Config{}, usageErrorf("reading settings: %v", err)
 	}
 	p := parser{l: l}
-	secrets := secretValues(&s)
 	c := &Config{
-		secrets:        secrets,
+		secrets:        secretValues(&s),
 		RegistryID:     p.required("REGISTRY_ID", s.RegistryID),
 		Region:         p.required("REGION", s.Region),
 		Override:       p.bool("OVERRIDE", s.Override),
@@ -242,10 +242,10 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	}
 	srcNS := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, namespaceWhat)
 	srcRepos := p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, repoWhat)
-	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) or a digest (sha256: and 64 hex digits)")
+	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, tagWhat+", or a digest (sha256: and 64 hex digits)")
 	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, namespaceWhat), srcNS)
 	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, repoRE, repoWhat)
-	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, "a tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, tagWhat)
 	if dstRepo != "" && len(srcRepos) > 1 {
 		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
 	}

@@ -182,9 +182,6 @@ func githubToken(ctx context.Context, a *api, requestURL, bearer, audience strin
 		if err != nil {
 			return "", err
 		}
-		if a, ok := ctx.Value(attemptKey{}).(*attempt); ok {
-			a.status = resp.StatusCode
-		}
 		var v struct {
 			Value string `json:"value"`
 		}

@@ -62,6 +62,15 @@ func ExitCode(err error) int {
 // what a re-run may fix (temporary).
 var severity = []Class{ClassUsage, ClassPermission, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassTemporary}
 
+// severityOrder names the classes in severity order, for the log.
+func severityOrder() string {
+	names := make([]string, len(severity))
+	for i, c := range severity {
+		names[i] = c.String()
+	}
+	return strings.Join(names, ", ")
+}
+
 // mostSerious returns the error of the most serious class among results,
 // the first such in promotion order; nil if all succeeded.
 func mostSerious(results []Result) error {
@@ -199,7 +208,7 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 	e := &Error{Action: action, Status: status, Err: err}
 	if te, ok := errors.AsType[*tokenError](err); ok {
 		e.Code, e.Message, e.Class = CodeOIDCToken, te.Error(), ClassPermission
-		if te.status >= 500 || te.status == 429 {
+		if transientStatus(te.status) {
 			e.Class = ClassTemporary
 		}
 		return e
@@ -221,16 +230,18 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 		// Not an API answer: a proxy or load balancer spoke. Its body is
 		// not worth repeating, its status says what happened.
 		e.Message = fmt.Sprintf("the endpoint answered HTTP %d without an API response", status)
-		if status >= 500 || status == 429 {
+		e.Class = ClassUnexpected
+		if transientStatus(status) {
 			e.Class = ClassTemporary
-		} else {
-			e.Class = ClassUnexpected
 		}
 		return e
 	}
 	e.Class = ClassOfCode(e.Code)
 	return e
 }
+
+// transientStatus: an HTTP answer worth retrying (5xx, 429 Too Many Requests).
+func transientStatus(status int) bool { return status >= 500 || status == 429 }
 
 func isTimeout(err error) bool {
 	ne, ok := errors.AsType[net.Error](err)

@@ -66,16 +66,22 @@ func outputFiles(env func(string) string, outputFilePath string) []outputFile {
 // an I/O failure, after which later steps may see nothing.
 func (f outputFile) write(outs []output) (skipped []error, err error) {
 	text, skipped := f.render(outs)
+	return skipped, writeFile(f.path, text, f.truncate)
+}
+
+// writeFile writes text in one write: appended to a file the runner gave
+// us, or replacing one that is ours.
+func writeFile(path, text string, truncate bool) error {
 	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	if f.truncate {
+	if truncate {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	fh, err := os.OpenFile(f.path, flag, 0o644)
+	fh, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
-		return skipped, err
+		return err
 	}
 	_, werr := fh.WriteString(text)
-	return skipped, errors.Join(werr, fh.Close())
+	return errors.Join(werr, fh.Close())
 }
 
 // render formats the outputs, leaving out (and reporting) those that
@@ -186,16 +192,6 @@ func mdCell(s string) string {
 		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
 		"[", "&#91;", "]", "&#93;", "*", "&#42;",
 	).Replace(oneLine(s))
-}
-
-// appendFile appends text to a file the runner gave us.
-func appendFile(path, text string) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	_, werr := fh.WriteString(text)
-	return errors.Join(werr, fh.Close())
 }
 
 // resultJSON is one promotion in the results output.

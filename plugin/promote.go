@@ -204,9 +204,15 @@ func (p *promoter) duplicate(ctx context.Context, res Result, src Ref) Result {
 		res.Err, res.Digest, res.AlreadyThere = nil, dstDigest, true
 		p.log.infof("%s already points at %s, as %s does: nothing to change", dst, dstDigest, src)
 	default:
-		e.Message = fmt.Sprintf("%s already exists and points at %s, not at %s (the digest of %s); set override to replace it", dst, cmpOrNone(dstDigest), cmpOrNone(srcDigest), src)
+		e.Message = existsElsewhere(dst, dstDigest, srcDigest, src)
 	}
 	return res
+}
+
+// existsElsewhere explains a conflict: dst holds another image than src.
+func existsElsewhere(dst Ref, dstDigest, srcDigest string, src Ref) string {
+	return fmt.Sprintf("%s already exists and points at %s, not at %s (the digest of %s); set override to replace it",
+		dst, cmpOrNone(dstDigest), cmpOrNone(srcDigest), src)
 }
 
 // dryRun checks what the copy would need — the source resolved already —
@@ -214,8 +220,7 @@ func (p *promoter) duplicate(ctx context.Context, res Result, src Ref) Result {
 func (p *promoter) dryRun(ctx context.Context, res Result, srcDigest, dstBefore string) Result {
 	dst := res.Destination
 	if dstBefore != "" && !p.cfg.Override {
-		res.Err = &Error{Class: ClassConflict, Code: CodeDestinationExists, Message: fmt.Sprintf(
-			"%s exists and points at %s, not at %s (the digest of %s); set override to replace it", dst, dstBefore, srcDigest, res.Source)}
+		res.Err = &Error{Class: ClassConflict, Code: CodeDestinationExists, Message: existsElsewhere(dst, dstBefore, srcDigest, res.Source)}
 		return res
 	}
 	ok, err := p.namespaceExists(ctx, dst.Namespace)

@@ -129,7 +129,7 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed",
 			len(results), counts["promoted"], counts["already_there"], counts["dry_run"], counts["failed"])
 		if err := mostSerious(results); err != nil {
-			log.errorf("exit %d: %s is the most serious failure (order: usage, permission, invalid, not_found, unavailable, unexpected, conflict, temporary)", ExitCode(err), ClassOf(err))
+			log.errorf("exit %d: %s is the most serious failure (order: %s)", ExitCode(err), ClassOf(err), severityOrder())
 		}
 	}
 	return results
@@ -154,7 +154,7 @@ func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, resul
 	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(err) != ClassUsage {
 		// A summary is a nicety (Gitea and others ignore it): a failure to
 		// write it is only a warning.
-		if e := appendFile(p, summary(cfg.RegistryID, results)); e != nil {
+		if e := writeFile(p, summary(cfg.RegistryID, results), false); e != nil {
 			log.warnf("writing the job summary: %v", e)
 		}
 	}

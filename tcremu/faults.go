@@ -63,11 +63,14 @@ func (e *Emulator) takeFault(action string) *Fault {
 }
 
 // wait sleeps for the fault's delay; false if the client went away.
-func (f *Fault) wait(ctx context.Context) bool {
-	if f.Delay <= 0 {
+func (f *Fault) wait(ctx context.Context) bool { return pause(ctx, f.Delay) }
+
+// pause sleeps for d; false if ctx (the client's request) ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
 		return true
 	}
-	t := time.NewTimer(f.Delay)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -84,7 +84,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// client gave up while a fault delayed it; finish fills in the outcome.
 	idx := e.arrive(entry)
 
-	if e.latency > 0 && !(&Fault{Delay: e.latency}).wait(r.Context()) {
+	if !pause(r.Context(), e.latency) {
 		return
 	}
 	f := e.takeFault(entry.Action)
