@@ -12,20 +12,23 @@ import (
 // far above what 20 copies/s with 50–200 ms round trips needs.
 const maxInFlight = 64
 
-// promoteAll runs every pair concurrently — lookups, copies and read-backs
+// batch runs every pair concurrently — lookups, copies and read-backs
 // overlap — paced by the per-action rate limiters, keeps going when one
 // fails, and returns the results in promotion order.
-func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
+func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	results := make([]Result, len(pairs))
-	if len(pairs) > 1 && (p.cfg.Verify || p.cfg.DryRun) {
+	if p.verifying() && p.cfg.RegistryDomain == "" {
+		// The domain lookup overlaps the promotions instead of following.
+		p.bg.Go(func() { _, _ = p.domain() })
+	}
+	if len(pairs) > 1 && p.verifying() {
 		// Resolve each source before the destinations' lookups queue up
 		// behind the same rate limiter: every copy waits for its source,
 		// so a source lookup stuck behind a hundred others would hold the
 		// whole batch. One promotion overlaps the two lookups instead.
-		p.prefetchDomain(ctx)
 		var wg sync.WaitGroup
 		for _, src := range distinctSources(pairs) {
-			wg.Go(func() { _, _, _ = p.resolveSourceOnce(ctx, src) })
+			wg.Go(func() { _, _ = p.source(ctx, src) })
 		}
 		wg.Wait()
 	}
@@ -38,7 +41,7 @@ func (p *promoter) promoteAll(ctx context.Context, pairs []Pair) []Result {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = p.promote(ctx, pair.Source, pair.Destination)
+			results[i] = p.promote(ctx, pair)
 			done.Add(1)
 			report(p.log, p.cfg.RegistryID, results[i], len(pairs) > 1)
 		})
@@ -71,31 +74,6 @@ func (p *promoter) progress(total int, done *atomic.Int64) (stop func()) {
 		}
 	})
 	return func() { close(quit); wg.Wait() }
-}
-
-// sourceDigest memoizes source resolution: a batch that copies one source to
-// several tags resolves it once, so every copy is checked against the same
-// digest.
-type sourceDigest struct {
-	once   sync.Once
-	tag    string
-	digest string
-	err    error
-}
-
-func (p *promoter) resolveSourceOnce(ctx context.Context, src Ref) (string, string, error) {
-	p.mu.Lock()
-	if p.sources == nil {
-		p.sources = map[Ref]*sourceDigest{}
-	}
-	s := p.sources[src]
-	if s == nil {
-		s = &sourceDigest{}
-		p.sources[src] = s
-	}
-	p.mu.Unlock()
-	s.once.Do(func() { s.tag, s.digest, s.err = p.resolveSource(ctx, src) })
-	return s.tag, s.digest, s.err
 }
 
 func distinctSources(pairs []Pair) []Ref {

@@ -34,59 +34,60 @@ func TestBatchEncodings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
-			out := filepath.Join(f.dir, "out.env")
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-			if res.code != 0 {
-				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-			}
-			var wantOrder []string
-			for _, repo := range []string{"app", "api"} {
-				want := map[string]string{"app": digestA, "api": digestB}[repo]
-				for _, tag := range []string{"prd", "v1.4.2", "latest"} {
-					wantOrder = append(wantOrder, "release/"+repo+":"+tag)
-					if img, ok := f.emu.Lookup("tcr-1", "release", repo, tag); !ok || img.Digest != want {
-						t.Errorf("release/%s:%s = %v %t, want %s", repo, tag, img, ok, want)
+			eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
+				f := newFixture(t, tcremu.WithBehaviour(b))
+				_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
+				out := filepath.Join(f.dir, "out.env")
+				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+				if res.code != 0 {
+					t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+				}
+				var wantOrder []string
+				for _, repo := range []string{"app", "api"} {
+					want := map[string]string{"app": digestA, "api": digestB}[repo]
+					for _, tag := range []string{"prd", "v1.4.2", "latest"} {
+						wantOrder = append(wantOrder, "release/"+repo+":"+tag)
+						if img, ok := f.emu.Lookup("tcr-1", "release", repo, tag); !ok || img.Digest != want {
+							t.Errorf("release/%s:%s = %v %t, want %s", repo, tag, img, ok, want)
+						}
 					}
 				}
-			}
-			env := readDotenv(t, out)
-			var results []resultJSON
-			if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
-				t.Fatalf("RESULTS %q: %v", env["RESULTS"], err)
-			}
-			var order, ids []string
-			for _, r := range results {
-				order = append(order, r.Destination)
-				ids = append(ids, r.RequestID)
-				if r.Status != "promoted" || r.Digest == "" || r.RequestID == "" {
-					t.Errorf("result %+v, want promoted with digest and RequestId", r)
+				env := readDotenv(t, out)
+				var results []resultJSON
+				if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
+					t.Fatalf("RESULTS %q: %v", env["RESULTS"], err)
 				}
-			}
-			if diff := cmp.Diff(wantOrder, order); diff != "" {
-				t.Errorf("results order (-want +got):\n%s", diff)
-			}
-			if env["REQUEST_IDS"] != strings.Join(ids, ",") {
-				t.Errorf("REQUEST_IDS = %q, want %q", env["REQUEST_IDS"], strings.Join(ids, ","))
-			}
-			if _, ok := env["REQUEST_ID"]; ok {
-				t.Errorf("REQUEST_ID written for a batch: it is for the single-promotion case")
-			}
-			// One source lookup per repository, not per tag.
-			srcLookups := 0
-			for _, r := range f.emu.Requests() {
-				if r.Action == "DescribeImages" && strings.Contains(r.Body, `"NamespaceName":"develop"`) {
-					srcLookups++
+				var order, ids []string
+				for _, r := range results {
+					order = append(order, r.Destination)
+					ids = append(ids, r.RequestID)
+					if r.Status != "promoted" || r.Digest == "" || r.RequestID == "" {
+						t.Errorf("result %+v, want promoted with digest and RequestId", r)
+					}
 				}
-			}
-			if srcLookups != 2 {
-				t.Errorf("%d source lookups, want 2 (one per repository)", srcLookups)
-			}
-			if !strings.Contains(res.stdout, "6 promotions: 6 promoted, 0 already there, 0 dry run, 0 failed") {
-				t.Errorf("no batch summary line:\n%s", res.stdout)
-			}
+				if diff := cmp.Diff(wantOrder, order); diff != "" {
+					t.Errorf("results order (-want +got):\n%s", diff)
+				}
+				if env["REQUEST_IDS"] != strings.Join(ids, ",") {
+					t.Errorf("REQUEST_IDS = %q, want %q", env["REQUEST_IDS"], strings.Join(ids, ","))
+				}
+				if _, ok := env["REQUEST_ID"]; ok {
+					t.Errorf("REQUEST_ID written for a batch: it is for the single-promotion case")
+				}
+				// One source lookup per repository, not per tag.
+				srcLookups := 0
+				for _, r := range f.emu.Requests() {
+					if r.Action == "DescribeImages" && strings.Contains(r.Body, `"NamespaceName":"develop"`) {
+						srcLookups++
+					}
+				}
+				if srcLookups != 2 {
+					t.Errorf("%d source lookups, want 2 (one per repository)", srcLookups)
+				}
+				if !strings.Contains(res.stdout, "6 promotions: 6 promoted, 0 already there, 0 dry run, 0 failed") {
+					t.Errorf("no batch summary line:\n%s", res.stdout)
+				}
+			})
 		})
 	}
 }
@@ -95,11 +96,15 @@ func TestBatchEncodings(t *testing.T) {
 // the step keeps going, reports each, and exits with the most serious class.
 func TestBatchPartialFailure(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	eachBehaviour(t, testBatchPartialFailure)
+}
+
+func testBatchPartialFailure(t *testing.T, b tcremu.Behaviour) {
+	f := newFixture(t, tcremu.WithBehaviour(b))
 	_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
 	_ = f.emu.PutImage("tcr-1", "release", "app", "latest", digestB) // taken: conflict
 	_ = f.emu.PutImage("tcr-1", "release", "api", "prd", digestB)    // already there
-	// "web" has no stg tag: not found.
+	// "web" does not exist: not found, however TCR says it.
 	out, sum := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary.md")
 	res := run(t, with(f.droneVars(), map[string]string{
 		"PLUGIN_SOURCE_REPO": "app,web,api", "PLUGIN_DESTINATION_TAG": "prd,latest",
@@ -120,24 +125,24 @@ func TestBatchPartialFailure(t *testing.T) {
 	}
 	want := map[string]string{
 		"release/app:prd":    "promoted  ",
-		"release/app:latest": "failed conflict FailedOperation.PreconditionFailed",
-		"release/web:prd":    "failed not_found ClientError.SourceNotFound",
-		"release/web:latest": "failed not_found ClientError.SourceNotFound",
+		"release/app:latest": "failed conflict " + b.ConflictCode,
+		"release/web:prd":    "failed not_found " + missingCode(b, false),
+		"release/web:latest": "failed not_found " + missingCode(b, false),
 		"release/api:prd":    "already_there  ",
 		"release/api:latest": "promoted  ",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
-	if env["ERROR_CLASS"] != "not_found" || env["ERROR_CODE"] != "ClientError.SourceNotFound" || env["PROMOTED"] != "true" {
+	if env["ERROR_CLASS"] != "not_found" || env["ERROR_CODE"] != missingCode(b, false) || env["PROMOTED"] != "true" {
 		t.Errorf("outputs %v, want the not_found failure and PROMOTED true", env)
 	}
 	if img, _ := f.emu.Lookup("tcr-1", "release", "app", "latest"); img.Digest != digestB {
 		t.Errorf("the conflicting destination changed")
 	}
-	b, _ := readFileString(sum)
-	if strings.Count(b, "\n| `develop/") != 6 || !strings.Contains(b, "❌ not_found") || !strings.Contains(b, "✅ already there") {
-		t.Errorf("summary lacks a row per promotion:\n%s", b)
+	md, _ := readFileString(sum)
+	if strings.Count(md, "\n| `develop/") != 6 || !strings.Contains(md, "❌ not_found") || !strings.Contains(md, "✅ already there") {
+		t.Errorf("summary lacks a row per promotion:\n%s", md)
 	}
 	for _, dst := range []string{"release/app:latest", "release/web:prd", "release/web:latest"} {
 		if !strings.Contains(res.stderr, "→ "+dst) {

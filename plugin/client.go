@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
@@ -13,7 +14,7 @@ import (
 // api sends TCR actions through the common SDK: one place for the client's
 // profile, per-attempt deadlines, retries and error classification.
 type api struct {
-	tcr            *TCRClient
+	tcr            *tcr.Client
 	log            *logger
 	retries        int
 	attemptTimeout time.Duration
@@ -40,10 +41,11 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
 		transport: &recordingTransport{base: transport, log: log},
 		limiters: map[string]*limiter{
-			"DuplicateImage":     newLimiter(cfg.RateLimit, 1),
-			"DescribeImages":     newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
-			"DescribeInstances":  newLimiter(defaultActionLimit, 2),
-			"DescribeNamespaces": newLimiter(defaultActionLimit, 2),
+			"DuplicateImage":            newLimiter(cfg.RateLimit, 1),
+			"DescribeImages":            newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
+			"DescribeInstances":         newLimiter(defaultActionLimit, 2),
+			"DescribeNamespaces":        newLimiter(defaultActionLimit, 2),
+			"DescribeImmutableTagRules": newLimiter(defaultActionLimit, 2),
 		},
 	}
 }
@@ -58,7 +60,7 @@ func clientProfile(cfg *Config, scheme, host string) *profile.ClientProfile {
 	// Each attempt has its own context deadline; the client's timeout is only
 	// a backstop and must not cut an attempt short.
 	prof.HttpProfile.ReqTimeout = int(math.Ceil(cfg.Timeout.Seconds())) + 1
-	// Retries happen in api.do, not in the SDK: its rate-limit retry sleeps
+	// Retries happen in do, not in the SDK: its rate-limit retry sleeps
 	// with time.Sleep (deaf to the step's deadline and to cancellation) and
 	// its attempts are invisible to our budget and log. Debug stays off: its
 	// dump prints every header, X-TC-Token included.
@@ -70,7 +72,7 @@ func clientProfile(cfg *Config, scheme, host string) *profile.ClientProfile {
 
 // connect builds the TCR client signing with cred.
 func (a *api) connect(cfg *Config, cred common.CredentialIface) error {
-	client, err := NewTCRClient(cred, cfg.Region, clientProfile(cfg, cfg.Scheme, cfg.Host))
+	client, err := tcr.NewClient(cred, cfg.Region, clientProfile(cfg, cfg.Scheme, cfg.Host))
 	if err != nil {
 		return err
 	}
@@ -91,11 +93,11 @@ func NewTransport() http.RoundTripper {
 	return t
 }
 
-// attemptKey carries an *attempt in a request's context so the transport can
-// report what the SDK does not: the HTTP status of the answer.
-type attemptKey struct{}
+// exchangeKey carries an *exchange in a request's context so the transport
+// can report what the SDK does not: the HTTP status of the answer.
+type exchangeKey struct{}
 
-type attempt struct {
+type exchange struct {
 	status int
 }
 
@@ -115,8 +117,8 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		t.log.debugf("%s %s: no answer after %s", req.Method, action, time.Since(start).Round(time.Millisecond))
 		return nil, err
 	}
-	if a, ok := req.Context().Value(attemptKey{}).(*attempt); ok {
-		a.status = resp.StatusCode
+	if ex, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+		ex.status = resp.StatusCode
 	}
 	t.log.debugf("%s %s: HTTP %d in %s", req.Method, action, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	return resp, nil

@@ -51,6 +51,7 @@ type Settings struct {
 	OutputFile           string `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
 	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
 	AttemptTimeout       string `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
+	IndexLag             string `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`
 	Retries              string `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt"`
 	RateLimit            string `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (the API allows 20); DescribeImages stays under 100"`
 	Debug                string `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
@@ -194,6 +195,7 @@ type Config struct {
 	OutputFile     string
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
+	IndexLag       time.Duration
 	Retries        int
 	RateLimit      int
 	Debug          bool
@@ -258,6 +260,7 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		}
 	}
 	c.AttemptTimeout = p.duration("ATTEMPT_TIMEOUT", s.AttemptTimeout)
+	c.IndexLag = p.wait("INDEX_LAG", s.IndexLag)
 	c.Retries = p.count("RETRIES", s.Retries, 0, 100)
 	c.RateLimit = p.count("RATE_LIMIT", s.RateLimit, 1, 1000)
 	if v, _ := env.Lookup("RUNNER_DEBUG"); v == "1" {
@@ -371,14 +374,29 @@ func (p *parser) bool(key, v string) bool {
 }
 
 func (p *parser) duration(key, v string) time.Duration {
-	d, err := time.ParseDuration(v)
-	if n, nerr := strconv.Atoi(v); nerr == nil {
-		d, err = time.Duration(n)*time.Second, nil // a bare number means seconds
-	}
-	if err != nil || d <= 0 {
+	d, ok := parseDuration(v)
+	if !ok || d == 0 {
 		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), v)
 	}
 	return d
+}
+
+// wait is a duration that may be 0.
+func (p *parser) wait(key, v string) time.Duration {
+	d, ok := parseDuration(v)
+	if !ok {
+		p.fail("%s: %q is not a duration such as 10s, or 0", p.l.Key(key), v)
+	}
+	return d
+}
+
+// parseDuration reads a Go duration, or a bare number of seconds.
+func parseDuration(v string) (time.Duration, bool) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second, n >= 0
+	}
+	d, err := time.ParseDuration(v)
+	return d, err == nil && d >= 0
 }
 
 func (p *parser) count(key, v string, lo, hi int) int {

@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 		Pairs:    []plugin.Pair{pair("develop/app:stg", "develop/app:prd")},
 		SecretID: "id", SecretKey: "key",
 		Scheme: "https", Host: "tcr.tencentcloudapi.com",
-		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, Retries: 5,
+		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, IndexLag: 10 * time.Second, Retries: 5,
 		Verify: true, RateLimit: 20,
 	}
 	tests := []struct {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tcr-promote/tcr-promote/internal/sts"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -85,12 +86,10 @@ func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logge
 	if err != nil {
 		return nil, err
 	}
-	client := &STSClient{}
-	client.Init(cfg.Region).WithProfile(clientProfile(cfg, role.STSScheme, role.STSHost))
+	client, _ := sts.NewClient(nil, cfg.Region, clientProfile(cfg, role.STSScheme, role.STSHost))
 	client.WithHttpTransport(a.transport)
-	var creds *Credentials
-	_, err = a.do(ctx, "AssumeRoleWithWebIdentity", func(ctx context.Context) (string, error) {
-		req := NewAssumeRoleWithWebIdentityRequest()
+	creds, _, err := do(ctx, a, actionAssumeRole, func(ctx context.Context) (*sts.Credentials, string, error) {
+		req := sts.NewAssumeRoleWithWebIdentityRequest()
 		req.ProviderId = common.StringPtr(role.ProviderID)
 		req.WebIdentityToken = common.StringPtr(token)
 		req.RoleArn = common.StringPtr(role.Arn)
@@ -98,22 +97,18 @@ func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logge
 		req.DurationSeconds = common.Int64Ptr(int64(role.Duration.Seconds()))
 		resp, err := client.AssumeRoleWithWebIdentityWithContext(ctx, req)
 		if err != nil {
-			return "", err
+			return nil, "", err
 		}
-		creds = resp.Response.Credentials
-		return deref(resp.Response.RequestId), nil
+		return resp.Response.Credentials, deref(resp.Response.RequestId), nil
 	})
 	if err != nil {
-		// STS refused the token, the role or the provider: that is a
-		// permission problem whatever its code, unless it was transient.
-		if e, ok := errors.AsType[*Error](err); ok && e.Class != ClassTemporary && e.Code != CodeCanceled {
-			e.Class = ClassPermission
+		if e, ok := errors.AsType[*Error](err); ok && e.Class == ClassPermission {
 			e.Message = fmt.Sprintf("STS refused to assume %s with the OIDC token: %s", role.Arn, e.Message)
 		}
 		return nil, err
 	}
 	if creds == nil || deref(creds.TmpSecretId) == "" || deref(creds.TmpSecretKey) == "" {
-		return nil, &Error{Class: ClassPermission, Action: "AssumeRoleWithWebIdentity", Code: CodeNoCreds, Message: "STS answered without credentials"}
+		return nil, &Error{Class: ClassPermission, Action: actionAssumeRole, Code: CodeNoCreds, Message: "STS answered without credentials"}
 	}
 	log.mask(deref(creds.TmpSecretKey))
 	log.mask(deref(creds.Token))
@@ -165,31 +160,29 @@ func githubToken(ctx context.Context, a *api, requestURL, bearer, audience strin
 	q := u.Query()
 	q.Set("audience", audience)
 	u.RawQuery = q.Encode()
-	var token string
-	_, err = a.do(ctx, "GitHubOIDCToken", func(ctx context.Context) (string, error) {
+	token, _, err := do(ctx, a, "GitHubOIDCToken", func(ctx context.Context) (string, string, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		req.Header.Set("Authorization", "Bearer "+bearer)
 		req.Header.Set("Accept", "application/json")
 		resp, err := a.transport.RoundTrip(req)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		var v struct {
 			Value string `json:"value"`
 		}
 		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil || v.Value == "" {
-			return "", &tokenError{status: resp.StatusCode}
+			return "", "", &tokenError{status: resp.StatusCode}
 		}
-		token = v.Value
-		return "", nil
+		return v.Value, "", nil
 	})
 	return token, err
 }

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -32,15 +34,23 @@ var classInfo = []struct {
 	when string
 	next string // what to do next, printed with the failure
 }{
-	ClassOK:          {"ok", 0, "promoted", ""},
-	ClassUnexpected:  {"unexpected", 1, "anything not classified below (e.g. FailedOperation, a non-JSON 4xx from a proxy)", "check the message; if it persists, contact Tencent Cloud support with the RequestId"},
+	ClassOK:          {"ok", 0, "promoted (or the destination already held the source's image)", ""},
+	ClassUnexpected:  {"unexpected", 1, "anything not classified below: FailedOperation, InternalError.ErrorTcrInvalidMediaType, a code not in the table, an untrusted TLS certificate, a non-JSON 4xx from a proxy; a cancelled step (ClientError.Canceled)", "check the message; if it persists, contact Tencent Cloud support with the RequestId"},
 	ClassUsage:       {"usage", 64, "invalid or missing settings; nothing was sent", "fix the setting named above"},
 	ClassInvalid:     {"invalid", 65, "the API rejected the request: InvalidParameter*, MissingParameter*, UnknownParameter*", "check the names of the namespace, repository and tags"},
-	ClassNotFound:    {"not_found", 66, "ResourceNotFound* (instance, namespace, repo or source tag)", "check registry_id, region, the namespaces, the repository and the source tag"},
-	ClassUnavailable: {"unavailable", 69, "UnsupportedOperation*, ResourceUnavailable*, ActionOffline, InvalidAction", "the instance or action is not available here; check the instance's status and edition"},
-	ClassConflict:    {"conflict", 73, "the destination tag exists (and points elsewhere) and override is false", "set override: true to replace the destination tag, or choose another destination_tag"},
-	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, other InternalError*, network errors, timeouts; retries exhausted", "re-run the step; it is safe to repeat"},
-	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied*", "check the credentials and that their CAM policy allows tcr:DuplicateImage on this instance"},
+	ClassNotFound:    {"not_found", 66, "ResourceNotFound*, InternalError.ErrNotExist, an ...Unauthorized answer saying \"not found\" (a missing namespace); ClientError.SourceNotFound, ClientError.NamespaceNotFound", "check registry_id, region, the namespaces, the repository and the source tag"},
+	ClassUnavailable: {"unavailable", 69, "LimitExceeded*, ResourceInsufficient*, OperationDenied.QuotaOverLimit, InternalError.ErrorOverLimit, UnsupportedOperation*, ResourceUnavailable*, InvalidAction", "the instance, its quota or the action is not available here; check the instance's status, edition and quotas"},
+	ClassConflict:    {"conflict", 73, "the destination tag exists at another image and override is false, or it is immutable: FailedOperation.PreconditionFailed, *ResourceConflict, InternalError.ErrConflict, InternalError.ErrorConflict, ResourceInUse*, ClientError.DestinationExists, ClientError.ImmutableTag; the pin failed or the source moved: ClientError.DigestMismatch", "set override: true to replace the destination tag, or choose another destination_tag"},
+	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, InternalError, InternalError.DbError, .ErrorTcrInternal, .Unknown, FailedOperation.DbError, .DependenceError, .GetDBDataError, .ErrorGetDBDataError, .GetTcrClient, .EmptyCoreBody, ServiceUnavailable, network errors, timeouts; retries exhausted", "re-run the step; it is safe to repeat"},
+	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied, InternalError.ErrorTcrUnauthorized, InternalError.ErrUnauthorized, FailedOperation.ErrorTcrUnauthorized", "check the credentials and that their CAM policy allows tcr:DuplicateImage on this instance"},
+}
+
+// next is what to do after err: its own hint, else its class's advice.
+func next(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok && e.Hint != "" {
+		return e.Hint
+	}
+	return classInfo[ClassOf(err)].next
 }
 
 func (c Class) String() string { return classInfo[c].name }
@@ -108,7 +118,8 @@ type Error struct {
 	Code      string // e.g. ResourceNotFound.TcrResourceNotFound or ClientError.NetworkError
 	Message   string
 	RequestID string
-	Status    int // HTTP status of the answer, 0 if none arrived
+	Status    int    // HTTP status of the answer, 0 if none arrived
+	Hint      string // what to do next, when the class's advice does not fit
 	Err       error
 }
 
@@ -137,70 +148,154 @@ func usageErrorf(format string, args ...any) error {
 	return &Error{Class: ClassUsage, Message: fmt.Sprintf(format, args...)}
 }
 
-// Client-side codes, as the SDK names them, plus the two it has none for.
+// Client-side codes, as the SDK names them, plus those it has none for.
 const (
-	CodeNetwork      = "ClientError.NetworkError"
-	CodeParseJSON    = "ClientError.ParseJsonError"
-	CodeHTTPStatus   = "ClientError.HttpStatusCodeError"
-	CodeTimeout      = "ClientError.Timeout"
-	CodeCanceled     = "ClientError.Canceled"
-	codeRateLimit    = "RequestLimitExceeded"
-	codeTcrConflict  = "InternalError.ErrorTcrResourceConflict"
-	codePrecondition = "FailedOperation.PreconditionFailed"
+	CodeNetwork     = "ClientError.NetworkError"
+	CodeParseJSON   = "ClientError.ParseJsonError"
+	CodeHTTPStatus  = "ClientError.HttpStatusCodeError"
+	CodeTimeout     = "ClientError.Timeout"
+	CodeCanceled    = "ClientError.Canceled"
+	CodeCertificate = "ClientError.CertificateError"
+	codeRateLimit   = "RequestLimitExceeded"
 )
 
-// codeClasses maps TCR codes to classes. An entry matches the code itself and
-// every code under it (an entry "A" matches "A" and "A.B"); the longest
-// matching entry wins, so InternalError.ErrorTcrResourceConflict is a conflict
-// although InternalError is temporary.
-var codeClasses = map[string]Class{
-	"InvalidParameter":                ClassInvalid,
-	"InvalidParameterValue":           ClassInvalid,
-	"MissingParameter":                ClassInvalid,
-	"UnknownParameter":                ClassInvalid,
-	"ResourceNotFound":                ClassNotFound,
-	"UnsupportedOperation":            ClassUnavailable,
-	"ResourceUnavailable":             ClassUnavailable,
-	"ActionOffline":                   ClassUnavailable,
-	"InvalidAction":                   ClassUnavailable,
-	codePrecondition:                  ClassConflict,
-	codeTcrConflict:                   ClassConflict,
-	"ResourceInUse":                   ClassConflict,
-	codeRateLimit:                     ClassTemporary,
-	"InternalError":                   ClassTemporary,
-	"ServiceUnavailable":              ClassTemporary,
-	"AuthFailure":                     ClassPermission,
-	"UnauthorizedOperation":           ClassPermission,
-	"OperationDenied":                 ClassPermission,
-	CodeNetwork:                       ClassTemporary,
-	CodeTimeout:                       ClassTemporary,
-	"ClientError.CredentialError":     ClassPermission,
-	"ClientError.InvalidParameter":    ClassInvalid,
-	"ClientError.CircuitBreakerError": ClassTemporary,
-	"ClientError.IOError":             ClassTemporary,
-	"FailedOperation.OperationCancel": ClassUnexpected,
-	"FailedOperation.EmptyCoreBody":   ClassUnexpected,
-	"FailedOperation":                 ClassUnexpected,
-	CodeCanceled:                      ClassUnexpected,
+// codeTable classifies error codes by meaning: every code TCR documents
+// (the 80 of its errors.go, tested one by one in errors_test.go), the API
+// 3.0 common codes, and the client-side ones. A key "X" is that code only;
+// "X.*" is X and every code under it. A code found nowhere is unexpected,
+// and never retried: TCR answers many deterministic InternalError.* codes
+// (Harbor's not-found, conflict, unauthorized, quota), so no family is
+// assumed to be transient.
+var codeTable = map[string]Class{
+	// The credentials, or what CAM allows them.
+	"AuthFailure.*":                        ClassPermission,
+	"UnauthorizedOperation.*":              ClassPermission,
+	"OperationDenied":                      ClassPermission,
+	"InternalError.ErrorTcrUnauthorized":   ClassPermission, // but see notFoundMessage
+	"InternalError.ErrUnauthorized":        ClassPermission,
+	"FailedOperation.ErrorTcrUnauthorized": ClassPermission,
+	"IpInBlacklist":                        ClassPermission,
+	"IpNotInWhitelist":                     ClassPermission,
+	"ClientError.CredentialError":          ClassPermission,
+
+	// The instance, namespace, repository or tag does not exist.
+	"ResourceNotFound.*":        ClassNotFound,
+	"InternalError.ErrNotExist": ClassNotFound,
+
+	// The destination exists: decided by reading it (same digest → success).
+	"FailedOperation.PreconditionFailed":       ClassConflict,
+	"InternalError.ErrorTcrResourceConflict":   ClassConflict,
+	"FailedOperation.ErrorTcrResourceConflict": ClassConflict,
+	"InternalError.ErrConflict":                ClassConflict,
+	"InternalError.ErrorConflict":              ClassConflict,
+	"ResourceInUse.*":                          ClassConflict,
+
+	// Not available to this account, instance or edition: a quota, a
+	// stopped instance, an unsupported action.
+	"LimitExceeded.*":                ClassUnavailable,
+	"ResourceInsufficient.*":         ClassUnavailable,
+	"OperationDenied.QuotaOverLimit": ClassUnavailable,
+	"InternalError.ErrorOverLimit":   ClassUnavailable,
+	"UnsupportedOperation.*":         ClassUnavailable,
+	"ResourceUnavailable.*":          ClassUnavailable,
+	"UnsupportedRegion":              ClassUnavailable,
+	"ActionOffline":                  ClassUnavailable,
+	"InvalidAction":                  ClassUnavailable,
+	"NoSuchProduct":                  ClassUnavailable,
+	"NoSuchVersion":                  ClassUnavailable,
+
+	// The request itself is wrong.
+	"InvalidParameter.*":           ClassInvalid,
+	"InvalidParameterValue.*":      ClassInvalid,
+	"MissingParameter.*":           ClassInvalid,
+	"UnknownParameter.*":           ClassInvalid,
+	"InvalidRequest":               ClassInvalid,
+	"RequestSizeLimitExceeded":     ClassInvalid,
+	"UnsupportedProtocol":          ClassInvalid,
+	"ClientError.InvalidParameter": ClassInvalid,
+
+	// Worth another try: throttling, the service's own failures, the network.
+	"RequestLimitExceeded.*":              ClassTemporary,
+	"InternalError":                       ClassTemporary,
+	"InternalError.DbError":               ClassTemporary,
+	"InternalError.ErrorTcrInternal":      ClassTemporary,
+	"InternalError.Unknown":               ClassTemporary,
+	"FailedOperation.DbError":             ClassTemporary,
+	"FailedOperation.DependenceError":     ClassTemporary,
+	"FailedOperation.GetDBDataError":      ClassTemporary,
+	"FailedOperation.ErrorGetDBDataError": ClassTemporary,
+	"FailedOperation.GetTcrClient":        ClassTemporary,
+	"FailedOperation.EmptyCoreBody":       ClassTemporary,
+	"ServiceUnavailable":                  ClassTemporary,
+	CodeNetwork:                           ClassTemporary,
+	CodeTimeout:                           ClassTemporary,
+	"ClientError.CircuitBreakerError":     ClassTemporary,
+	"ClientError.IOError":                 ClassTemporary,
+
+	// Deterministic failures with no better class, named so that the
+	// table shows they were considered.
+	"FailedOperation":                                 ClassUnexpected,
+	"FailedOperation.OperationCancel":                 ClassUnexpected,
+	"FailedOperation.ErrorTcrInvalidMediaType":        ClassUnexpected,
+	"FailedOperation.GetSecurityPolicyFail":           ClassUnexpected,
+	"FailedOperation.TradeFailed":                     ClassUnexpected,
+	"FailedOperation.ValidateRegistryNameFail":        ClassUnexpected,
+	"FailedOperation.ValidateSupportedRegionFail":     ClassUnexpected,
+	"InternalError.ErrorTcrInvalidMediaType":          ClassUnexpected,
+	"InternalError.CreatePrivateZone":                 ClassUnexpected,
+	"InternalError.CreatePrivateZoneRecord":           ClassUnexpected,
+	"InternalError.DeletePrivateZoneRecord":           ClassUnexpected,
+	"InternalError.DescribeInternalEndpointDnsStatus": ClassUnexpected,
+	"InternalError.DescribePrivateZoneList":           ClassUnexpected,
+	"InternalError.DescribePrivateZoneRecordList":     ClassUnexpected,
+	"InternalError.DescribePrivateZoneServiceList":    ClassUnexpected,
+	"InternalError.ModifyPrivateZoneVpc":              ClassUnexpected,
+	"DryRunOperation":                                 ClassUnexpected,
+	"ResponseSizeLimitExceeded":                       ClassUnexpected,
+	CodeCanceled:                                      ClassUnexpected,
+	CodeCertificate:                                   ClassUnexpected,
+	CodeParseJSON:                                     ClassUnexpected,
+	CodeHTTPStatus:                                    ClassUnexpected,
 }
 
-// ClassOfCode classifies a TCR or client-side error code.
+// ClassOfCode classifies an error code: the code itself, else the nearest
+// family ("X.*") above it, else unexpected.
 func ClassOfCode(code string) Class {
-	for c := code; c != ""; {
-		if class, ok := codeClasses[c]; ok {
+	if class, ok := codeTable[code]; ok {
+		return class
+	}
+	for c := code; ; {
+		if class, ok := codeTable[c+".*"]; ok {
 			return class
 		}
 		i := strings.LastIndexByte(c, '.')
 		if i < 0 {
-			break
+			return ClassUnexpected
 		}
 		c = c[:i]
 	}
-	return ClassUnexpected
+}
+
+// classOfAnswer classifies an API answer. An "…Unauthorized" code whose
+// message says "not found" is Harbor's wording for a missing project
+// ("project not found: release"), which TCR passes on as
+// InternalError.ErrorTcrUnauthorized: not found, not a permission problem.
+func classOfAnswer(code, message string) Class {
+	class := ClassOfCode(code)
+	if class == ClassPermission && strings.HasSuffix(code, "Unauthorized") && notFoundMessage(message) {
+		return ClassNotFound
+	}
+	return class
+}
+
+func notFoundMessage(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "not found")
 }
 
 // classify turns the outcome of one API call into an *Error. status is the
 // HTTP status of the answer (0 if none arrived); ctx is the step's context.
+// It is the one place a class is decided: callers add context to the
+// message, never change the class.
 func classify(ctx context.Context, action string, status int, err error) *Error {
 	if err == nil {
 		return nil
@@ -221,10 +316,15 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 	}
 	switch {
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		e.Class, e.Code, e.Message = ClassUnexpected, CodeCanceled, "the step was cancelled"
-		return e
+		return canceled(action, err)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		e.Class, e.Code, e.Message = ClassTemporary, CodeTimeout, "no answer in time"
+		return e
+	case isCertificateError(err):
+		// It will not heal by retrying.
+		e.Class, e.Code = ClassUnexpected, CodeCertificate
+		e.Message = fmt.Sprintf("the endpoint's TLS certificate is not trusted: %v", errors.Unwrap(err))
+		e.Hint = "behind a TLS-inspecting proxy or a private endpoint, add its CA to the trusted roots (SSL_CERT_FILE or SSL_CERT_DIR)"
 		return e
 	case e.Code == CodeParseJSON || e.Code == CodeHTTPStatus:
 		// Not an API answer: a proxy or load balancer spoke. Its body is
@@ -236,8 +336,35 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 		}
 		return e
 	}
-	e.Class = ClassOfCode(e.Code)
+	e.Class = classOfAnswer(e.Code, e.Message)
+	if action == actionAssumeRole && e.Class != ClassTemporary {
+		// STS refused the token, the role or the provider: a permission
+		// problem whatever its code.
+		e.Class = ClassPermission
+	}
 	return e
+}
+
+const actionAssumeRole = "AssumeRoleWithWebIdentity"
+
+// canceled is the error of a step cancelled (SIGTERM) during action,
+// wherever it was: in a call, a retry wait or the rate limiter.
+func canceled(action string, err error) *Error {
+	return &Error{Class: ClassUnexpected, Action: action, Code: CodeCanceled, Message: "the step was cancelled", Err: err}
+}
+
+func isCertificateError(err error) bool {
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[x509.HostnameError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[x509.CertificateInvalidError](err)
+	return ok
 }
 
 // transientStatus: an HTTP answer worth retrying (5xx, 429 Too Many Requests).

@@ -9,8 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/sethvargo/go-envconfig"
-	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -53,7 +51,7 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "re-run without verify, destination already at the source's digest", existing: digestA,
 			vars: map[string]string{"PLUGIN_VERIFY": "false"}, code: 0, wantDigest: digestA, duplicates: 1},
 		{name: "re-run, destination elsewhere", existing: digestB,
-			code: 73, errCode: "FailedOperation.PreconditionFailed", wantDigest: digestB, duplicates: 1},
+			code: 73, errCode: conflictCode, wantDigest: digestB, duplicates: 1},
 		{name: "auth failure is not retried", vars: map[string]string{"PLUGIN_SECRET_KEY": "wrong"},
 			code: 77, errCode: "AuthFailure.SignatureFailure", duplicates: 1},
 		{name: "not found is not retried", vars: map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "qa"},
@@ -65,61 +63,69 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			if tt.existing != "" {
-				if err := f.emu.PutImage("tcr-1", "release", "app", "prd", tt.existing); err != nil {
-					t.Fatal(err)
+			eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
+				f := newFixture(t, tcremu.WithBehaviour(b))
+				wantCode := tt.errCode
+				if wantCode == conflictCode {
+					wantCode = b.ConflictCode
 				}
-			}
-			for _, fault := range tt.faults {
-				f.emu.Inject(fault)
-			}
-			out := filepath.Join(f.dir, "out.env")
-			start := time.Now()
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-			elapsed := time.Since(start)
-			if res.code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-			}
-			img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
-			if got := map[bool]string{true: img.Digest}[ok]; got != tt.wantDigest {
-				t.Errorf("release/app:prd = %q, want %q", got, tt.wantDigest)
-			}
-			if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
-				t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
-			}
-			env := readDotenv(t, out)
-			if env["ERROR_CODE"] != tt.errCode {
-				t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], tt.errCode)
-			}
-			// The RequestId reported is the last DuplicateImage answer's
-			// (empty when the last answer never came or came from a proxy).
-			last := f.emu.Requests()
-			var lastDup tcremu.Entry
-			for _, r := range last {
-				if r.Action == "DuplicateImage" {
-					lastDup = r
+				if tt.existing != "" {
+					if err := f.emu.PutImage("tcr-1", "release", "app", "prd", tt.existing); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			if tt.errCode != "ClientError.Timeout" && tt.errCode != "ClientError.ParseJsonError" && env["REQUEST_ID"] != lastDup.RequestID {
-				t.Errorf("REQUEST_ID = %q, want the last DuplicateImage's %q", env["REQUEST_ID"], lastDup.RequestID)
-			}
-			if tt.code == 75 && elapsed > 10*time.Second {
-				// Not a timing assertion on speed: a 75 must come from
-				// the step's own deadline, far below the test's.
-				t.Errorf("gave up after %s", elapsed)
-			}
+				for _, fault := range tt.faults {
+					f.emu.Inject(fault)
+				}
+				out := filepath.Join(f.dir, "out.env")
+				start := time.Now()
+				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+				elapsed := time.Since(start)
+				if res.code != tt.code {
+					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
+				}
+				img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
+				if got := map[bool]string{true: img.Digest}[ok]; got != tt.wantDigest {
+					t.Errorf("release/app:prd = %q, want %q", got, tt.wantDigest)
+				}
+				if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
+					t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
+				}
+				env := readDotenv(t, out)
+				if env["ERROR_CODE"] != wantCode {
+					t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], wantCode)
+				}
+				// The RequestId reported is the last DuplicateImage answer's
+				// (empty when the last answer never came or came from a proxy).
+				last := f.emu.Requests()
+				var lastDup tcremu.Entry
+				for _, r := range last {
+					if r.Action == "DuplicateImage" {
+						lastDup = r
+					}
+				}
+				if tt.errCode != "ClientError.Timeout" && tt.errCode != "ClientError.ParseJsonError" && env["REQUEST_ID"] != lastDup.RequestID {
+					t.Errorf("REQUEST_ID = %q, want the last DuplicateImage's %q", env["REQUEST_ID"], lastDup.RequestID)
+				}
+				if tt.code == 75 && elapsed > 10*time.Second {
+					// Not a timing assertion on speed: a 75 must come from
+					// the step's own deadline, far below the test's.
+					t.Errorf("gave up after %s", elapsed)
+				}
+			})
 		})
 	}
 }
+
+// conflictCode stands for the behaviour's own conflict code in a table.
+const conflictCode = "(the behaviour's conflict code)"
 
 // TestConflictCheckForbidden: DescribeImages is not allowed, so an existing
 // destination cannot be compared; the step says so and reports a conflict.
 func TestConflictCheckForbidden(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	_ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestA)
+	_ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestB)
 	f.emu.Deny(secretID, "DescribeImages")
 	res := run(t, f.droneVars())
 	if res.code != 73 {
@@ -154,13 +160,8 @@ func TestCancelled(t *testing.T) {
 	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Delay: time.Minute})
 	f.emu.OnRequest("DuplicateImage", func(int) { cancel() })
 	out := filepath.Join(f.dir, "out.env")
-	var stdout, stderr strings.Builder
-	r := &plugin.Runner{
-		Env:    envconfig.MapLookuper(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out})),
-		Stdout: &stdout, Stderr: &stderr, Backoff: func(int) time.Duration { return 0 },
-	}
-	if code := r.Run(ctx, []string{"tcr-promote"}); code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	if res := runCtx(t, ctx, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), nil); res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
 	}
 	if env := readDotenv(t, out); env["ERROR_CODE"] != "ClientError.Canceled" {
 		t.Errorf("outputs %v, want ERROR_CODE ClientError.Canceled", env)
@@ -184,15 +185,11 @@ func TestCancelledWhileQueued(t *testing.T) {
 		}
 	})
 	out := filepath.Join(f.dir, "out.env")
-	var stdout, stderr strings.Builder
-	r := &plugin.Runner{
-		Env: envconfig.MapLookuper(with(f.droneVars(), map[string]string{
-			"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b,c", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_VERIFY": "false",
-		})),
-		Stdout: &stdout, Stderr: &stderr, Backoff: func(int) time.Duration { return 0 },
-	}
-	if code := r.Run(ctx, []string{"tcr-promote"}); code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	res := runCtx(t, ctx, with(f.droneVars(), map[string]string{
+		"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b,c", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_VERIFY": "false",
+	}), nil)
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
 	}
 	if strings.Contains(readDotenv(t, out)["RESULTS"], "ClientError.Timeout") {
 		t.Errorf("a queued promotion was reported as a timeout: %s", readDotenv(t, out)["RESULTS"])

@@ -33,14 +33,17 @@ func TestSummaryGolden(t *testing.T) {
 	t.Parallel()
 	src := Ref{"develop", "app", "stg"}
 	results := []Result{
-		{Source: src, Destination: Ref{"release", "app", "prd"}, RequestID: "6c169967-6dba-4590-a361-4f1590b17174", Promoted: true},
-		{Source: src, Destination: Ref{"release", "app", "v1"}, RequestID: "0d2b6c9e-1111-4a5b-8c9d-0123456789ab", Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", AlreadyThere: true},
+		{Source: src, Destination: Ref{"release", "app", "prd"}, RequestID: "6c169967-6dba-4590-a361-4f1590b17174", Status: StatusPromoted, Copied: true},
+		{Source: src, Destination: Ref{"release", "app", "v1"}, RequestID: "0d2b6c9e-1111-4a5b-8c9d-0123456789ab", Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Status: StatusAlreadyThere},
 		{Source: src, Destination: Ref{"release", "app", "latest"}, RequestID: "e1|<b>x</b>`[l](http://x)`\n| forged | row |",
 			Err: &Error{Class: ClassConflict, Code: "FailedOperation.PreconditionFailed", Message: "exists"}},
 		{Source: src, Destination: Ref{"release", "app", "rc"}, Err: &Error{Class: ClassTemporary, Code: CodeNetwork}},
-		{Source: src, Destination: Ref{"release", "app", "next"}, Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DryRun: true},
+		{Source: src, Destination: Ref{"release", "app", "next"}, Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Status: StatusDryRun},
 		// Applied, its answer lost, then found in place on the retry.
-		{Source: src, Destination: Ref{"release", "app", "v2"}, RequestID: "3a1f", Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Promoted: true, AlreadyThere: true},
+		{Source: src, Destination: Ref{"release", "app", "v2"}, RequestID: "3a1f", Digest: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Status: StatusPromoted, Copied: true},
+		// Copied, then the read-back found another digest.
+		{Source: src, Destination: Ref{"release", "app", "rc2"}, RequestID: "9b2e", Copied: true,
+			Err: &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: "moved"}},
 	}
 	golden(t, "summary", summary("tcr-1", results))
 }

@@ -47,6 +47,32 @@ func newFixture(t *testing.T, opts ...tcremu.Option) *fixture {
 	return &fixture{emu: emu, srv: srv, dir: t.TempDir()}
 }
 
+// eachBehaviour runs test under every plausible behaviour of the real
+// service (tcremu.Behaviours), in parallel: the step must be right under
+// each.
+func eachBehaviour(t *testing.T, test func(t *testing.T, b tcremu.Behaviour)) {
+	t.Helper()
+	for _, b := range tcremu.Behaviours() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
+// missingCode is the error code a lookup of a missing repository (or, with
+// namespace, a missing namespace) ends in under b: the API's own answer,
+// or the step's when TCR answers an empty list.
+func missingCode(b tcremu.Behaviour, namespace bool) string {
+	switch {
+	case b.Missing == tcremu.MissingNotFound:
+		return "ResourceNotFound.TcrResourceNotFound"
+	case b.Missing == tcremu.MissingProjectNotFound && namespace:
+		return "InternalError.ErrorTcrUnauthorized"
+	}
+	return plugin.CodeSourceNotFound
+}
+
 // droneVars are Drone-style settings for develop/app:stg → release/app:prd.
 func (f *fixture) droneVars() map[string]string {
 	return map[string]string{
@@ -84,19 +110,29 @@ type runResult struct {
 // run runs the step in-process with vars as its whole environment.
 func run(t *testing.T, vars map[string]string) runResult {
 	t.Helper()
+	return runCtx(t, context.Background(), vars, nil)
+}
+
+// runCtx is run under ctx (a cancelled pipeline cancels it), waiting
+// backoff before each retry; nil waits not at all.
+func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff func(int) time.Duration) runResult {
+	t.Helper()
+	if backoff == nil {
+		backoff = func(int) time.Duration { return 0 }
+	}
 	var stdout, stderr strings.Builder
 	r := &plugin.Runner{
 		Env:     envconfig.MapLookuper(vars),
 		Stdout:  &stdout,
 		Stderr:  &stderr,
-		Backoff: func(int) time.Duration { return 0 },
+		Backoff: backoff,
 		// This machine has no profile file and is no CVM: say so without
 		// letting the SDK's chain try the metadata service.
 		DefaultCredentials: func(context.Context) (common.CredentialIface, error) {
 			return nil, errors.New("no credential found in every providers")
 		},
 	}
-	code := r.Run(context.Background(), []string{"tcr-promote"})
+	code := r.Run(ctx, []string{"tcr-promote"})
 	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -162,16 +162,19 @@ func summary(registryID string, results []Result) string {
 
 // resultText is a promotion's outcome for the job summary.
 func resultText(r Result) string {
-	switch status(r) {
-	case "failed":
+	switch r.Status {
+	case StatusFailed:
 		text := "❌ " + ClassOf(r.Err).String()
 		if e, ok := errors.AsType[*Error](r.Err); ok && e.Code != "" {
 			text += " (" + e.Code + ")"
 		}
+		if r.Copied {
+			text += ", after the copy"
+		}
 		return text
-	case "dry_run":
+	case StatusDryRun:
 		return "✅ dry run, nothing changed"
-	case "already_there":
+	case StatusAlreadyThere:
 		return "✅ already there"
 	default:
 		return "✅ promoted"
@@ -208,7 +211,7 @@ type resultJSON struct {
 func resultsJSON(results []Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
-		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, RequestID: r.RequestID, Status: status(r)}
+		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, RequestID: r.RequestID, Status: r.Status.String()}
 		if r.Err != nil {
 			j.ErrorClass = ClassOf(r.Err).String()
 			if e, ok := errors.AsType[*Error](r.Err); ok {
@@ -219,18 +222,4 @@ func resultsJSON(results []Result) string {
 	}
 	b, _ := json.Marshal(list) // strings only: cannot fail
 	return string(b)
-}
-
-// status is a promotion's outcome in one word.
-func status(r Result) string {
-	switch {
-	case r.Err != nil:
-		return "failed"
-	case r.DryRun:
-		return "dry_run"
-	case r.Promoted:
-		return "promoted"
-	default:
-		return "already_there"
-	}
 }

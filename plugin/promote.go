@@ -7,20 +7,44 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
+// A promotion is observe → decide → act: observe reads the registry (the
+// source's digest, the destination, and what else the decision needs),
+// decide is a pure function from the settings and that observation to a
+// plan, and act carries the plan out — the DuplicateImage call and the
+// read-back — and reports.
+
+// Status is a promotion's outcome.
+type Status int
+
+const (
+	StatusFailed       Status = iota
+	StatusPromoted            // this run changed the destination
+	StatusAlreadyThere        // the destination already held the source's image
+	StatusDryRun              // every precondition checked, nothing changed
+)
+
+func (s Status) String() string {
+	return [...]string{"failed", "promoted", "already_there", "dry_run"}[s]
+}
+
 // Result is the outcome of one promotion.
 type Result struct {
-	Source       Ref
-	Destination  Ref
-	RequestID    string // of the DuplicateImage call; of the failed call on failure
-	Digest       string // what the destination points at, when verified
-	Image        string // domain/namespace/repo:tag@digest, when verified
-	Promoted     bool   // the destination was changed by this run
-	AlreadyThere bool   // the destination already held the source's image
-	DryRun       bool
-	Err          error // nil on success; an *Error otherwise
+	Source      Ref
+	Destination Ref
+	Status      Status
+	// RequestID is the DuplicateImage call's whenever a copy was made,
+	// even if a later call failed; otherwise the failed call's.
+	RequestID string
+	// Copied: a DuplicateImage call succeeded, so the registry changed,
+	// whatever happened after.
+	Copied bool
+	Digest string // what the destination points at, when verified
+	Image  string // domain/namespace/repo:tag@digest, when verified
+	Err    error  // nil on success; an *Error otherwise
 }
 
 // Client-side codes for what the step finds out itself.
@@ -29,111 +53,119 @@ const (
 	CodeNamespaceNotFound = "ClientError.NamespaceNotFound"
 	CodeDigestMismatch    = "ClientError.DigestMismatch"
 	CodeDestinationExists = "ClientError.DestinationExists"
+	CodeImmutableTag      = "ClientError.ImmutableTag"
+	CodeIndexLag          = "ClientError.IndexLag"
 )
 
-// promoter runs promotions within one instance. It is safe for concurrent
-// use: several promotions share the warn-once and domain lookups.
+// promoter runs the promotions of one run within one instance. It is safe
+// for concurrent use: promotions share its lookups.
 type promoter struct {
 	api *api
 	cfg *Config
 	log *logger
 
+	domain     func() (string, error)          // the registry host, looked up once
+	rules      func() ([]immutableRule, error) // the tag immutability rules, read once
+	sources    memo[Ref, source]               // each source resolved once
+	namespaces memo[string, bool]              // dry run: each namespace checked once
 	warnOnce   sync.Once
-	domainOnce sync.Once
 	domainWarn sync.Once
-	prefetch   sync.Once
-	domain     string
-	domainErr  error
 	bg         sync.WaitGroup // background lookups, waited for before the run ends
-	mu         sync.Mutex
-	sources    map[Ref]*sourceDigest
 }
+
+// newPromoter makes the promoter of one run; its lookups run under ctx.
+func newPromoter(ctx context.Context, a *api, cfg *Config, log *logger) *promoter {
+	p := &promoter{api: a, cfg: cfg, log: log}
+	p.domain = sync.OnceValues(func() (string, error) {
+		if cfg.RegistryDomain != "" {
+			return cfg.RegistryDomain, nil
+		}
+		return p.publicDomain(ctx)
+	})
+	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
+	return p
+}
+
+// memo runs a lookup once per key, for every promotion that asks.
+type memo[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]func() (V, error)
+}
+
+func (m *memo[K, V]) get(key K, lookup func() (V, error)) (V, error) {
+	m.mu.Lock()
+	f := m.m[key]
+	if f == nil {
+		if m.m == nil {
+			m.m = map[K]func() (V, error){}
+		}
+		f = sync.OnceValues(lookup)
+		m.m[key] = f
+	}
+	m.mu.Unlock()
+	return f()
+}
+
+func (p *promoter) source(ctx context.Context, src Ref) (source, error) {
+	return p.sources.get(src, func() (source, error) { return p.resolveSource(ctx, src) })
+}
+
+// verifying reports whether the run reads digests.
+func (p *promoter) verifying() bool { return p.cfg.Verify || p.cfg.DryRun }
 
 // needsDigest reports whether the run cannot do without DescribeImages.
 func (p *promoter) needsDigest() bool {
 	return p.cfg.ExpectedDigest != "" || p.cfg.SourceIsDigest() || p.cfg.DryRun
 }
 
-// promote copies src to dst with one DuplicateImage call. With verify it
-// first resolves the source's digest (and checks the pin), skips the copy
-// when the destination already holds it, and reads the destination back
-// afterwards: a source that moved in between is a conflict, not a silent
-// promotion of something untested.
-func (p *promoter) promote(ctx context.Context, src, dst Ref) (res Result) {
-	res = Result{Source: src, Destination: dst, DryRun: p.cfg.DryRun}
-	defer func() {
-		// A failure reports the RequestId of the call that failed.
-		if e, ok := errors.AsType[*Error](res.Err); ok && e.RequestID != "" {
-			res.RequestID = e.RequestID
-		}
-	}()
-	verify := p.cfg.Verify || p.cfg.DryRun
-	copyFrom, srcDigest := src, ""
-	dstBefore, knownBefore := "", false
+// promote runs one promotion.
+func (p *promoter) promote(ctx context.Context, pair Pair) Result {
+	o := p.observe(ctx, pair)
+	return p.act(ctx, pair, o, decide(p.cfg, pair, o))
+}
 
-	if verify {
-		// The two lookups are independent: overlap them, and the domain
-		// lookup for the image output with both.
-		p.prefetchDomain(ctx)
-		var (
-			tag, digest, dstDigest string
-			srcErr, dstErr         error
-			wg                     sync.WaitGroup
-		)
-		wg.Go(func() { tag, digest, srcErr = p.resolveSourceOnce(ctx, src) })
-		wg.Go(func() { dstDigest, dstErr = p.digest(ctx, dst) })
-		wg.Wait()
-		if err := cmp.Or(srcErr, dstErr); err != nil {
-			if res.Err = p.unverifiable(err); res.Err != nil {
-				return res
-			}
-			verify = false
-		} else {
-			copyFrom.Tag, srcDigest = tag, digest
-			dstBefore, knownBefore = dstDigest, true
-		}
-	}
-	if verify && p.cfg.ExpectedDigest != "" && srcDigest != p.cfg.ExpectedDigest {
-		res.Err = &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: fmt.Sprintf(
-			"%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, srcDigest, p.cfg.ExpectedDigest)}
-		return res
-	}
-	if knownBefore && dstBefore == srcDigest {
-		res.AlreadyThere, res.Digest = true, srcDigest
-		p.log.infof("%s already points at %s, as %s does: nothing to copy", dst, srcDigest, src)
-		res.Image = p.image(ctx, dst, srcDigest)
-		return res
-	}
-	if p.cfg.DryRun {
-		return p.dryRun(ctx, res, srcDigest, dstBefore)
-	}
+// observation is what the registry held when the promotion started.
+type observation struct {
+	verified  bool         // the digests below were read
+	from      string       // the source tag to copy from (a digest source's tag)
+	srcDigest string       // what the source points at
+	dstDigest string       // what the destination points at; "" if it does not exist
+	immutable immutability // of the destination, when it exists at another image
+	nsMissing bool         // dry run: the destination namespace does not exist
+	err       error        // a lookup failed: the promotion fails with it
+}
 
-	res = p.duplicate(ctx, res, copyFrom)
-	if res.Err != nil || !verify {
-		return res
+// observe reads what the decision needs. Without verify it reads nothing;
+// if the credentials may not read images, it warns and reads nothing —
+// unless the settings need the digests.
+func (p *promoter) observe(ctx context.Context, pair Pair) observation {
+	o := observation{from: pair.Source.Tag}
+	if !p.verifying() {
+		return o
 	}
-	if res.AlreadyThere && !knownBefore {
-		return res
+	// The two lookups are independent: overlap them.
+	var (
+		src    source
+		srcErr error
+		dstErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { src, srcErr = p.source(ctx, pair.Source) })
+	wg.Go(func() { o.dstDigest, dstErr = p.digest(ctx, pair.Destination) })
+	wg.Wait()
+	if err := cmp.Or(srcErr, dstErr); err != nil {
+		return observation{from: pair.Source.Tag, err: p.unverifiable(err)}
 	}
-	res.Promoted = res.Promoted || (res.AlreadyThere && dstBefore == "")
-	after, err := p.digest(ctx, dst)
-	if err != nil {
-		res.Err = err
-		return res
+	o.verified, o.from, o.srcDigest = true, src.tag, src.digest
+	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
+		o.immutable = p.immutabilityOf(pair.Destination)
 	}
-	if after != srcDigest {
-		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between", dst, cmpOrNone(after), srcDigest, src)
-		if p.cfg.Override {
-			msg += fmt.Sprintf("; %s now holds %s", dst, cmpOrNone(after))
-		} else {
-			msg += fmt.Sprintf("; %s now holds %s, which was not the image checked", dst, cmpOrNone(after))
-		}
-		res.Err = &Error{Class: ClassConflict, Code: CodeDigestMismatch, Message: msg, RequestID: res.RequestID}
-		return res
+	if p.cfg.DryRun && o.dstDigest != o.srcDigest {
+		ns := pair.Destination.Namespace
+		exists, err := p.namespaces.get(ns, func() (bool, error) { return p.namespaceExists(ctx, ns) })
+		o.nsMissing, o.err = !exists, err
 	}
-	res.Digest = after
-	res.Image = p.image(ctx, dst, after)
-	return res
+	return o
 }
 
 // unverifiable decides what a failed lookup means. If err only says the
@@ -145,11 +177,7 @@ func (p *promoter) unverifiable(err error) error {
 		return err
 	}
 	if p.needsDigest() {
-		// A copy: err may be shared by every promotion of this source.
-		e, _ := errors.AsType[*Error](err)
-		ne := *e
-		ne.Message += " (DescribeImages is needed for expected_digest, a digest source_reference or dry_run)"
-		return &ne
+		return withNote(err, "DescribeImages is needed for expected_digest, a digest source_reference or dry_run")
 	}
 	p.warnOnce.Do(func() {
 		p.log.warnf("cannot verify: %s; promoting without reading digests back (grant tcr:DescribeImages, or set verify: false to silence this)", err)
@@ -157,245 +185,220 @@ func (p *promoter) unverifiable(err error) error {
 	return nil
 }
 
-// duplicate makes the DuplicateImage call. A conflict (the destination tag
-// exists and override is false) is success when the destination already
-// points at the source's digest — a retry after a lost answer, or a re-run
-// — and stays a conflict otherwise.
-func (p *promoter) duplicate(ctx context.Context, res Result, src Ref) Result {
-	dst := res.Destination
-	id, err := p.api.do(ctx, "DuplicateImage", func(ctx context.Context) (string, error) {
-		req := NewDuplicateImageRequest()
+// step is what a plan does.
+type step int
+
+const (
+	stepCopy   step = iota // DuplicateImage, then read the destination back if verified
+	stepSkip               // the destination already holds the source's image
+	stepDryRun             // report what the copy would do
+	stepFail               // a precondition failed: report it, change nothing
+)
+
+type plan struct {
+	step step
+	err  error // stepFail
+}
+
+// decide picks what to do from the settings and what was observed. It
+// makes no call: every input is in its arguments.
+func decide(cfg *Config, pair Pair, o observation) plan {
+	src, dst := pair.Source, pair.Destination
+	fail := func(class Class, code, format string, args ...any) plan {
+		return plan{step: stepFail, err: &Error{Class: class, Code: code, Message: fmt.Sprintf(format, args...)}}
+	}
+	switch {
+	case o.err != nil:
+		return plan{step: stepFail, err: o.err}
+	case !o.verified:
+		return plan{step: stepCopy}
+	case cfg.ExpectedDigest != "" && o.srcDigest != cfg.ExpectedDigest:
+		return fail(ClassConflict, CodeDigestMismatch, "%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, o.srcDigest, cfg.ExpectedDigest)
+	case o.dstDigest == o.srcDigest:
+		return plan{step: stepSkip}
+	case o.dstDigest != "" && o.immutable.rule != nil:
+		return plan{step: stepFail, err: &Error{Class: ClassConflict, Code: CodeImmutableTag, Hint: immutableHint,
+			Message: immutableMessage(dst, o.dstDigest, o.srcDigest, src, *o.immutable.rule) + "; nothing was copied"}}
+	case o.dstDigest != "" && !cfg.Override && cfg.DryRun:
+		return fail(ClassConflict, CodeDestinationExists, "%s", existsElsewhere(dst, o.dstDigest, o.srcDigest, src))
+	case cfg.DryRun && o.nsMissing:
+		return fail(ClassNotFound, CodeNamespaceNotFound, "the destination namespace %s does not exist in %s", dst.Namespace, cfg.RegistryID)
+	case cfg.DryRun:
+		return plan{step: stepDryRun}
+	}
+	// An existing destination without override is copied too: the
+	// service's own answer (and its code) decides the conflict.
+	return plan{step: stepCopy}
+}
+
+const immutableHint = "choose another destination_tag, or have the namespace's tag immutability rule changed; override cannot replace an immutable tag"
+
+// existsElsewhere explains a conflict: dst holds another image than src.
+func existsElsewhere(dst Ref, dstDigest, srcDigest string, src Ref) string {
+	at := "points at " + dstDigest
+	if dstDigest == "" {
+		at = "(so TCR says) but DescribeImages does not list it"
+	}
+	return fmt.Sprintf("%s already exists and %s, not at %s (the digest of %s); set override to replace it",
+		dst, at, cmpOrNone(srcDigest), src)
+}
+
+func immutableMessage(dst Ref, dstDigest, srcDigest string, src Ref, rule immutableRule) string {
+	return fmt.Sprintf("%s is an immutable tag (%s): it points at %s, not at %s (the digest of %s), and cannot be overwritten",
+		dst, rule, cmpOrNone(dstDigest), cmpOrNone(srcDigest), src)
+}
+
+// act carries out a plan.
+func (p *promoter) act(ctx context.Context, pair Pair, o observation, pl plan) Result {
+	res := Result{Source: pair.Source, Destination: pair.Destination}
+	switch pl.step {
+	case stepFail:
+		res.Err, res.RequestID = pl.err, requestID(pl.err)
+		return res
+	case stepSkip:
+		p.log.infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
+		res.Status, res.Digest, res.Image = StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
+		return res
+	case stepDryRun:
+		verb := "create"
+		if o.dstDigest != "" {
+			verb = "replace " + o.dstDigest + " at"
+		}
+		p.log.infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
+		res.Status, res.Digest, res.Image = StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
+		return res
+	}
+	return p.copy(ctx, res, o)
+}
+
+// copy makes the DuplicateImage call and, when verified, reads the
+// destination back until TCR's index shows the copy.
+func (p *promoter) copy(ctx context.Context, res Result, o observation) Result {
+	src, dst := res.Source, res.Destination
+	_, id, err := do(ctx, p.api, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
+		req := tcr.NewDuplicateImageRequest()
 		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
 		req.SourceNamespace = common.StringPtr(src.Namespace)
 		req.SourceRepo = common.StringPtr(src.Repo)
-		req.SourceReference = common.StringPtr(src.Tag)
+		req.SourceReference = common.StringPtr(o.from)
 		req.DestinationNamespace = common.StringPtr(dst.Namespace)
 		req.DestinationRepo = common.StringPtr(dst.Repo)
 		req.DestinationTag = common.StringPtr(dst.Tag)
 		req.Override = common.BoolPtr(p.cfg.Override)
 		resp, err := p.api.tcr.DuplicateImageWithContext(ctx, req)
 		if err != nil {
-			return "", err
+			return struct{}{}, "", err
 		}
-		return deref(resp.Response.RequestId), nil
+		return struct{}{}, deref(resp.Response.RequestId), nil
 	})
-	if err == nil {
-		res.RequestID, res.Promoted = id, true
+	if err != nil {
+		return p.refused(ctx, res, o, err)
+	}
+	res.Status, res.RequestID, res.Copied = StatusPromoted, id, true
+	if !o.verified {
 		return res
 	}
-	e, _ := errors.AsType[*Error](err)
-	res.RequestID, res.Err = e.RequestID, err
-	if e.Class != ClassConflict || p.cfg.Override {
-		return res
-	}
-	srcDigest, cerr := p.digest(ctx, src)
-	dstDigest := ""
-	if cerr == nil {
-		dstDigest, cerr = p.digest(ctx, dst)
-	}
+	got, settled, err := p.settle(ctx, dst, o.srcDigest, o.dstDigest)
 	switch {
-	case cerr != nil:
-		why := "checking it failed"
-		if ClassOf(cerr) == ClassPermission {
-			why = "DescribeImages is not permitted for these credentials"
+	case err != nil:
+		res.Status, res.Err = StatusFailed, about(err, "reading %s back after the copy", dst)
+	case got == o.srcDigest:
+		res.Digest, res.Image = got, p.image(dst, got)
+	case settled:
+		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between; %s now holds %s",
+			dst, got, o.srcDigest, src, dst, got)
+		if !p.cfg.Override {
+			msg += ", which was not the image checked"
 		}
-		p.log.warnf("%s exists and cannot be compared with %s: %s (%s); treating it as a conflict", dst, src, why, cerr)
-	case srcDigest != "" && srcDigest == dstDigest:
-		res.Err, res.Digest, res.AlreadyThere = nil, dstDigest, true
-		p.log.infof("%s already points at %s, as %s does: nothing to change", dst, dstDigest, src)
+		res.Status, res.Err = StatusFailed, &Error{Class: ClassConflict, Action: "DescribeImages", Code: CodeDigestMismatch, Message: msg}
 	default:
-		e.Message = existsElsewhere(dst, dstDigest, srcDigest, src)
+		res.Status, res.Err = StatusFailed, &Error{Class: ClassTemporary, Action: "DescribeImages", Code: CodeIndexLag, Message: fmt.Sprintf(
+			"DescribeImages still shows %s at %s, not %s, %s after the copy: TCR's index may lag, so the promotion could not be verified",
+			dst, cmpOrNone(got), o.srcDigest, p.cfg.IndexLag),
+			Hint: "re-run the step: it finds the copy in place and verifies it (raise index_lag to wait longer)"}
 	}
 	return res
 }
 
-// existsElsewhere explains a conflict: dst holds another image than src.
-func existsElsewhere(dst Ref, dstDigest, srcDigest string, src Ref) string {
-	return fmt.Sprintf("%s already exists and points at %s, not at %s (the digest of %s); set override to replace it",
-		dst, cmpOrNone(dstDigest), cmpOrNone(srcDigest), src)
-}
-
-// dryRun checks what the copy would need — the source resolved already —
-// and reports what would happen, changing nothing.
-func (p *promoter) dryRun(ctx context.Context, res Result, srcDigest, dstBefore string) Result {
-	dst := res.Destination
-	if dstBefore != "" && !p.cfg.Override {
-		res.Err = &Error{Class: ClassConflict, Code: CodeDestinationExists, Message: existsElsewhere(dst, dstBefore, srcDigest, res.Source)}
+// refused handles a failed DuplicateImage call. A conflict — the
+// destination tag exists — is success when the destination already holds
+// the source's image: a retry after a lost answer, a re-run without
+// verify, a service that refuses to copy a digest onto itself. Otherwise
+// it stays a conflict, explained, with advice that fits: an immutable tag
+// cannot be overridden.
+func (p *promoter) refused(ctx context.Context, res Result, o observation, err error) Result {
+	res.Err, res.RequestID = err, requestID(err)
+	e, _ := errors.AsType[*Error](err)
+	if e == nil || e.Class != ClassConflict {
 		return res
 	}
-	ok, err := p.namespaceExists(ctx, dst.Namespace)
-	if err != nil {
-		res.Err = err
+	src, dst := res.Source, res.Destination
+	srcDigest, cerr := o.srcDigest, error(nil)
+	if !o.verified {
+		srcDigest, cerr = p.digest(ctx, src)
+	}
+	got := ""
+	if cerr == nil && srcDigest != "" {
+		got, _, cerr = p.settle(ctx, dst, srcDigest, "")
+	}
+	if cerr != nil || srcDigest == "" {
+		why := "checking it failed"
+		switch {
+		case ClassOf(cerr) == ClassPermission:
+			why = "DescribeImages is not permitted for these credentials"
+		case cerr == nil:
+			why = "the source's digest could not be read"
+		}
+		p.log.warnf("%s exists and cannot be compared with %s: %s (%v); treating it as a conflict", dst, src, why, cerr)
 		return res
 	}
-	if !ok {
-		res.Err = &Error{Class: ClassNotFound, Code: CodeNamespaceNotFound, Message: fmt.Sprintf(
-			"the destination namespace %s does not exist in %s", dst.Namespace, p.cfg.RegistryID)}
+	if got == srcDigest {
+		res.Err, res.Status, res.Digest, res.Image = nil, StatusAlreadyThere, got, p.image(dst, got)
+		if o.verified && o.dstDigest == "" {
+			// It was absent when the promotion started: the copy that
+			// made it was this run's, its answer lost on the way.
+			res.Status, res.Copied = StatusPromoted, true
+		}
+		p.log.infof("%s already points at %s, as %s does: nothing to change", dst, got, src)
 		return res
 	}
-	res.Digest = srcDigest
-	res.Image = p.image(ctx, dst, srcDigest)
-	verb := "create"
-	if dstBefore != "" {
-		verb = "replace " + dstBefore + " at"
+	ne := *e
+	imm := p.immutabilityOf(dst)
+	switch {
+	case imm.rule != nil:
+		ne.Message, ne.Hint = immutableMessage(dst, got, srcDigest, src, *imm.rule)+" ("+e.Message+")", immutableHint
+	case p.cfg.Override && imm.err != nil:
+		ne.Message = fmt.Sprintf("TCR refused to overwrite %s although override is set (%s); the tag may be immutable, but the rules could not be read: %v", dst, e.Message, imm.err)
+		ne.Hint = "check the tag immutability rules of namespace " + dst.Namespace + " (grant tcr:DescribeImmutableTagRules to see them here)"
+	case p.cfg.Override:
+		ne.Hint = "override is set, yet TCR refused; check the namespace's tag immutability rules and the instance's events"
+	default:
+		ne.Message = existsElsewhere(dst, got, srcDigest, src)
+		if imm.err != nil {
+			ne.Message += fmt.Sprintf(" (unless it is immutable: the tag immutability rules could not be read: %v)", imm.err)
+		}
 	}
-	p.log.infof("dry run: would %s %s with %s (%s); nothing changed", verb, dst, srcDigest, res.Source)
+	res.Err = &ne
 	return res
 }
 
-// resolveSource returns the tag to copy from and its digest. A digest
-// source is resolved to a tag pointing at it, as DuplicateImage takes tags.
-func (p *promoter) resolveSource(ctx context.Context, src Ref) (tag, digest string, err error) {
-	if isDigest(src.Tag) {
-		tags, err := p.images(ctx, src, "", src.Tag)
-		if err != nil {
-			return "", "", err
-		}
-		if len(tags) == 0 {
-			return "", "", &Error{Class: ClassNotFound, Code: CodeSourceNotFound, Message: fmt.Sprintf(
-				"no tag of %s/%s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Namespace, src.Repo, src.Tag)}
-		}
-		p.log.debugf("%s is tagged %s", src, tags[0].tag)
-		return tags[0].tag, src.Tag, nil
+// requestID is the RequestId an error carries, if any.
+func requestID(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.RequestID
 	}
-	digest, err = p.digest(ctx, src)
-	if err != nil {
-		return "", "", err
-	}
-	if digest == "" {
-		return "", "", &Error{Class: ClassNotFound, Code: CodeSourceNotFound, Message: fmt.Sprintf("%s does not exist in %s", src, p.cfg.RegistryID)}
-	}
-	return src.Tag, digest, nil
-}
-
-type imageTag struct{ tag, digest string }
-
-// images lists the tags of ref's repository named tag exactly, or pointing
-// at digest. A missing namespace or repository has no tags.
-func (p *promoter) images(ctx context.Context, ref Ref, tag, digest string) ([]imageTag, error) {
-	var out []imageTag
-	_, err := p.api.do(ctx, "DescribeImages", func(ctx context.Context) (string, error) {
-		req := NewDescribeImagesRequest()
-		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
-		req.NamespaceName = common.StringPtr(ref.Namespace)
-		req.RepositoryName = common.StringPtr(ref.Repo)
-		if tag != "" {
-			req.ImageVersion = common.StringPtr(tag)
-			req.ExactMatch = common.BoolPtr(true)
-		}
-		if digest != "" {
-			req.Digest = common.StringPtr(digest)
-			req.Limit = common.Int64Ptr(100)
-		}
-		resp, err := p.api.tcr.DescribeImagesWithContext(ctx, req)
-		if err != nil {
-			return "", err
-		}
-		out = out[:0]
-		for _, img := range resp.Response.ImageInfoList {
-			if img == nil || tag != "" && deref(img.ImageVersion) != tag || digest != "" && deref(img.Digest) != digest {
-				continue // the filter is the server's; trust only exact matches
-			}
-			out = append(out, imageTag{deref(img.ImageVersion), deref(img.Digest)})
-		}
-		return deref(resp.Response.RequestId), nil
-	})
-	if err != nil && ClassOf(err) == ClassNotFound {
-		return nil, nil
-	}
-	return out, err
-}
-
-// digest returns what ref (a tag) points at, "" if the tag does not exist.
-func (p *promoter) digest(ctx context.Context, ref Ref) (string, error) {
-	tags, err := p.images(ctx, ref, ref.Tag, "")
-	if err != nil || len(tags) == 0 {
-		return "", err
-	}
-	return tags[0].digest, nil
-}
-
-// namespaceExists asks DescribeNamespaces whether the namespace exists.
-func (p *promoter) namespaceExists(ctx context.Context, name string) (bool, error) {
-	found := false
-	_, err := p.api.do(ctx, "DescribeNamespaces", func(ctx context.Context) (string, error) {
-		req := NewDescribeNamespacesRequest()
-		req.RegistryId = common.StringPtr(p.cfg.RegistryID)
-		req.NamespaceName = common.StringPtr(name)
-		req.Limit = common.Int64Ptr(100)
-		resp, err := p.api.tcr.DescribeNamespacesWithContext(ctx, req)
-		if err != nil {
-			return "", err
-		}
-		found = false
-		for _, ns := range resp.Response.NamespaceList {
-			if ns != nil && deref(ns.Name) == name {
-				found = true
-			}
-		}
-		return deref(resp.Response.RequestId), nil
-	})
-	return found, err
-}
-
-// prefetchDomain starts the lookup of the registry's domain, once, so that
-// it overlaps the promotion instead of following it.
-func (p *promoter) prefetchDomain(ctx context.Context) {
-	p.prefetch.Do(func() {
-		if p.cfg.RegistryDomain == "" {
-			p.bg.Go(func() { p.registryDomain(ctx) })
-		}
-	})
-}
-
-// registryDomain is registry_domain, or the instance's PublicDomain ("" if
-// it cannot be had).
-func (p *promoter) registryDomain(ctx context.Context) string {
-	p.domainOnce.Do(func() {
-		p.domain = p.cfg.RegistryDomain
-		if p.domain == "" {
-			p.domain, p.domainErr = p.publicDomain(ctx)
-		}
-	})
-	return p.domain
+	return ""
 }
 
 // image is the full reference of a verified destination, or "" (with a
 // warning, once) when the registry's domain cannot be known.
-func (p *promoter) image(ctx context.Context, dst Ref, digest string) string {
-	domain := p.registryDomain(ctx)
+func (p *promoter) image(dst Ref, digest string) string {
+	domain, err := p.domain()
 	if domain == "" {
 		p.domainWarn.Do(func() {
-			p.log.warnf("no image output: DescribeInstances gave no domain for %s (%v); set registry_domain", p.cfg.RegistryID, p.domainErr)
+			p.log.warnf("no image output: DescribeInstances gave no domain for %s (%v); set registry_domain", p.cfg.RegistryID, err)
 		})
 		return ""
 	}
 	return domain + "/" + dst.Namespace + "/" + dst.Repo + ":" + dst.Tag + "@" + digest
-}
-
-func (p *promoter) publicDomain(ctx context.Context) (string, error) {
-	var domain string
-	_, err := p.api.do(ctx, "DescribeInstances", func(ctx context.Context) (string, error) {
-		req := NewDescribeInstancesRequest()
-		req.Registryids = common.StringPtrs([]string{p.cfg.RegistryID})
-		resp, err := p.api.tcr.DescribeInstancesWithContext(ctx, req)
-		if err != nil {
-			return "", err
-		}
-		for _, r := range resp.Response.Registries {
-			if r != nil && deref(r.RegistryId) == p.cfg.RegistryID {
-				domain = deref(r.PublicDomain)
-			}
-		}
-		return deref(resp.Response.RequestId), nil
-	})
-	return domain, err
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }

@@ -1,57 +1,80 @@
 package plugin
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
 
 // do runs one API action: one attempt, then retries of transient failures
 // (class temporary) with backoff, each attempt under its own deadline and
-// all of them under ctx's. send performs one attempt and returns the
-// RequestId of a success. The error, if any, is the last attempt's,
-// classified, with its RequestId.
-func (a *api) do(ctx context.Context, action string, send func(ctx context.Context) (string, error)) (string, error) {
+// all of them under ctx's. send performs one attempt and returns its value
+// and the RequestId of its answer. On failure the error is an *Error: the
+// last real answer, with its RequestId — or a cancellation, wherever the
+// step was cancelled.
+func do[T any](ctx context.Context, a *api, action string, send func(ctx context.Context) (T, string, error)) (T, string, error) {
+	var zero T
+	var last *Error
 	for retry := 0; ; retry++ {
-		id, err := a.attempt(ctx, action, send)
+		if retry > 0 {
+			wait := a.backoff(retry - 1)
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+				// Waiting would overrun the step's deadline: give up now
+				// with the real error rather than a timeout.
+				return zero, "", last
+			}
+			if !sleep(ctx, wait) {
+				return zero, "", ended(ctx, action, last)
+			}
+		}
+		// Every attempt, retries included, takes its turn under the
+		// action's limit: staying under it beats bouncing off it.
+		if l := a.limiters[action]; l != nil {
+			if err := l.wait(ctx); err != nil {
+				// The limiter sees the deadline coming before the context
+				// does: that is the last real error's end, not a new one.
+				return zero, "", ended(ctx, action, last)
+			}
+		}
+		if last != nil {
+			a.log.infof("%s: retry %d of %d after %s (%s)", action, retry, a.retries, last.Code, oneLine(last.Message))
+		}
+		v, id, err := attempt(ctx, a, action, send)
 		if err == nil {
-			return id, nil
+			return v, id, nil
 		}
+		last = err
 		if !err.Temporary() || ctx.Err() != nil || retry >= a.retries {
-			return "", err
-		}
-		wait := a.backoff(retry)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			// Sleeping would overrun the step's deadline: give up now with
-			// the real error rather than a timeout.
-			return "", err
-		}
-		a.log.infof("%s: %s (%s); retry %d of %d in %s", action, err.Code, oneLine(err.Message), retry+1, a.retries, wait.Round(time.Millisecond))
-		if !sleep(ctx, wait) {
-			return "", err
+			return zero, "", err
 		}
 	}
 }
 
-func (a *api) attempt(ctx context.Context, action string, send func(ctx context.Context) (string, error)) (string, *Error) {
-	// Every attempt, retries included, takes its turn under the action's
-	// limit: staying under it beats bouncing off it.
-	if l := a.limiters[action]; l != nil {
-		if err := l.wait(ctx); err != nil {
-			// The limiter says "would exceed the deadline" before the
-			// context knows; a cancelled step must still read as one.
-			return "", classify(ctx, action, 0, cmp.Or(ctx.Err(), context.DeadlineExceeded))
-		}
+// ended is the error of a call that stopped before its next attempt: a
+// cancellation if the step was cancelled, else the last real error, else
+// (nothing was sent) a timeout.
+func ended(ctx context.Context, action string, last *Error) *Error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return canceled(action, ctx.Err())
 	}
+	if last != nil {
+		return last
+	}
+	return &Error{Class: ClassTemporary, Action: action, Code: CodeTimeout, Message: "the step's timeout came before the request could be sent", Err: context.DeadlineExceeded}
+}
+
+// attempt sends one request under attempt_timeout and classifies its
+// outcome.
+func attempt[T any](ctx context.Context, a *api, action string, send func(ctx context.Context) (T, string, error)) (T, string, *Error) {
 	actx, cancel := context.WithTimeout(ctx, a.attemptTimeout)
 	defer cancel()
-	rec := &attempt{}
-	id, err := send(context.WithValue(actx, attemptKey{}, rec))
-	if err == nil {
-		return id, nil
+	ex := &exchange{}
+	v, id, err := send(context.WithValue(actx, exchangeKey{}, ex))
+	if err != nil {
+		return v, "", classify(ctx, action, ex.status, err)
 	}
-	return "", classify(ctx, action, rec.status, err)
+	return v, id, nil
 }
 
 // jitterBackoff is exponential backoff with full jitter: a uniform wait in

@@ -86,12 +86,13 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		results = []Result{{Err: err}}
 		report(log, cfg.RegistryID, results[0], false)
 	} else {
-		results = r.promote(ctx, cfg, log)
+		results = r.execute(ctx, cfg, log)
 	}
 	return r.finish(cfg, log, env, results)
 }
 
-func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result {
+// execute gets the credentials and runs the promotions.
+func (r *Runner) execute(ctx context.Context, cfg *Config, log *logger) []Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	a := newAPI(cfg, log, r.Transport, r.Backoff)
@@ -104,10 +105,7 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 		// No promotion can start: report the cause once, and every
 		// promotion as failed by it.
 		report(log, cfg.RegistryID, Result{Err: err}, false)
-		id := ""
-		if e, ok := errors.AsType[*Error](err); ok {
-			id = e.RequestID // e.g. STS's, which support will ask for
-		}
+		id := requestID(err) // e.g. STS's, which support will ask for
 		results := make([]Result, len(cfg.Pairs))
 		for i, pair := range cfg.Pairs {
 			results[i] = Result{Source: pair.Source, Destination: pair.Destination, RequestID: id, Err: err}
@@ -119,15 +117,14 @@ func (r *Runner) promote(ctx context.Context, cfg *Config, log *logger) []Result
 	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout {
 		log.warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
 	}
-	p := &promoter{api: a, cfg: cfg, log: log}
-	results := p.promoteAll(ctx, cfg.Pairs)
+	results := newPromoter(ctx, a, cfg, log).batch(ctx, cfg.Pairs)
 	if len(results) > 1 {
-		counts := map[string]int{}
+		counts := map[Status]int{}
 		for _, res := range results {
-			counts[status(res)]++
+			counts[res.Status]++
 		}
 		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed",
-			len(results), counts["promoted"], counts["already_there"], counts["dry_run"], counts["failed"])
+			len(results), counts[StatusPromoted], counts[StatusAlreadyThere], counts[StatusDryRun], counts[StatusFailed])
 		if err := mostSerious(results); err != nil {
 			log.errorf("exit %d: %s is the most serious failure (order: %s)", ExitCode(err), ClassOf(err), severityOrder())
 		}
@@ -187,7 +184,7 @@ func resultOutputs(results []Result, err error) []output {
 	promoted := false
 	ids := make([]string, 0, len(results))
 	for _, res := range results {
-		promoted = promoted || res.Promoted
+		promoted = promoted || res.Status == StatusPromoted
 		ids = append(ids, res.RequestID)
 	}
 	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})
@@ -211,7 +208,7 @@ func report(log *logger, registryID string, res Result, batch bool) {
 		what = "before any promotion" // settings or credentials
 	}
 	if res.Err == nil {
-		verb := map[string]string{"promoted": "promoted", "dry_run": "dry run ok:", "already_there": "already promoted"}[status(res)]
+		verb := map[Status]string{StatusPromoted: "promoted", StatusDryRun: "dry run ok:", StatusAlreadyThere: "already promoted"}[res.Status]
 		var detail []string
 		if res.Digest != "" {
 			detail = append(detail, res.Digest)
@@ -242,7 +239,11 @@ func report(log *logger, registryID string, res Result, batch bool) {
 	} else {
 		log.errorf("  %s", res.Err)
 	}
-	log.errorf("  next: %s", classInfo[class].next)
+	if res.Copied {
+		// The failure came after the copy: say plainly what changed.
+		log.errorf("  the registry was changed: DuplicateImage wrote %s (RequestId %s)", res.Destination, cmpOrNone(res.RequestID))
+	}
+	log.errorf("  next: %s", next(res.Err))
 	log.annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
 }
 

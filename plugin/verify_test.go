@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
 // TestVerifiedPromotion covers the digest-pinned flow: resolve, pin, skip
@@ -21,18 +22,20 @@ func TestVerifiedPromotion(t *testing.T) {
 		outputs    map[string]string // expected dotenv, REQUEST_ID aside
 		duplicates int
 		finalDst   string // digest at release/app:prd afterwards, "" = absent
+		copyID     bool   // REQUEST_ID is the DuplicateImage call's although the step failed
 		logs       []string
 	}{
 		{name: "promoted with digest outputs", code: 0, duplicates: 1, finalDst: digestA,
 			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"}},
 		{name: "registry_domain skips DescribeInstances", vars: map[string]string{"PLUGIN_REGISTRY_DOMAIN": "cr.example.com"}, code: 0, duplicates: 1, finalDst: digestA,
 			outputs: map[string]string{"DIGEST": digestA, "IMAGE": "cr.example.com/release/app:prd@" + digestA, "PROMOTED": "true"}},
-		{name: "source moved mid-promotion", setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB,
-			outputs: map[string]string{"PROMOTED": "true", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
-			logs:    []string{"after the copy release/app:prd points at " + digestB + ", not at " + digestA, "the source moved in between", "which was not the image checked"}},
-		{name: "source moved mid-promotion, override", vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB,
-			outputs: map[string]string{"PROMOTED": "true", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
-			logs:    []string{"release/app:prd now holds " + digestB}},
+		{name: "source moved mid-promotion", setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB, copyID: true,
+			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
+			logs: []string{"after the copy release/app:prd points at " + digestB + ", not at " + digestA, "the source moved in between", "which was not the image checked",
+				"the registry was changed: DuplicateImage wrote release/app:prd"}},
+		{name: "source moved mid-promotion, override", vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB, copyID: true,
+			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
+			logs:    []string{"release/app:prd now holds " + digestB, "the registry was changed"}},
 		{name: "digest as source", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestA}, code: 0, duplicates: 1, finalDst: digestA,
 			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"}},
 		{name: "digest as source, no tag points at it", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestB}, code: 66, duplicates: 0,
@@ -62,38 +65,42 @@ func TestVerifiedPromotion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			out := filepath.Join(f.dir, "out.env")
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-			if res.code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-			}
-			got := readDotenv(t, out)
-			delete(got, "REQUEST_ID")
-			delete(got, "REQUEST_IDS") // batch outputs have their own tests
-			delete(got, "RESULTS")
-			if diff := cmp.Diff(tt.outputs, got); diff != "" {
-				t.Errorf("outputs (-want +got):\n%s", diff)
-			}
-			if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
-				t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
-			}
-			img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
-			if d := map[bool]string{true: img.Digest}[ok]; d != tt.finalDst {
-				t.Errorf("release/app:prd = %q, want %q", d, tt.finalDst)
-			}
-			for _, l := range tt.logs {
-				if !strings.Contains(res.stdout+res.stderr, l) {
-					t.Errorf("log lacks %q:\n%s%s", l, res.stdout, res.stderr)
+			eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
+				f := newFixture(t, tcremu.WithBehaviour(b))
+				if tt.setup != nil {
+					tt.setup(f)
 				}
-			}
-			if strings.Count(res.stdout, "cannot verify") > 1 {
-				t.Errorf("the cannot-verify warning was repeated:\n%s", res.stdout)
-			}
+				out := filepath.Join(f.dir, "out.env")
+				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+				if res.code != tt.code {
+					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
+				}
+				got := readDotenv(t, out)
+				if id := f.lastRequestID("DuplicateImage"); tt.copyID && got["REQUEST_ID"] != id {
+					t.Errorf("REQUEST_ID = %q, want the DuplicateImage call's %q", got["REQUEST_ID"], id)
+				}
+				delete(got, "REQUEST_ID")
+				delete(got, "REQUEST_IDS") // batch outputs have their own tests
+				delete(got, "RESULTS")
+				if diff := cmp.Diff(tt.outputs, got); diff != "" {
+					t.Errorf("outputs (-want +got):\n%s", diff)
+				}
+				if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
+					t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
+				}
+				img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
+				if d := map[bool]string{true: img.Digest}[ok]; d != tt.finalDst {
+					t.Errorf("release/app:prd = %q, want %q", d, tt.finalDst)
+				}
+				for _, l := range tt.logs {
+					if !strings.Contains(res.stdout+res.stderr, l) {
+						t.Errorf("log lacks %q:\n%s%s", l, res.stdout, res.stderr)
+					}
+				}
+				if strings.Count(res.stdout, "cannot verify") > 1 {
+					t.Errorf("the cannot-verify warning was repeated:\n%s", res.stdout)
+				}
+			})
 		})
 	}
 }
@@ -126,6 +133,10 @@ func TestDryRun(t *testing.T) {
 		{name: "source missing", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone"}, code: 66, errCode: "ClientError.SourceNotFound"},
 		{name: "destination namespace missing", vars: map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "qa"}, code: 66, errCode: "ClientError.NamespaceNotFound"},
 		{name: "destination taken", setup: putDst(digestB), code: 73, errCode: "ClientError.DestinationExists"},
+		{name: "destination immutable", vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, setup: func(f *fixture) {
+			putDst(digestB)(f)
+			_ = f.emu.SetImmutableRule("tcr-1", tcremu.ImmutableRule{Namespace: "release", RepositoryPattern: "**", TagPattern: "p*"})
+		}, code: 73, errCode: "ClientError.ImmutableTag"},
 		{name: "pin fails", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestB}, code: 73, errCode: "ClientError.DigestMismatch"},
 		{name: "pin holds", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestA}, code: 0},
 		{name: "DescribeImages forbidden", setup: func(f *fixture) { f.emu.Deny(secretID, "DescribeImages") }, code: 77, errCode: "AuthFailure.UnauthorizedOperation"},
@@ -133,33 +144,34 @@ func TestDryRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			if tt.setup != nil {
-				tt.setup(f)
-			}
-			before, _ := f.emu.Lookup("tcr-1", "release", "app", "prd")
-			out := filepath.Join(f.dir, "out.env")
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DRY_RUN": "true"}), tt.vars))
-			if res.code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-			}
-			env := readDotenv(t, out)
-			if env["ERROR_CODE"] != tt.errCode || env["PROMOTED"] != "false" {
-				t.Errorf("outputs %v, want ERROR_CODE %q and PROMOTED false", env, tt.errCode)
-			}
-			if tt.code == 0 && env["DIGEST"] != digestA {
-				t.Errorf("DIGEST = %q, want %s: a dry run reports what would reach the destination", env["DIGEST"], digestA)
-			}
-			if n := f.emu.Count("DuplicateImage", ""); n != 0 {
-				t.Errorf("a dry run sent DuplicateImage %d times", n)
-			}
-			if after, _ := f.emu.Lookup("tcr-1", "release", "app", "prd"); after != before {
-				t.Errorf("release/app:prd changed: %v → %v", before, after)
-			}
-			if !strings.Contains(res.stdout, tt.log) {
-				t.Errorf("log lacks %q:\n%s", tt.log, res.stdout)
-			}
+			eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
+				f := newFixture(t, tcremu.WithBehaviour(b))
+				if tt.setup != nil {
+					tt.setup(f)
+				}
+				before, _ := f.emu.Lookup("tcr-1", "release", "app", "prd")
+				out := filepath.Join(f.dir, "out.env")
+				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DRY_RUN": "true"}), tt.vars))
+				if res.code != tt.code {
+					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
+				}
+				env := readDotenv(t, out)
+				if env["ERROR_CODE"] != tt.errCode || env["PROMOTED"] != "false" {
+					t.Errorf("outputs %v, want ERROR_CODE %q and PROMOTED false", env, tt.errCode)
+				}
+				if tt.code == 0 && env["DIGEST"] != digestA {
+					t.Errorf("DIGEST = %q, want %s: a dry run reports what would reach the destination", env["DIGEST"], digestA)
+				}
+				if n := f.emu.Count("DuplicateImage", ""); n != 0 {
+					t.Errorf("a dry run sent DuplicateImage %d times", n)
+				}
+				if after, _ := f.emu.Lookup("tcr-1", "release", "app", "prd"); after != before {
+					t.Errorf("release/app:prd changed: %v → %v", before, after)
+				}
+				if !strings.Contains(res.stdout, tt.log) {
+					t.Errorf("log lacks %q:\n%s", tt.log, res.stdout)
+				}
+			})
 		})
 	}
 }

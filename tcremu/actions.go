@@ -38,13 +38,14 @@ func init() {
 	actions["DescribeImages"] = tcrAction((*Emulator).describeImages)
 	actions["DescribeInstances"] = tcrAction((*Emulator).describeInstances)
 	actions["DescribeNamespaces"] = tcrAction((*Emulator).describeNamespaces)
+	actions["DescribeImmutableTagRules"] = tcrAction((*Emulator).describeImmutableTagRules)
 }
 
 // Naming rules from the TCR documentation; tags follow the OCI rule because
 // TCR publishes none.
 var (
 	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	repoRE      = regexp.MustCompile(`^[a-z0-9._-]+$`)
+	repoRE      = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`) // nested: team/app
 	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
 )
@@ -67,6 +68,21 @@ func requireAll(fields ...field) *apiError {
 
 func invalid(name, value string) *apiError {
 	return errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
+}
+
+// withInstance runs fn, under the lock, on the instance a request names
+// by RegistryId, in the request's region.
+func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *apiError)) (any, *apiError) {
+	if err := requireAll(field{"RegistryId", id}); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *id)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return fn(r)
 }
 
 // instance finds a registry in the request's region. Must hold e.mu.
@@ -140,14 +156,25 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 	}
 	dst := ns.repos[dstRepo]
 	if dst == nil {
-		dst = &repository{tags: map[string]Image{}}
+		dst = &repository{tags: map[string]Image{}, shows: e.now().Add(e.behaviour.IndexLag)}
 		ns.repos[dstRepo] = dst
 	}
-	if _, exists := dst.tags[*p.DestinationTag]; exists && (p.Override == nil || !*p.Override) {
-		return nil, errorf(e.conflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
+	override := p.Override != nil && *p.Override
+	if old, exists := dst.tags[*p.DestinationTag]; exists {
+		switch {
+		case old.Digest == img.Digest && !override && !e.behaviour.SameDigestConflicts:
+			return struct{}{}, nil // Harbor's copy: nothing to do
+		case r.immutable(dstNS, dstRepo, *p.DestinationTag):
+			// Harbor's 412, Override or not.
+			return nil, errorf("FailedOperation.PreconditionFailed", "The tag `%s` of `%s/%s` is immutable and cannot be overwritten.", *p.DestinationTag, dstNS, dstRepo)
+		case !override:
+			return nil, errorf(e.behaviour.ConflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
+		}
 	}
-	img.UpdateTime = e.now()
+	now := e.now()
+	img.UpdateTime = now
 	dst.tags[*p.DestinationTag] = img
+	dst.index(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
 	return struct{}{}, nil
 }
 
@@ -169,6 +196,7 @@ type ImageInfo struct {
 	ImageVersion string `json:"ImageVersion"`
 	UpdateTime   string `json:"UpdateTime"`
 	Kind         string `json:"Kind"`
+	KmsSignature string `json:"KmsSignature"`
 }
 
 func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiError) {
@@ -185,9 +213,10 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 	if limit < 1 || limit > 100 {
 		return nil, errorf("InvalidParameter", "The parameter `Limit` must be between 1 and 100.")
 	}
-	if page < 1 {
+	if page < 0 {
 		return nil, errorf("InvalidParameter", "The parameter `Offset` is a page number from 1.")
 	}
+	page = max(page, 1) // the official example sends 0
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -195,16 +224,14 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 	if aerr != nil {
 		return nil, aerr
 	}
-	if r.namespaces[*p.NamespaceName] == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
-	}
+	now := e.now()
 	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
-	if rp == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+	if rp == nil || rp.shows.After(now) {
+		return e.missing(r, *p.NamespaceName, *p.RepositoryName)
 	}
 	exact := p.ExactMatch != nil && *p.ExactMatch
 	var list []ImageInfo
-	for tag, img := range rp.tags {
+	for tag, img := range rp.listed(now) {
 		if v := p.ImageVersion; v != nil && *v != "" {
 			if exact && tag != *v || !exact && !strings.Contains(tag, *v) {
 				continue
@@ -213,7 +240,8 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 		if p.Digest != nil && *p.Digest != "" && img.Digest != *p.Digest {
 			continue
 		}
-		list = append(list, ImageInfo{Digest: img.Digest, Size: img.Size, ImageVersion: tag, UpdateTime: img.UpdateTime.UTC().Format(time.RFC3339), Kind: "docker"})
+		list = append(list, ImageInfo{Digest: img.Digest, Size: img.Size, ImageVersion: tag, UpdateTime: img.UpdateTime.UTC().Format(time.RFC3339),
+			Kind: "Artifact::application/vnd.docker.distribution.manifest.v2+json"})
 	}
 	// Newest first, as the console lists them.
 	sort.Slice(list, func(i, j int) bool {
@@ -228,15 +256,36 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 	return map[string]any{"ImageInfoList": nonNil(list[start:end]), "TotalCount": total}, nil
 }
 
+// missing answers DescribeImages for a namespace or repository that does
+// not exist, as the behaviour says. Must hold e.mu.
+func (e *Emulator) missing(r *registry, ns, repo string) (any, *apiError) {
+	empty := map[string]any{"ImageInfoList": []ImageInfo{}, "TotalCount": 0}
+	switch e.behaviour.Missing {
+	case MissingEmpty:
+		return empty, nil
+	case MissingProjectNotFound:
+		if r.namespaces[ns] == nil {
+			return nil, errorf("InternalError.ErrorTcrUnauthorized", "project not found: %s", ns)
+		}
+		return empty, nil
+	}
+	if r.namespaces[ns] == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", ns)
+	}
+	return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", ns, repo)
+}
+
+type filter struct {
+	Name   string   `json:"Name"`
+	Values []string `json:"Values"`
+}
+
 type describeInstancesParams struct {
 	Registryids []string `json:"Registryids"`
 	Offset      *int64   `json:"Offset"`
 	Limit       *int64   `json:"Limit"`
-	Filters     []struct {
-		Name   string   `json:"Name"`
-		Values []string `json:"Values"`
-	} `json:"Filters"`
-	AllRegion *bool `json:"AllRegion"`
+	Filters     []filter `json:"Filters"`
+	AllRegion   *bool    `json:"AllRegion"`
 }
 
 // Registry is one entry of DescribeInstances' Registries.
@@ -266,12 +315,21 @@ func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *
 		want[id] = true
 	}
 	all := p.AllRegion != nil && *p.AllRegion
+	names := map[string]bool{}
+	for _, f := range p.Filters {
+		if f.Name != "RegistryName" {
+			return nil, errorf("InvalidParameter.ErrorTcrInvalidParameter", "The filter `%s` is not supported.", f.Name)
+		}
+		for _, v := range f.Values {
+			names[v] = true
+		}
+	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var list []Registry
 	for _, r := range e.registries {
-		if len(want) > 0 && !want[r.id] || !all && r.region != c.region {
+		if len(want) > 0 && !want[r.id] || !all && r.region != c.region || len(names) > 0 && !names[r.name] {
 			continue
 		}
 		list = append(list, Registry{
@@ -295,10 +353,13 @@ func nonNil[T any](s []T) []T {
 }
 
 type describeNamespacesParams struct {
-	RegistryId    *string `json:"RegistryId"`
-	NamespaceName *string `json:"NamespaceName"`
-	Limit         *int64  `json:"Limit"`
-	Offset        *int64  `json:"Offset"`
+	RegistryId    *string  `json:"RegistryId"`
+	NamespaceName *string  `json:"NamespaceName"`
+	Limit         *int64   `json:"Limit"`
+	Offset        *int64   `json:"Offset"`
+	All           *bool    `json:"All"`
+	Filters       []filter `json:"Filters"`
+	KmsSignPolicy *bool    `json:"KmsSignPolicy"`
 }
 
 // NamespaceInfo is one entry of DescribeNamespaces' NamespaceList.
@@ -308,22 +369,15 @@ type NamespaceInfo struct {
 }
 
 func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any, *apiError) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}); err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, aerr := e.instance(c, *p.RegistryId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	var list []NamespaceInfo
-	for name := range r.namespaces {
-		// NamespaceName is a fuzzy filter, as in the console's search.
-		if p.NamespaceName == nil || strings.Contains(name, *p.NamespaceName) {
-			list = append(list, NamespaceInfo{Name: name})
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+		var list []NamespaceInfo
+		for name := range r.namespaces {
+			// NamespaceName is a fuzzy filter, as in the console's search.
+			if p.NamespaceName == nil || strings.Contains(name, *p.NamespaceName) {
+				list = append(list, NamespaceInfo{Name: name})
+			}
 		}
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return map[string]any{"NamespaceList": nonNil(list), "TotalCount": len(list)}, nil
+		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+		return map[string]any{"NamespaceList": nonNil(list), "TotalCount": len(list)}, nil
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,19 +29,20 @@ const Version = "2019-09-24"
 // Emulator is a TCR control-plane emulator. Its zero value is not usable;
 // call New.
 type Emulator struct {
-	mu           sync.Mutex
-	now          func() time.Time
-	keys         map[string]key
-	denied       map[string]map[string]bool // SecretId -> action -> denied
-	registries   map[string]*registry
-	conflictCode string
-	faults       []*Fault
-	log          []Entry
-	hooks        []hook
-	limits       map[string]*window
-	logf         func(format string, args ...any)
-	latency      time.Duration
-	roles        map[string]role // web identity token -> what it may assume
+	mu         sync.Mutex
+	now        func() time.Time
+	keys       map[string]key
+	denied     map[string]map[string]bool // SecretId -> action -> denied
+	registries map[string]*registry
+	behaviour  Behaviour
+	ruleIDs    int64
+	faults     []*Fault
+	log        []Entry
+	hooks      []hook
+	limits     map[string]*window
+	logf       func(format string, args ...any)
+	latency    time.Duration
+	roles      map[string]role // web identity token -> what it may assume
 }
 
 type key struct {
@@ -52,6 +54,7 @@ type key struct {
 type registry struct {
 	id, name, region, domain, status string
 	namespaces                       map[string]*namespace
+	rules                            map[string]*rule // by namespace
 }
 
 type namespace struct {
@@ -59,7 +62,11 @@ type namespace struct {
 }
 
 type repository struct {
-	tags map[string]Image
+	tags map[string]Image // the truth, as DuplicateImage sees it
+	// What DescribeImages sees, which may lag behind: each tag's versions
+	// and when each shows, and when the repository itself first shows.
+	indexed map[string][]indexed
+	shows   time.Time
 }
 
 // Image is what a tag points at.
@@ -83,11 +90,9 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithConflictCode sets the code DuplicateImage answers when the destination
-// tag exists and Override is false. The real code is undocumented; the
-// default is FailedOperation.PreconditionFailed, and
-// InternalError.ErrorTcrResourceConflict is the other plausible one.
+// tag exists and Override is false (Behaviour.ConflictCode).
 func WithConflictCode(code string) Option {
-	return func(e *Emulator) { e.conflictCode = code }
+	return func(e *Emulator) { e.behaviour.ConflictCode = code }
 }
 
 // WithLogf logs each request the emulator answers.
@@ -98,13 +103,13 @@ func WithLogf(logf func(format string, args ...any)) Option {
 // New returns an empty emulator.
 func New(opts ...Option) *Emulator {
 	e := &Emulator{
-		now:          time.Now,
-		keys:         map[string]key{},
-		denied:       map[string]map[string]bool{},
-		registries:   map[string]*registry{},
-		conflictCode: "FailedOperation.PreconditionFailed",
-		limits:       map[string]*window{},
-		roles:        map[string]role{},
+		now:        time.Now,
+		keys:       map[string]key{},
+		denied:     map[string]map[string]bool{},
+		registries: map[string]*registry{},
+		behaviour:  Behaviours()[0],
+		limits:     map[string]*window{},
+		roles:      map[string]role{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -124,11 +129,17 @@ func (e *Emulator) Deny(secretID, action string) {
 }
 
 // AddInstance creates a TCR Enterprise instance in region whose registry
-// host is domain (e.g. acme.tencentcloudcr.com).
+// host is domain, e.g. acme.tencentcloudcr.com; its RegistryName is the
+// domain's first label (acme) as TCR names them, else the id. Instances
+// are regional: calls signed for another region do not find it.
 func (e *Emulator) AddInstance(id, region, domain string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.registries[id] = &registry{id: id, name: id, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}}
+	name := id
+	if n, ok := strings.CutSuffix(domain, ".tencentcloudcr.com"); ok && !strings.Contains(n, ".") {
+		name = n
+	}
+	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}}
 }
 
 // AddNamespace creates a namespace in an existing instance.
@@ -146,7 +157,8 @@ func (e *Emulator) AddNamespace(registryID, name string) error {
 }
 
 // PutImage points tag at digest, creating the repository (and namespace) as
-// a docker push would.
+// a docker push would. It sets the scene: DescribeImages shows it at once,
+// whatever the behaviour's IndexLag.
 func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -164,7 +176,9 @@ func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 		rp = &repository{tags: map[string]Image{}}
 		n.repos[repo] = rp
 	}
-	rp.tags[tag] = Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: e.now()}
+	img := Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: e.now()}
+	rp.tags[tag] = img
+	rp.index(tag, img, time.Time{})
 	return nil
 }
 

@@ -140,7 +140,10 @@ func TestParameters(t *testing.T) {
 		{"bad tag", "DuplicateImage", map[string]any{"RegistryId": "tcr-1", "SourceNamespace": "develop", "SourceRepo": "app", "SourceReference": "stg", "DestinationTag": "-x"}, "InvalidParameter.ErrorTcrInvalidParameter"},
 		{"digest source", "DuplicateImage", map[string]any{"RegistryId": "tcr-1", "SourceNamespace": "develop", "SourceRepo": "app", "SourceReference": digestA, "DestinationTag": "prd"}, "InvalidParameter.ErrorTcrInvalidParameter"},
 		{"unknown action", "DeleteEverything", map[string]any{}, "InvalidAction"},
-		{"page number zero", "DescribeImages", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop", "RepositoryName": "app", "Offset": 0}, "InvalidParameter"},
+		{"page number zero is page 1", "DescribeImages", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop", "RepositoryName": "app", "Offset": 0}, ""},
+		{"negative page number", "DescribeImages", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop", "RepositoryName": "app", "Offset": -1}, "InvalidParameter"},
+		{"unknown instance filter", "DescribeInstances", map[string]any{"Filters": []map[string]any{{"Name": "Color", "Values": []string{"red"}}}}, "InvalidParameter.ErrorTcrInvalidParameter"},
+		{"namespaces with All and Filters", "DescribeNamespaces", map[string]any{"RegistryId": "tcr-1", "All": true, "Filters": []map[string]any{}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,5 +270,32 @@ func TestDescribeInstances(t *testing.T) {
 	regs := resp["Registries"].([]any)
 	if len(regs) != 1 || regs[0].(map[string]any)["PublicDomain"] != "acme.tencentcloudcr.com" {
 		t.Errorf("Registries = %v, want only tcr-1 of %s with its PublicDomain", regs, region)
+	}
+}
+
+// TestDescribeInstancesByName: the instance of a domain, found in any
+// region by its RegistryName with AllRegion, as Harbor's adapter does.
+func TestDescribeInstancesByName(t *testing.T) {
+	t.Parallel()
+	emu, srv := fixture(t)
+	emu.AddInstance("tcr-2", "ap-shanghai", "other.tencentcloudcr.com")
+	c := sdkClient(srv, secretID, secretKey, nil)
+	byName := func(all bool) []any {
+		resp, code := send(c, "DescribeInstances", map[string]any{"Filters": []map[string]any{{"Name": "RegistryName", "Values": []string{"other"}}}, "AllRegion": all})
+		if code != "" {
+			t.Fatal(code)
+		}
+		return resp["Registries"].([]any)
+	}
+	if regs := byName(false); len(regs) != 0 {
+		t.Errorf("without AllRegion, a call for %s found %v", region, regs)
+	}
+	regs := byName(true)
+	if len(regs) != 1 {
+		t.Fatalf("Registries = %v, want tcr-2", regs)
+	}
+	got := regs[0].(map[string]any)
+	if got["RegistryId"] != "tcr-2" || got["RegionName"] != "ap-shanghai" || got["RegistryName"] != "other" {
+		t.Errorf("Registries[0] = %v", got)
 	}
 }

@@ -1,15 +1,20 @@
-package plugin
-
-// The STS (2018-08-13) model for keyless promotion, written like the
-// official generated package tencentcloud/sts/v20180813 for the same reason
-// as tcr.go: only the common module can be fetched here.
+// Package sts holds STS's (2018-08-13) AssumeRoleWithWebIdentity, written
+// like the official generated package
+// github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813,
+// for the same reason as internal/tcr: only the common module can be
+// fetched here.
+package sts
 
 import (
 	"context"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 )
+
+// APIVersion is the STS version these models follow.
+const APIVersion = "2018-08-13"
 
 // AssumeRoleWithWebIdentityRequest exchanges an OIDC token for temporary
 // credentials. It is sent unsigned, as the real API expects.
@@ -23,11 +28,11 @@ type AssumeRoleWithWebIdentityRequest struct {
 	DurationSeconds  *int64  `json:"DurationSeconds,omitnil,omitempty" name:"DurationSeconds"`
 }
 
-func NewAssumeRoleWithWebIdentityRequest() (request *AssumeRoleWithWebIdentityRequest) {
-	request = &AssumeRoleWithWebIdentityRequest{BaseRequest: &tchttp.BaseRequest{}}
-	request.Init().WithApiInfo("sts", "2018-08-13", "AssumeRoleWithWebIdentity")
+func NewAssumeRoleWithWebIdentityRequest() *AssumeRoleWithWebIdentityRequest {
+	request := &AssumeRoleWithWebIdentityRequest{BaseRequest: &tchttp.BaseRequest{}}
+	request.Init().WithApiInfo("sts", APIVersion, "AssumeRoleWithWebIdentity")
 	request.SetSkipSign(true)
-	return
+	return request
 }
 
 // Credentials are temporary credentials.
@@ -38,7 +43,8 @@ type Credentials struct {
 }
 
 type AssumeRoleWithWebIdentityResponseParams struct {
-	ExpiredTime *int64       `json:"ExpiredTime,omitnil,omitempty" name:"ExpiredTime"`
+	// Unix seconds.
+	ExpiredTime *uint64      `json:"ExpiredTime,omitnil,omitempty" name:"ExpiredTime"`
 	Expiration  *string      `json:"Expiration,omitnil,omitempty" name:"Expiration"`
 	Credentials *Credentials `json:"Credentials,omitnil,omitempty" name:"Credentials"`
 	RequestId   *string      `json:"RequestId,omitnil,omitempty" name:"RequestId"`
@@ -49,21 +55,25 @@ type AssumeRoleWithWebIdentityResponse struct {
 	Response *AssumeRoleWithWebIdentityResponseParams `json:"Response"`
 }
 
-func NewAssumeRoleWithWebIdentityResponse() (response *AssumeRoleWithWebIdentityResponse) {
+func NewAssumeRoleWithWebIdentityResponse() *AssumeRoleWithWebIdentityResponse {
 	return &AssumeRoleWithWebIdentityResponse{BaseResponse: &tchttp.BaseResponse{}}
 }
 
-// STSClient mirrors sts/v20180813.Client.
-type STSClient struct {
+// Client mirrors sts/v20180813.Client.
+type Client struct {
 	common.Client
 }
 
-func (c *STSClient) AssumeRoleWithWebIdentityWithContext(ctx context.Context, request *AssumeRoleWithWebIdentityRequest) (response *AssumeRoleWithWebIdentityResponse, err error) {
-	if request == nil {
-		request = NewAssumeRoleWithWebIdentityRequest()
-	}
+// NewClient mirrors sts/v20180813.NewClient; the web-identity call needs
+// no credential.
+func NewClient(credential common.CredentialIface, region string, clientProfile *profile.ClientProfile) (*Client, error) {
+	client := &Client{}
+	client.Init(region).WithCredential(credential).WithProfile(clientProfile)
+	return client, nil
+}
+
+func (c *Client) AssumeRoleWithWebIdentityWithContext(ctx context.Context, request *AssumeRoleWithWebIdentityRequest) (*AssumeRoleWithWebIdentityResponse, error) {
 	request.SetContext(ctx)
-	response = NewAssumeRoleWithWebIdentityResponse()
-	err = c.Send(request, response)
-	return
+	response := NewAssumeRoleWithWebIdentityResponse()
+	return response, c.Send(request, response)
 }

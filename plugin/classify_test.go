@@ -1,0 +1,54 @@
+package plugin
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"testing"
+
+	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+)
+
+// TestClassify: answers whose class depends on more than the code.
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		action string
+		err    error
+		class  Class
+		code   string
+	}{
+		{name: "Harbor's missing project", action: "DescribeImages",
+			err: sdkerrors.NewTencentCloudSDKError("InternalError.ErrorTcrUnauthorized", "project not found: qa", "r1"), class: ClassNotFound, code: "InternalError.ErrorTcrUnauthorized"},
+		{name: "unauthorized, really", action: "DescribeImages",
+			err: sdkerrors.NewTencentCloudSDKError("InternalError.ErrorTcrUnauthorized", "unauthorized to access project qa", "r2"), class: ClassPermission, code: "InternalError.ErrorTcrUnauthorized"},
+		{name: "not found words on another class stay that class", action: "DuplicateImage",
+			err: sdkerrors.NewTencentCloudSDKError("InternalError.DbError", "row not found", "r3"), class: ClassTemporary, code: "InternalError.DbError"},
+		{name: "an untrusted certificate is not retried", action: "DuplicateImage",
+			err:   sdkerrors.NewTencentCloudSDKErrorWithCause(CodeNetwork, "Fail to get response", "", fmt.Errorf("post: %w", x509.UnknownAuthorityError{})),
+			class: ClassUnexpected, code: CodeCertificate},
+		{name: "a cancelled step", ctx: cancelled, action: "DuplicateImage",
+			err: sdkerrors.NewTencentCloudSDKErrorWithCause(CodeNetwork, "Fail to get response", "", context.Canceled), class: ClassUnexpected, code: CodeCanceled},
+		{name: "STS refusal of any kind is a permission problem", action: actionAssumeRole,
+			err: sdkerrors.NewTencentCloudSDKError("InvalidParameter.WebIdentityTokenError", "bad token", "r4"), class: ClassPermission, code: "InvalidParameter.WebIdentityTokenError"},
+		{name: "STS throttled stays temporary", action: actionAssumeRole,
+			err: sdkerrors.NewTencentCloudSDKError("RequestLimitExceeded", "slow down", "r5"), class: ClassTemporary, code: "RequestLimitExceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			e := classify(ctx, tt.action, 200, tt.err)
+			if e.Class != tt.class || e.Code != tt.code {
+				t.Errorf("classify = %s %s, want %s %s", e.Class, e.Code, tt.class, tt.code)
+			}
+		})
+	}
+}

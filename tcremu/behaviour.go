@@ -1,0 +1,237 @@
+package tcremu
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Behaviour is how the emulator answers where the real TCR's behaviour is
+// not documented. A client must be right under each plausible one;
+// Behaviours lists them, and tests run under every one.
+type Behaviour struct {
+	Name string
+	// ConflictCode answers DuplicateImage onto an existing tag at another
+	// digest without Override (undocumented: Harbor's 412 suggests
+	// FailedOperation.PreconditionFailed; other conflict codes exist).
+	ConflictCode string
+	// SameDigestConflicts makes DuplicateImage onto a tag that already
+	// points at the source's digest answer ConflictCode too; otherwise it
+	// succeeds and changes nothing, as Harbor's copy does.
+	SameDigestConflicts bool
+	// Missing is how DescribeImages answers for a namespace or repository
+	// that does not exist.
+	Missing MissingAnswer
+	// IndexLag is how long DescribeImages lags behind DuplicateImage: a
+	// tag written by a copy shows (at its new digest) only that much later.
+	IndexLag time.Duration
+}
+
+// MissingAnswer is DescribeImages' answer for a namespace or repository
+// that does not exist. All three have been reported.
+type MissingAnswer int
+
+const (
+	// MissingNotFound answers ResourceNotFound.TcrResourceNotFound.
+	MissingNotFound MissingAnswer = iota
+	// MissingEmpty answers an empty list.
+	MissingEmpty
+	// MissingProjectNotFound answers Harbor's words for a missing
+	// namespace, InternalError.ErrorTcrUnauthorized "project not found:
+	// <ns>", and an empty list for a missing repository.
+	MissingProjectNotFound
+)
+
+// Behaviours lists the plausible behaviours of the real service, the
+// first being the default (the most likely one, Harbor's).
+func Behaviours() []Behaviour {
+	return []Behaviour{
+		{Name: "harbor", ConflictCode: "FailedOperation.PreconditionFailed"},
+		{Name: "strict", ConflictCode: "InternalError.ErrorTcrResourceConflict", SameDigestConflicts: true, Missing: MissingEmpty},
+		{Name: "harbor-words", ConflictCode: "InternalError.ErrorConflict", Missing: MissingProjectNotFound},
+		{Name: "lagging", ConflictCode: "FailedOperation.ErrorTcrResourceConflict", SameDigestConflicts: true, IndexLag: 700 * time.Millisecond},
+	}
+}
+
+// WithBehaviour sets how the emulator answers where the real service is
+// undocumented.
+func WithBehaviour(b Behaviour) Option {
+	return func(e *Emulator) { e.behaviour = b }
+}
+
+// indexed is one version of a tag as DescribeImages sees it, from at on.
+type indexed struct {
+	at  time.Time
+	img Image
+}
+
+// index records a write for DescribeImages, visible after lag. Must hold
+// e.mu.
+func (rp *repository) index(tag string, img Image, at time.Time) {
+	if rp.indexed == nil {
+		rp.indexed = map[string][]indexed{}
+	}
+	rp.indexed[tag] = append(rp.indexed[tag], indexed{at: at, img: img})
+}
+
+// listed returns what DescribeImages shows of the repository at now: each
+// tag's latest version visible by then. Must hold e.mu.
+func (rp *repository) listed(now time.Time) map[string]Image {
+	out := map[string]Image{}
+	for tag, versions := range rp.indexed {
+		for i := len(versions) - 1; i >= 0; i-- {
+			if !versions[i].at.After(now) {
+				out[tag] = versions[i].img
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ImmutableRule is a namespace's tag immutability rule (one per
+// namespace): DuplicateImage may not overwrite an existing tag it selects,
+// even with Override; it may create a new one. Patterns are Harbor's
+// doublestar globs; the repository pattern is matched against the
+// repository's name within the namespace.
+type ImmutableRule struct {
+	Namespace            string
+	RepositoryPattern    string
+	TagPattern           string
+	RepositoryDecoration string // repoMatches (default) or repoExcludes
+	TagDecoration        string // matches (default) or excludes
+	Disabled             bool
+}
+
+type rule struct {
+	ImmutableRule
+	id         int64
+	repo, tags *regexp.Regexp
+}
+
+// SetImmutableRule sets a namespace's tag immutability rule.
+func (e *Emulator) SetImmutableRule(registryID string, r ImmutableRule) error {
+	repo, err := globRegexp(r.RepositoryPattern)
+	if err != nil {
+		return err
+	}
+	tags, err := globRegexp(r.TagPattern)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	reg := e.registries[registryID]
+	if reg == nil || reg.namespaces[r.Namespace] == nil {
+		return fmt.Errorf("no namespace %s in %s", r.Namespace, registryID)
+	}
+	if reg.rules == nil {
+		reg.rules = map[string]*rule{}
+	}
+	e.ruleIDs++
+	reg.rules[r.Namespace] = &rule{ImmutableRule: r, id: e.ruleIDs, repo: repo, tags: tags}
+	return nil
+}
+
+// immutable reports whether a rule protects ns/repo:tag. Must hold e.mu.
+func (r *registry) immutable(ns, repo, tag string) bool {
+	ru := r.rules[ns]
+	return ru != nil && !ru.Disabled &&
+		ru.repo.MatchString(repo) == (ru.RepositoryDecoration != "repoExcludes") &&
+		ru.tags.MatchString(tag) == (ru.TagDecoration != "excludes")
+}
+
+// globRegexp translates a doublestar glob into a regular expression: "*"
+// and "?" stay within a path segment, a "**" segment spans any number of
+// them, "{a,b}" is an alternation. An empty pattern matches everything.
+func globRegexp(glob string) (*regexp.Regexp, error) {
+	if glob == "" {
+		return regexp.Compile(`.*`)
+	}
+	var b strings.Builder
+	b.WriteString("^")
+	depth := 0
+	for i := 0; i < len(glob); i++ {
+		c := glob[i]
+		switch {
+		case glob[i:] == "/**":
+			b.WriteString(`(?:/.*)?`) // "a/**" is a and everything under it
+			i += 2
+		case strings.HasPrefix(glob[i:], "**") && (i == 0 || glob[i-1] == '/'):
+			i++
+			if i+1 < len(glob) && glob[i+1] == '/' {
+				b.WriteString(`(?:[^/]*/)*`) // "**/": any number of whole segments
+				i++
+			} else {
+				b.WriteString(`.*`)
+			}
+		case c == '*':
+			b.WriteString(`[^/]*`)
+		case c == '?':
+			b.WriteString(`[^/]`)
+		case c == '{':
+			b.WriteString(`(?:`)
+			depth++
+		case c == '}' && depth > 0:
+			b.WriteString(`)`)
+			depth--
+		case c == ',' && depth > 0:
+			b.WriteString(`|`)
+		case c == '[':
+			end := strings.IndexByte(glob[i:], ']')
+			if end < 0 {
+				return nil, fmt.Errorf("glob %q: unclosed [", glob)
+			}
+			class := glob[i+1 : i+end]
+			if strings.HasPrefix(class, "!") {
+				class = "^" + class[1:]
+			}
+			b.WriteString("[" + class + "]")
+			i += end
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
+}
+
+type immutableTagRulesParams struct {
+	RegistryId *string `json:"RegistryId"`
+}
+
+// RuleInfo is one entry of DescribeImmutableTagRules' Rules.
+type RuleInfo struct {
+	RepositoryPattern    string `json:"RepositoryPattern"`
+	TagPattern           string `json:"TagPattern"`
+	RepositoryDecoration string `json:"RepositoryDecoration"`
+	TagDecoration        string `json:"TagDecoration"`
+	Disabled             bool   `json:"Disabled"`
+	RuleId               int64  `json:"RuleId"`
+	NsName               string `json:"NsName"`
+}
+
+func (e *Emulator) describeImmutableTagRules(c call, p *immutableTagRulesParams) (any, *apiError) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+		rules := []RuleInfo{}
+		emptyNs := []string{}
+		for ns := range r.namespaces {
+			ru := r.rules[ns]
+			if ru == nil {
+				emptyNs = append(emptyNs, ns)
+				continue
+			}
+			rules = append(rules, RuleInfo{
+				RepositoryPattern: ru.RepositoryPattern, TagPattern: ru.TagPattern,
+				RepositoryDecoration: cmp.Or(ru.RepositoryDecoration, "repoMatches"), TagDecoration: cmp.Or(ru.TagDecoration, "matches"),
+				Disabled: ru.Disabled, RuleId: ru.id, NsName: ns,
+			})
+		}
+		sort.Slice(rules, func(i, j int) bool { return rules[i].NsName < rules[j].NsName })
+		sort.Strings(emptyNs)
+		return map[string]any{"Rules": rules, "EmptyNs": emptyNs, "Total": len(rules)}, nil
+	})
+}
