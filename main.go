@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
 )
 
@@ -23,5 +22,5 @@ func run(ctx context.Context, args []string) int {
 	if len(args) > 1 && args[1] == "demo" {
 		return demo(ctx, os.Stdout, os.Stderr)
 	}
-	return plugin.Main(ctx, args, envconfig.OsLookuper(), os.Stdout, os.Stderr)
+	return plugin.Main(ctx, args, plugin.OSEnv(), os.Stdout, os.Stderr)
 }

@@ -7,9 +7,8 @@ import (
 	"time"
 )
 
-// maxInFlight bounds concurrent promotions. The rate limiters set the pace;
-// this only keeps a huge batch from holding thousands of goroutines, and is
-// far above what 20 copies/s with 50–200 ms round trips needs.
+// maxInFlight bounds concurrent promotions: far above what 20 copies/s
+// with 50–200 ms round trips needs.
 const maxInFlight = 64
 
 // batch runs every pair concurrently — lookups, copies and read-backs
@@ -35,12 +34,13 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	var done atomic.Int64
 	stop := p.progress(len(pairs), &done)
 	defer stop()
-	sem := make(chan struct{}, maxInFlight)
+	g := &gate{limit: p.inFlight}
+	g.cond = sync.NewCond(&g.mu)
 	var wg sync.WaitGroup
 	for i, pair := range pairs {
-		sem <- struct{}{}
+		g.enter()
 		wg.Go(func() {
-			defer func() { <-sem }()
+			defer g.leave()
 			results[i] = p.promote(ctx, pair)
 			done.Add(1)
 			report(p.log, p.cfg.RegistryID, results[i], len(pairs) > 1)
@@ -49,6 +49,40 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	wg.Wait()
 	p.bg.Wait()
 	return results
+}
+
+// inFlight is how many promotions may run at once: enough to keep copies
+// going at the rate DuplicateImage is paced at now (each promotion spends
+// a few round trips around its copy), and no more. A promotion started long
+// before its turn to copy reads a destination that may change meanwhile,
+// and spends lookups that the other pipelines sharing the limits could use.
+func (p *promoter) inFlight() int {
+	l := p.api.limiters["DuplicateImage"]
+	return min(maxInFlight, 2+int(l.current()))
+}
+
+// gate admits up to limit() callers at a time; the limit may change.
+type gate struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	n     int
+	limit func() int
+}
+
+func (g *gate) enter() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.n >= g.limit() {
+		g.cond.Wait()
+	}
+	g.n++
+}
+
+func (g *gate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.n--
+	g.cond.Broadcast()
 }
 
 // progress prints n/N done and the rate about every second while a batch

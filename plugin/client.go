@@ -23,8 +23,8 @@ type api struct {
 	transport      http.RoundTripper
 }
 
-// Documented per-action limits of TCR (requests per second); actions not
-// listed get the default.
+// Documented per-action limits of TCR (requests per second, for the
+// account); actions not listed get the default.
 const (
 	describeImagesLimit = 100
 	defaultActionLimit  = 20
@@ -37,17 +37,33 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 	if backoff == nil {
 		backoff = jitterBackoff(time.Second, 20*time.Second)
 	}
-	return &api{
+	a := &api{
 		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
 		transport: &recordingTransport{base: transport, log: log},
-		limiters: map[string]*limiter{
-			"DuplicateImage":            newLimiter(cfg.RateLimit, 1),
-			"DescribeImages":            newLimiter(describeImagesLimit-5, 5), // a margin: reads are not the bottleneck
-			"DescribeInstances":         newLimiter(defaultActionLimit, 2),
-			"DescribeNamespaces":        newLimiter(defaultActionLimit, 2),
-			"DescribeImmutableTagRules": newLimiter(defaultActionLimit, 2),
-		},
+		limiters:  map[string]*limiter{},
 	}
+	for _, l := range []struct {
+		action           string
+		perSecond, burst int
+	}{
+		{"DuplicateImage", cfg.RateLimit, 1},
+		{"DescribeImages", describeImagesLimit - 5, 5}, // a margin: reads are not the bottleneck
+		{"DescribeInstances", defaultActionLimit, 2},
+		{"DescribeNamespaces", defaultActionLimit, 2},
+		{"DescribeImmutableTagRules", defaultActionLimit, 2},
+	} {
+		a.limiters[l.action] = newLimiter(l.action, l.perSecond, l.burst, log)
+	}
+	return a
+}
+
+// refusals is how many requests TCR refused for rate, all actions.
+func (a *api) refusals() int {
+	n := 0
+	for _, l := range a.limiters {
+		n += l.refusals()
+	}
+	return n
 }
 
 // clientProfile is the common SDK profile for an endpoint.

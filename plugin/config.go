@@ -2,18 +2,15 @@ package plugin
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/sethvargo/go-envconfig"
 )
 
 // Settings are the step's settings as the CI passed them. Each field is read
@@ -52,8 +49,8 @@ type Settings struct {
 	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
 	AttemptTimeout       string `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
 	IndexLag             string `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`
-	Retries              string `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt"`
-	RateLimit            string `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (the API allows 20); DescribeImages stays under 100"`
+	Retries              string `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt; requests refused for rate are sent again within timeout and do not count"`
+	RateLimit            string `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (TCR allows 20 for the whole account); below it the step adapts to the share other pipelines leave"`
 	Debug                string `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
 }
 
@@ -109,11 +106,24 @@ func settingNames(key string) []string {
 	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
 }
 
+// Lookuper reads one variable of the environment. go-envconfig's
+// MapLookuper and OsLookuper have this shape.
+type Lookuper interface {
+	Lookup(key string) (string, bool)
+}
+
+// OSEnv reads the process environment.
+func OSEnv() Lookuper { return osEnv{} }
+
+type osEnv struct{}
+
+func (osEnv) Lookup(key string) (string, bool) { return os.LookupEnv(key) }
+
 // settingLookuper reads a setting from its PLUGIN_ and INPUT_ forms and
 // remembers which variable each value came from, so errors can name the
 // setting as the user wrote it.
 type settingLookuper struct {
-	env  envconfig.Lookuper
+	env  Lookuper
 	from map[string]string
 }
 
@@ -127,7 +137,7 @@ func (l *settingLookuper) Lookup(key string) (string, bool) {
 	return "", false
 }
 
-// Key is the variable a value came from (envconfig's keyed lookuper).
+// Key is the variable a value came from, for messages.
 func (l *settingLookuper) Key(key string) string {
 	if name, ok := l.from[key]; ok {
 		return name
@@ -135,8 +145,23 @@ func (l *settingLookuper) Key(key string) string {
 	return strings.ToLower(key)
 }
 
-// Unwrap lets default=$VAR read plain variables such as TENCENTCLOUD_REGION.
-func (l *settingLookuper) Unwrap() envconfig.Lookuper { return l.env }
+// read fills s from the settings' variables: each field's env tag names
+// it, and default= gives its value when unset — a $VAR default reads a
+// plain variable such as TENCENTCLOUD_REGION. (This is go-envconfig's
+// contract for string fields, without its reflection-heavy start-up.)
+func (l *settingLookuper) read(s *Settings) {
+	v := reflect.ValueOf(s).Elem()
+	for i, setting := range AllSettings() {
+		value, ok := l.Lookup(setting.Env)
+		if !ok {
+			value = setting.Default
+			if name, isVar := strings.CutPrefix(value, "$"); isVar {
+				value, _ = l.env.Lookup(name)
+			}
+		}
+		v.Field(i).SetString(value)
+	}
+}
 
 // RoleConfig is how to assume a CAM role with an OIDC token.
 type RoleConfig struct {
@@ -164,8 +189,6 @@ func (r Ref) String() string {
 	}
 	return r.Namespace + "/" + r.Repo + ":" + r.Tag
 }
-
-func isDigest(s string) bool { return strings.HasPrefix(s, "sha256:") }
 
 // SourceIsDigest reports whether source_reference is a digest.
 func (c *Config) SourceIsDigest() bool { return len(c.Pairs) > 0 && isDigest(c.Pairs[0].Source.Tag) }
@@ -204,37 +227,24 @@ type Config struct {
 	secrets  []string // every secret setting's value, to mask
 }
 
-var (
-	tagRE         = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	namespaceRE   = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	repoRE        = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`)
-	digestRE      = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	referenceRE   = regexp.MustCompile(tagRE.String() + "|" + digestRE.String())
-	roleArnRE     = regexp.MustCompile(`^qcs::cam::uin/[0-9]+:role(Name)?/[\w+=,.@/-]+$`)
-	sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9=,.@-]{2,128}$`)
-	domainRE      = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]+)?$`)
-)
-
 // LoadConfig reads and validates the settings. Any problem is a usage error
 // (exit 64) naming every offending setting; nothing has been sent. The
 // Config is never nil: on error it holds what could be read, so secrets can
 // still be masked and outputs written.
-func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
+func LoadConfig(env Lookuper) (*Config, error) {
 	l := &settingLookuper{env: env, from: map[string]string{}}
 	var s Settings
-	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &s, Lookuper: l}); err != nil {
-		return &Config{}, usageErrorf("reading settings: %v", err)
-	}
+	l.read(&s)
 	p := parser{l: l}
 	c := &Config{
 		secrets:        secretValues(&s),
 		RegistryID:     p.required("REGISTRY_ID", s.RegistryID),
 		Region:         p.required("REGION", s.Region),
 		Override:       p.bool("OVERRIDE", s.Override),
-		ExpectedDigest: p.match("EXPECTED_DIGEST", s.ExpectedDigest, digestRE, "a digest: sha256: and 64 lower-case hex digits"),
+		ExpectedDigest: p.match("EXPECTED_DIGEST", s.ExpectedDigest, isDigest, "a digest: sha256: and 64 lower-case hex digits"),
 		Verify:         p.bool("VERIFY", s.Verify),
 		DryRun:         p.bool("DRY_RUN", s.DryRun),
-		RegistryDomain: p.match("REGISTRY_DOMAIN", s.RegistryDomain, domainRE, "a host name such as acme.tencentcloudcr.com"),
+		RegistryDomain: p.match("REGISTRY_DOMAIN", s.RegistryDomain, isHost, "a host name such as acme.tencentcloudcr.com"),
 		SecretID:       s.SecretID,
 		SecretKey:      s.SecretKey,
 		SessionToken:   s.SessionToken,
@@ -242,12 +252,12 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 		Timeout:        p.duration("TIMEOUT", s.Timeout),
 		Debug:          p.bool("DEBUG", s.Debug),
 	}
-	srcNS := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), namespaceRE, namespaceWhat)
-	srcRepos := p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), repoRE, repoWhat)
-	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), referenceRE, tagWhat+", or a digest (sha256: and 64 hex digits)")
-	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, namespaceRE, namespaceWhat), srcNS)
-	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, repoRE, repoWhat)
-	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), tagRE, tagWhat)
+	srcNS := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), isNamespace, namespaceWhat)
+	srcRepos := p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), isRepo, repoWhat)
+	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), isReference, tagWhat+", or a digest (sha256: and 64 hex digits)")
+	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, isNamespace, namespaceWhat), srcNS)
+	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, isRepo, repoWhat)
+	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), isTag, tagWhat)
 	if dstRepo != "" && len(srcRepos) > 1 {
 		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
 	}
@@ -278,9 +288,9 @@ func LoadConfig(ctx context.Context, env envconfig.Lookuper) (*Config, error) {
 	}
 	if s.RoleArn != "" {
 		c.Role = &RoleConfig{
-			Arn:         p.match("ROLE_ARN", s.RoleArn, roleArnRE, "a role ARN: qcs::cam::uin/<uin>:roleName/<name>"),
+			Arn:         p.match("ROLE_ARN", s.RoleArn, isRoleArn, "a role ARN: qcs::cam::uin/<uin>:roleName/<name>"),
 			ProviderID:  p.required("PROVIDER_ID", s.ProviderID),
-			SessionName: p.match("ROLE_SESSION_NAME", cmp.Or(s.RoleSessionName, sessionName(env)), sessionNameRE, "2-128 of A-Z a-z 0-9 = , . @ -"),
+			SessionName: p.match("ROLE_SESSION_NAME", cmp.Or(s.RoleSessionName, sessionName(env)), isSessionName, "2-128 of A-Z a-z 0-9 = , . @ -"),
 			Duration:    p.duration("ROLE_DURATION", s.RoleDuration),
 			Audience:    s.Audience,
 			Token:       s.WebIdentityToken,
@@ -358,8 +368,8 @@ func (p *parser) required(key, v string) string {
 	return v
 }
 
-func (p *parser) match(key, v string, re *regexp.Regexp, what string) string {
-	if v != "" && !re.MatchString(v) {
+func (p *parser) match(key, v string, valid func(string) bool, what string) string {
+	if v != "" && !valid(v) {
 		p.fail("%s: %q is not %s", p.l.Key(key), v, what)
 	}
 	return v
@@ -411,7 +421,7 @@ func (p *parser) count(key, v string, lo, hi int) int {
 // newlines (Drone and Woodpecker join YAML lists with commas; GitHub inputs
 // are strings, often multi-line). Blanks are trimmed, empties and repeats
 // dropped, order kept.
-func (p *parser) list(key, v string, re *regexp.Regexp, what string) []string {
+func (p *parser) list(key, v string, valid func(string) bool, what string) []string {
 	if v == "" {
 		return nil
 	}
@@ -432,7 +442,7 @@ func (p *parser) list(key, v string, re *regexp.Regexp, what string) []string {
 			continue
 		}
 		seen[it] = true
-		out = append(out, p.match(key, it, re, what))
+		out = append(out, p.match(key, it, valid, what))
 	}
 	if len(out) == 0 {
 		p.fail("%s: %q lists nothing", p.l.Key(key), v)
@@ -460,7 +470,7 @@ func (p *parser) endpoint(key, v string) (scheme, host string) {
 // sessionName derives a role session name from the CI run, within STS's
 // characters (A-Z a-z 0-9 = , . @ -) and 128 characters, e.g.
 // tcr-promote@acme-app-12345.
-func sessionName(env envconfig.Lookuper) string {
+func sessionName(env Lookuper) string {
 	get := func(k string) string { v, _ := env.Lookup(k); return v }
 	var parts []string
 	for _, pair := range [][2]string{

@@ -1,7 +1,6 @@
 package plugin_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -118,7 +117,7 @@ func TestLoadConfig(t *testing.T) {
 					tt.vars[k] = "" // present but empty, as GitHub exports it
 				}
 			}
-			got, err := plugin.LoadConfig(context.Background(), envconfig.MapLookuper(tt.vars))
+			got, err := plugin.LoadConfig(envconfig.MapLookuper(tt.vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +170,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := plugin.LoadConfig(context.Background(), envconfig.MapLookuper(tt.vars))
+			_, err := plugin.LoadConfig(envconfig.MapLookuper(tt.vars))
 			var e *plugin.Error
 			if !errors.As(err, &e) || e.Class != plugin.ClassUsage {
 				t.Fatalf("error = %v, want a usage error", err)

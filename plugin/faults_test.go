@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,8 +43,8 @@ func TestFaultMatrix(t *testing.T) {
 			vars: map[string]string{"PLUGIN_ATTEMPT_TIMEOUT": "200ms"}, code: 0, wantDigest: digestA, duplicates: 2},
 		{name: "persistent InternalError", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "InternalError"}},
 			code: 75, errCode: "InternalError", duplicates: 6},
-		{name: "persistent rate limit, 2 retries", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "RequestLimitExceeded"}},
-			vars: map[string]string{"PLUGIN_RETRIES": "2"}, code: 75, errCode: "RequestLimitExceeded", duplicates: 3},
+		{name: "rate-limited ×3, no retries: refusals are not retries", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "RequestLimitExceeded", Times: 3}},
+			vars: map[string]string{"PLUGIN_RETRIES": "0"}, code: 0, wantDigest: digestA, duplicates: 4},
 		{name: "deadline exceeded", faults: []tcremu.Fault{{Action: "DuplicateImage", Delay: 3 * time.Second}},
 			vars: map[string]string{"PLUGIN_TIMEOUT": "300ms"}, code: 75, errCode: "ClientError.Timeout", duplicates: 1},
 		{name: "re-run, destination already at the source's digest", existing: digestA,
@@ -193,5 +194,39 @@ func TestCancelledWhileQueued(t *testing.T) {
 	}
 	if strings.Contains(readDotenv(t, out)["RESULTS"], "ClientError.Timeout") {
 		t.Errorf("a queued promotion was reported as a timeout: %s", readDotenv(t, out)["RESULTS"])
+	}
+}
+
+// TestPersistentThrottling: refusals for rate are sent again, slower and
+// slower, until the step's deadline — not until retries runs out — and the
+// step then exits 75 with the last refusal and its RequestId.
+func TestPersistentThrottling(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "RequestLimitExceeded"})
+	out := filepath.Join(f.dir, "out.env")
+	res := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false", "PLUGIN_RETRIES": "0", "PLUGIN_TIMEOUT": "4s",
+	}))
+	if res.code != 75 {
+		t.Fatalf("exit %d, want 75\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	env := readDotenv(t, out)
+	if env["ERROR_CODE"] != "RequestLimitExceeded" || env["REQUEST_ID"] != f.lastRequestID("DuplicateImage") {
+		t.Errorf("outputs %v, want the last refusal and its RequestId", env)
+	}
+	sent := f.emu.Count("DuplicateImage", "")
+	if sent < 2 {
+		t.Errorf("%d DuplicateImage calls: refusals were counted against retries (0)", sent)
+	}
+	cuts := strings.Count(res.stdout, "DuplicateImage: throttled by TCR, slowing to")
+	if cuts == 0 || cuts > sent {
+		t.Errorf("%d lines about slowing down for %d refusals: want one per change of pace", cuts, sent)
+	}
+	if !strings.Contains(res.stdout, fmt.Sprintf("%d requests refused by TCR's rate limit", sent)) {
+		t.Errorf("no count of refusals at the end:\n%s", res.stdout)
+	}
+	if strings.Contains(res.stdout, "retry 1 of") {
+		t.Errorf("a resend after a refusal was logged as a retry:\n%s", res.stdout)
 	}
 }

@@ -39,7 +39,7 @@ func FuzzLoadConfig(f *testing.F) {
 			delete(vars, n)
 		}
 		vars[names[int(form)%len(names)]] = value
-		cfg, err := LoadConfig(context.Background(), envconfig.MapLookuper(vars))
+		cfg, err := LoadConfig(envconfig.MapLookuper(vars))
 		if cfg == nil {
 			t.Fatal("nil config")
 		}
@@ -53,7 +53,7 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatal("valid settings with nothing to promote")
 		}
 		for _, pair := range cfg.Pairs {
-			if !referenceRE.MatchString(pair.Source.Tag) || !tagRE.MatchString(pair.Destination.Tag) || !repoRE.MatchString(pair.Source.Repo) || !repoRE.MatchString(pair.Destination.Repo) {
+			if !isReference(pair.Source.Tag) || !isTag(pair.Destination.Tag) || !isRepo(pair.Source.Repo) || !isRepo(pair.Destination.Repo) {
 				t.Fatalf("accepted %+v", pair)
 			}
 			if pair.Source == pair.Destination {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 )
 
@@ -102,13 +101,11 @@ func (f outputFile) render(outs []output) (string, []error) {
 
 var errUnsafeValue = errors.New("value cannot be written safely")
 
-var outputNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
 // githubLine writes name<<DELIMITER, the value, DELIMITER — as GitHub's
 // toolkit does — with a random delimiter, so no value, whatever the API put
 // in it, can end the entry early and start a forged output.
 func githubLine(o output) (string, error) {
-	if !outputNameRE.MatchString(o.Name) {
+	if !isOutputName(o.Name) {
 		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
 	}
 	var r [16]byte
@@ -128,7 +125,7 @@ func githubLine(o output) (string, error) {
 // comment, is refused rather than altered.
 func dotenvLine(o output) (string, error) {
 	key := strings.ToUpper(o.Name)
-	if !outputNameRE.MatchString(o.Name) {
+	if !isOutputName(o.Name) {
 		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
 	}
 	v := o.Value

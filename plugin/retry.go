@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -13,42 +14,64 @@ import (
 // and the RequestId of its answer. On failure the error is an *Error: the
 // last real answer, with its RequestId — or a cancellation, wherever the
 // step was cancelled.
+//
+// A request refused for rate (RequestLimitExceeded) was not carried out:
+// sending it again is always safe. It goes back to the action's limiter,
+// which slows down, and does not count against retries; only the step's
+// deadline bounds it.
 func do[T any](ctx context.Context, a *api, action string, send func(ctx context.Context) (T, string, error)) (T, string, error) {
 	var zero T
 	var last *Error
-	for retry := 0; ; retry++ {
-		if retry > 0 {
-			wait := a.backoff(retry - 1)
-			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-				// Waiting would overrun the step's deadline: give up now
-				// with the real error rather than a timeout.
-				return zero, "", last
-			}
-			if !sleep(ctx, wait) {
-				return zero, "", ended(ctx, action, last)
-			}
-		}
-		// Every attempt, retries included, takes its turn under the
-		// action's limit: staying under it beats bouncing off it.
-		if l := a.limiters[action]; l != nil {
-			if err := l.wait(ctx); err != nil {
+	lim := a.limiters[action]
+	for retry := 0; ; {
+		sentAt := time.Now()
+		if lim != nil {
+			// Every attempt, retries included, takes its turn under the
+			// action's limit: staying under it beats bouncing off it.
+			var err error
+			if sentAt, err = lim.wait(ctx); err != nil {
 				// The limiter sees the deadline coming before the context
 				// does: that is the last real error's end, not a new one.
 				return zero, "", ended(ctx, action, last)
 			}
 		}
-		if last != nil {
+		if last != nil && !isThrottle(last) {
 			a.log.infof("%s: retry %d of %d after %s (%s)", action, retry, a.retries, last.Code, oneLine(last.Message))
 		}
 		v, id, err := attempt(ctx, a, action, send)
 		if err == nil {
+			if lim != nil {
+				lim.succeeded()
+			}
 			return v, id, nil
 		}
 		last = err
-		if !err.Temporary() || ctx.Err() != nil || retry >= a.retries {
+		if ctx.Err() != nil {
 			return zero, "", err
 		}
+		if lim != nil && isThrottle(err) {
+			lim.throttled(sentAt)
+			continue
+		}
+		if !err.Temporary() || retry >= a.retries {
+			return zero, "", err
+		}
+		wait := a.backoff(retry)
+		retry++
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would overrun the step's deadline: give up now
+			// with the real error rather than a timeout.
+			return zero, "", err
+		}
+		if !sleep(ctx, wait) {
+			return zero, "", ended(ctx, action, last)
+		}
 	}
+}
+
+// isThrottle reports whether TCR refused the request for rate.
+func isThrottle(e *Error) bool {
+	return e.Code == codeRateLimit || strings.HasPrefix(e.Code, codeRateLimit+".")
 }
 
 // ended is the error of a call that stopped before its next attempt: a

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sethvargo/go-envconfig"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -31,7 +30,7 @@ func version() string {
 // Runner runs the step. Its fields are the outside world, injected so tests
 // run in parallel without touching the process.
 type Runner struct {
-	Env    envconfig.Lookuper
+	Env    Lookuper
 	Stdout io.Writer
 	Stderr io.Writer
 	// Transport carries the API's HTTP requests; nil means NewTransport().
@@ -46,7 +45,7 @@ type Runner struct {
 }
 
 // Main runs the step with args (os.Args) and returns the exit code.
-func Main(ctx context.Context, args []string, env envconfig.Lookuper, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, env Lookuper, stdout, stderr io.Writer) int {
 	r := &Runner{Env: env, Stdout: stdout, Stderr: stderr}
 	return r.Run(ctx, args)
 }
@@ -69,7 +68,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	env := func(k string) string { v, _ := r.Env.Lookup(k); return v }
 	log := &logger{out: r.Stdout, errOut: r.Stderr, github: env("GITHUB_ACTIONS") == "true"}
 
-	cfg, err := LoadConfig(ctx, r.Env)
+	cfg, err := LoadConfig(r.Env)
 	// Masks go first, before any line that could carry a secret; lines
 	// are held back until the secrets that credentials bring are masked.
 	for _, secret := range cfg.secrets {
@@ -118,16 +117,22 @@ func (r *Runner) execute(ctx context.Context, cfg *Config, log *logger) []Result
 		log.warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
 	}
 	results := newPromoter(ctx, a, cfg, log).batch(ctx, cfg.Pairs)
+	refused := ""
+	if n := a.refusals(); n > 0 {
+		refused = fmt.Sprintf("; %d requests refused by TCR's rate limit and sent again", n)
+	}
 	if len(results) > 1 {
 		counts := map[Status]int{}
 		for _, res := range results {
 			counts[res.Status]++
 		}
-		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed",
-			len(results), counts[StatusPromoted], counts[StatusAlreadyThere], counts[StatusDryRun], counts[StatusFailed])
+		log.infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed%s",
+			len(results), counts[StatusPromoted], counts[StatusAlreadyThere], counts[StatusDryRun], counts[StatusFailed], refused)
 		if err := mostSerious(results); err != nil {
 			log.errorf("exit %d: %s is the most serious failure (order: %s)", ExitCode(err), ClassOf(err), severityOrder())
 		}
+	} else if refused != "" {
+		log.infof("%s", strings.TrimPrefix(refused, "; "))
 	}
 	return results
 }
@@ -284,6 +289,12 @@ Settings:
 	}
 	tw.Flush()
 	b.WriteString(`
+Retries: a transient failure is retried up to retries times, with backoff,
+within timeout. A request TCR refuses for rate (RequestLimitExceeded) was not
+carried out: it is sent again, without counting against retries, at a pace
+that adapts to the share of TCR's account-wide limits other pipelines leave,
+until timeout (then exit 75 with the last refusal's RequestId).
+
 Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness) and
 output_file (dotenv, upper-case keys):
 `)

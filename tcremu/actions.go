@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,24 +32,32 @@ func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *apiError)) acti
 	}
 }
 
-var actions = map[string]action{}
-
-func init() {
-	actions["DuplicateImage"] = tcrAction((*Emulator).duplicateImage)
-	actions["DescribeImages"] = tcrAction((*Emulator).describeImages)
-	actions["DescribeInstances"] = tcrAction((*Emulator).describeInstances)
-	actions["DescribeNamespaces"] = tcrAction((*Emulator).describeNamespaces)
-	actions["DescribeImmutableTagRules"] = tcrAction((*Emulator).describeImmutableTagRules)
-}
+// actions is the table of every action the emulator answers. It is built
+// on first use, not at init: the emulator is linked into the step's binary
+// for `demo`, and a run that never serves must not pay for it.
+var actions = sync.OnceValue(func() map[string]action {
+	return map[string]action{
+		"DuplicateImage":            tcrAction((*Emulator).duplicateImage),
+		"DescribeImages":            tcrAction((*Emulator).describeImages),
+		"DescribeInstances":         tcrAction((*Emulator).describeInstances),
+		"DescribeNamespaces":        tcrAction((*Emulator).describeNamespaces),
+		"DescribeImmutableTagRules": tcrAction((*Emulator).describeImmutableTagRules),
+		"AssumeRoleWithWebIdentity": stsAction,
+	}
+})
 
 // Naming rules from the TCR documentation; tags follow the OCI rule because
-// TCR publishes none.
+// TCR publishes none. Compiled on first use, like the action table.
 var (
-	namespaceRE = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	repoRE      = regexp.MustCompile(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`) // nested: team/app
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE    = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
+	namespaceRE = lazyRegexp(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	repoRE      = lazyRegexp(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`) // nested: team/app
+	tagRE       = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE    = lazyRegexp(`^sha256:[a-f0-9]{64}$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // field is a named string parameter, for requireAll.
 type field struct {
@@ -118,21 +127,21 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 	}
 	for _, f := range []struct {
 		name, v string
-		re      *regexp.Regexp
+		re      func() *regexp.Regexp
 	}{
 		{"SourceNamespace", *p.SourceNamespace, namespaceRE}, {"SourceRepo", *p.SourceRepo, repoRE},
 		{"DestinationNamespace", dstNS, namespaceRE}, {"DestinationRepo", dstRepo, repoRE},
 		{"DestinationTag", *p.DestinationTag, tagRE},
 	} {
-		if !f.re.MatchString(f.v) {
+		if !f.re().MatchString(f.v) {
 			return nil, invalid(f.name, f.v)
 		}
 	}
-	if digestRE.MatchString(*p.SourceReference) {
+	if digestRE().MatchString(*p.SourceReference) {
 		// As documented: "currently only tag is supported".
 		return nil, errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
 	}
-	if !tagRE.MatchString(*p.SourceReference) {
+	if !tagRE().MatchString(*p.SourceReference) {
 		return nil, invalid("SourceReference", *p.SourceReference)
 	}
 

@@ -168,13 +168,15 @@ func WithRateLimit(action string, perSecond int) Option {
 func (e *Emulator) limit(action string) *apiError {
 	e.mu.Lock()
 	w := e.limits[action]
-	now := e.now()
 	e.mu.Unlock()
 	if w == nil {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// Read the clock under the window's lock, so that the times stay in
+	// order however many requests arrive at once.
+	now := e.now()
 	cut := 0
 	for cut < len(w.times) && now.Sub(w.times[cut]) >= time.Second {
 		cut++

@@ -151,7 +151,7 @@ func (e *Emulator) handle(r *http.Request, body []byte) (any, *apiError) {
 	if action == "" {
 		return nil, errorf("MissingParameter", "The request is missing a required parameter `Action`.")
 	}
-	act, ok := actions[action]
+	act, ok := actions()[action]
 	if !ok {
 		return nil, errorf("InvalidAction", "The action `%s` does not exist.", action)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"reflect"
-	"regexp"
 	"time"
 )
 
@@ -21,14 +20,12 @@ func WithWebIdentity(providerID, roleArn, token string) Option {
 	return func(e *Emulator) { e.roles[token] = role{providerID: providerID, roleArn: roleArn} }
 }
 
-func init() {
-	actions["AssumeRoleWithWebIdentity"] = action{
-		service: "sts", version: STSVersion, regional: true, unsigned: true,
-		params: reflect.TypeFor[assumeRoleParams](),
-		run: func(e *Emulator, c call, p any) (any, *apiError) {
-			return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))
-		},
-	}
+var stsAction = action{
+	service: "sts", version: STSVersion, regional: true, unsigned: true,
+	params: reflect.TypeFor[assumeRoleParams](),
+	run: func(e *Emulator, c call, p any) (any, *apiError) {
+		return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))
+	},
 }
 
 type assumeRoleParams struct {
@@ -39,7 +36,7 @@ type assumeRoleParams struct {
 	DurationSeconds  *int64  `json:"DurationSeconds"`
 }
 
-var sessionNameRE = regexp.MustCompile(`^[A-Za-z0-9=,.@_-]{2,128}$`)
+var sessionNameRE = lazyRegexp(`^[A-Za-z0-9=,.@_-]{2,128}$`)
 
 // assumeRoleWithWebIdentity checks the token against the provider and the
 // role, and issues temporary credentials that TCR calls must then present
@@ -48,7 +45,7 @@ func (e *Emulator) assumeRoleWithWebIdentity(p *assumeRoleParams) (any, *apiErro
 	if err := requireAll(field{"ProviderId", p.ProviderId}, field{"WebIdentityToken", p.WebIdentityToken}, field{"RoleArn", p.RoleArn}, field{"RoleSessionName", p.RoleSessionName}); err != nil {
 		return nil, err
 	}
-	if !sessionNameRE.MatchString(*p.RoleSessionName) {
+	if !sessionNameRE().MatchString(*p.RoleSessionName) {
 		return nil, errorf("InvalidParameter.ParamError", "RoleSessionName `%s` is not 2-128 of A-Z a-z 0-9 = , . @ _ -.", *p.RoleSessionName)
 	}
 	duration := int64(7200)
