@@ -68,7 +68,6 @@ func BenchmarkProcess(b *testing.B) {
 			c.Env = settings(tag)
 			return c
 		}},
-
 	}
 	times := make([][]time.Duration, len(programs))
 	ratios := make([][]float64, len(programs))

@@ -52,18 +52,13 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	settings := []string{
 		"PLUGIN_ENDPOINT=http://" + ln.Addr().String(),
-		"PLUGIN_REGION=ap-guangzhou",
-		"PLUGIN_REGISTRY_ID=tcr-demo",
-		"PLUGIN_SOURCE_NAMESPACE=develop",
-		"PLUGIN_SOURCE_REPO=app",
-		"PLUGIN_SOURCE_REFERENCE=stg",
-		"PLUGIN_DESTINATION_NAMESPACE=release",
-		"PLUGIN_DESTINATION_TAG=prd",
+		"PLUGIN_SOURCE_IMAGE=demo.tencentcloudcr.com/develop/app:stg",
+		"PLUGIN_DESTINATION_IMAGE=release/app:prd",
 		"PLUGIN_OUTPUT_FILE=" + outFile,
 		"PLUGIN_SECRET_ID=" + id,
 		"PLUGIN_SECRET_KEY=" + key,
 	}
-	fmt.Fprintf(stdout, "== TCR emulator on http://%s: tcr-demo has develop/app:stg\n", ln.Addr())
+	fmt.Fprintf(stdout, "== TCR emulator on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg\n", ln.Addr())
 	fmt.Fprintln(stdout, "== running tcr-promote with:")
 	for _, s := range settings {
 		if name, _, _ := strings.Cut(s, "="); name != "PLUGIN_SECRET_KEY" {

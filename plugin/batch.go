@@ -16,11 +16,11 @@ const maxInFlight = 64
 // fails, and returns the results in promotion order.
 func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	results := make([]Result, len(pairs))
-	if p.verifying() && p.cfg.RegistryDomain == "" {
+	if p.verifying() && p.cfg.RegistryDomain == "" && p.cfg.RegistryHost == "" {
 		// The domain lookup overlaps the promotions instead of following.
 		p.bg.Go(func() { _, _ = p.domain() })
 	}
-	if len(pairs) > 1 && p.verifying() {
+	if len(pairs) > 1 && p.verifying() && !p.cfg.Personal {
 		// Resolve each source before the destinations' lookups queue up
 		// behind the same rate limiter: every copy waits for its source,
 		// so a source lookup stuck behind a hundred others would hold the
@@ -57,7 +57,11 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 // before its turn to copy reads a destination that may change meanwhile,
 // and spends lookups that the other pipelines sharing the limits could use.
 func (p *promoter) inFlight() int {
-	l := p.api.limiters["DuplicateImage"]
+	action := "DuplicateImage"
+	if p.cfg.Personal {
+		action = "DuplicateImagePersonal"
+	}
+	l := p.api.limiters[action]
 	return min(maxInFlight, 2+int(l.current()))
 }
 

@@ -51,6 +51,8 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 		{"DescribeInstances", defaultActionLimit, 2},
 		{"DescribeNamespaces", defaultActionLimit, 2},
 		{"DescribeImmutableTagRules", defaultActionLimit, 2},
+		{"DuplicateImagePersonal", cfg.RateLimit, 1},
+		{"DescribeImagePersonal", defaultActionLimit, 2},
 	} {
 		a.limiters[l.action] = newLimiter(l.action, l.perSecond, l.burst, log)
 	}
@@ -86,9 +88,9 @@ func clientProfile(cfg *Config, scheme, host string) *profile.ClientProfile {
 	return prof
 }
 
-// connect builds the TCR client signing with cred.
-func (a *api) connect(cfg *Config, cred common.CredentialIface) error {
-	client, err := tcr.NewClient(cred, cfg.Region, clientProfile(cfg, cfg.Scheme, cfg.Host))
+// connect builds the TCR client signing with cred for region.
+func (a *api) connect(cfg *Config, region string, cred common.CredentialIface) error {
+	client, err := tcr.NewClient(cred, region, clientProfile(cfg, cfg.Scheme, cfg.Host))
 	if err != nil {
 		return err
 	}

@@ -20,12 +20,14 @@ import (
 // descriptions: --help, the README table and the action.yml parity test
 // are all derived from it.
 type Settings struct {
-	RegistryID           string `env:"REGISTRY_ID" required:"true" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6"`
-	Region               string `env:"REGION, default=$TENCENTCLOUD_REGION" required:"true" desc:"region of the instance, e.g. ap-guangzhou"`
-	SourceNamespace      string `env:"SOURCE_NAMESPACE" required:"true" desc:"namespace of the source image"`
-	SourceRepo           string `env:"SOURCE_REPO" required:"true" desc:"repository of the source image; a list (comma- or newline-separated, or a JSON array) promotes each"`
-	SourceReference      string `env:"SOURCE_REFERENCE" required:"true" desc:"source tag (e.g. stg), or a digest (sha256:…) that a tag of the source repository points at"`
-	DestinationTag       string `env:"DESTINATION_TAG" required:"true" desc:"tag to create, e.g. prd; a list (e.g. prd,v1.4.2,latest) creates each"`
+	SourceImage          string `env:"SOURCE_IMAGE" desc:"the source as one reference, <host>/<namespace>/<repo>:<tag> or …@sha256:<digest>, e.g. acme.tencentcloudcr.com/develop/app:stg; the instance and region are found from the host (Enterprise), or the Personal edition is used (ccr.ccs.tencentyun.com…)"`
+	DestinationImage     string `env:"DESTINATION_IMAGE" desc:"the destination as a reference, <host>/<namespace>/<repo>:<tag> or without the host (release/app:prd); a list creates each"`
+	RegistryID           string `env:"REGISTRY_ID" or:"source_image" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6; with source_image, found from the host unless given (needed for a custom domain)"`
+	Region               string `env:"REGION, default=$TENCENTCLOUD_REGION" or:"source_image" desc:"region of the instance, e.g. ap-guangzhou; with source_image, found from the host unless given"`
+	SourceNamespace      string `env:"SOURCE_NAMESPACE" or:"source_image" desc:"namespace of the source image"`
+	SourceRepo           string `env:"SOURCE_REPO" or:"source_image" desc:"repository of the source image (may be nested, team/app); a list (comma- or newline-separated, or a JSON array) promotes each"`
+	SourceReference      string `env:"SOURCE_REFERENCE" or:"source_image" desc:"source tag (e.g. stg), or a digest (sha256:…) that a tag of the source repository points at"`
+	DestinationTag       string `env:"DESTINATION_TAG" or:"destination_image" desc:"tag to create, e.g. prd; a list (e.g. prd,v1.4.2,latest) creates each"`
 	DestinationNamespace string `env:"DESTINATION_NAMESPACE" desc:"namespace of the destination (default: source_namespace)"`
 	DestinationRepo      string `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo; only with one source_repo)"`
 	Override             string `env:"OVERRIDE, default=false" desc:"replace an existing destination tag (true/false)"`
@@ -60,6 +62,7 @@ type Setting struct {
 	Env      string // upper snake case, without prefix
 	Default  string
 	Required bool
+	Or       string // required unless this setting is given instead
 	Secret   bool
 	Desc     string
 }
@@ -83,6 +86,7 @@ func AllSettings() []Setting {
 			Env:      env,
 			Default:  def,
 			Required: f.Tag.Get("required") == "true",
+			Or:       f.Tag.Get("or"),
 			Secret:   f.Tag.Get("secret") == "true",
 			Desc:     f.Tag.Get("desc"),
 		})
@@ -209,6 +213,12 @@ type Config struct {
 	Verify         bool
 	DryRun         bool
 	RegistryDomain string
+	// From source_image: the registry host the user gave, and for an
+	// Enterprise host without registry_id and region, the instance names
+	// to look up (DescribeInstances, every region).
+	RegistryHost   string
+	InstanceNames  []string
+	Personal       bool // the Personal edition: DuplicateImagePersonal
 	SecretID       string
 	SecretKey      string
 	SessionToken   string
@@ -238,8 +248,8 @@ func LoadConfig(env Lookuper) (*Config, error) {
 	p := parser{l: l}
 	c := &Config{
 		secrets:        secretValues(&s),
-		RegistryID:     p.required("REGISTRY_ID", s.RegistryID),
-		Region:         p.required("REGION", s.Region),
+		RegistryID:     s.RegistryID,
+		Region:         s.Region,
 		Override:       p.bool("OVERRIDE", s.Override),
 		ExpectedDigest: p.match("EXPECTED_DIGEST", s.ExpectedDigest, isDigest, "a digest: sha256: and 64 lower-case hex digits"),
 		Verify:         p.bool("VERIFY", s.Verify),
@@ -252,23 +262,7 @@ func LoadConfig(env Lookuper) (*Config, error) {
 		Timeout:        p.duration("TIMEOUT", s.Timeout),
 		Debug:          p.bool("DEBUG", s.Debug),
 	}
-	srcNS := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), isNamespace, namespaceWhat)
-	srcRepos := p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), isRepo, repoWhat)
-	srcRef := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), isReference, tagWhat+", or a digest (sha256: and 64 hex digits)")
-	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, isNamespace, namespaceWhat), srcNS)
-	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, isRepo, repoWhat)
-	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), isTag, tagWhat)
-	if dstRepo != "" && len(srcRepos) > 1 {
-		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
-	}
-	for _, repo := range srcRepos {
-		for _, tag := range dstTags {
-			c.Pairs = append(c.Pairs, Pair{
-				Source:      Ref{Namespace: srcNS, Repo: repo, Tag: srcRef},
-				Destination: Ref{Namespace: dstNS, Repo: cmp.Or(dstRepo, repo), Tag: tag},
-			})
-		}
-	}
+	p.promotions(&s, c)
 	c.AttemptTimeout = p.duration("ATTEMPT_TIMEOUT", s.AttemptTimeout)
 	c.IndexLag = p.wait("INDEX_LAG", s.IndexLag)
 	c.Retries = p.count("RETRIES", s.Retries, 0, 100)
@@ -326,10 +320,19 @@ func LoadConfig(env Lookuper) (*Config, error) {
 		// Neither keys nor a role: the SDK's default chain is tried at
 		// run time (profile file, TKE OIDC, CVM role).
 	}
-	if isDigest(srcRef) && !c.Verify && !p.failed() {
-		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", p.l.Key("SOURCE_REFERENCE"))
+	srcKey := p.l.Key("SOURCE_REFERENCE")
+	if c.RegistryHost != "" {
+		srcKey = p.l.Key("SOURCE_IMAGE")
 	}
-	if c.ExpectedDigest != "" && !c.Verify && !p.failed() {
+	switch {
+	case p.failed():
+	case c.Personal && c.SourceIsDigest():
+		p.fail("%s names a digest, but the Personal edition can only copy and look up tags: name the source by its tag", srcKey)
+	case c.Personal && c.ExpectedDigest != "":
+		p.fail("expected_digest cannot be checked on the Personal edition (%s): its API gives no tag's digest before a copy; leave it out, or promote within an Enterprise instance", c.RegistryHost)
+	case c.SourceIsDigest() && !c.Verify:
+		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", srcKey)
+	case c.ExpectedDigest != "" && !c.Verify:
 		p.fail("expected_digest needs verify: true (the source's digest must be read to be compared)")
 	}
 	for _, pair := range c.Pairs {
@@ -338,6 +341,144 @@ func LoadConfig(env Lookuper) (*Config, error) {
 		}
 	}
 	return c, p.err()
+}
+
+// promotions reads what to promote — as image references, or as separate
+// names — into c.Pairs, and where: the registry host, and for a host that
+// names an Enterprise instance, the names to look it up by.
+func (p *parser) promotions(s *Settings, c *Config) {
+	src, dsts := p.sourceImage(s), p.destinationImages(s)
+	var srcNS, srcRef string
+	var srcRepos []string
+	if s.SourceImage == "" {
+		c.RegistryID = p.requiredOr("REGISTRY_ID", c.RegistryID, "source_image")
+		c.Region = p.requiredOr("REGION", c.Region, "source_image")
+		srcNS = p.match("SOURCE_NAMESPACE", p.requiredOr("SOURCE_NAMESPACE", s.SourceNamespace, "source_image"), isNamespace, namespaceWhat)
+		srcRepos = p.list("SOURCE_REPO", p.requiredOr("SOURCE_REPO", s.SourceRepo, "source_image"), isRepo, repoWhat)
+		srcRef = p.match("SOURCE_REFERENCE", p.requiredOr("SOURCE_REFERENCE", s.SourceReference, "source_image"), isReference, tagWhat+", or a digest (sha256: and 64 hex digits)")
+	} else if src.repo != "" {
+		srcNS, srcRepos, srcRef = src.namespace, []string{src.repo}, src.ref
+		p.registry(src, c)
+	}
+	if dsts != nil {
+		for _, d := range dsts {
+			if len(srcRepos) == 0 {
+				break // the source's problem is recorded
+			}
+			c.Pairs = append(c.Pairs, Pair{
+				Source:      Ref{Namespace: srcNS, Repo: srcRepos[0], Tag: srcRef},
+				Destination: Ref{Namespace: d.namespace, Repo: d.repo, Tag: d.ref},
+			})
+		}
+		return
+	}
+	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, isNamespace, namespaceWhat), srcNS)
+	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, isRepo, repoWhat)
+	dstTags := p.list("DESTINATION_TAG", p.requiredOr("DESTINATION_TAG", s.DestinationTag, "destination_image"), isTag, tagWhat)
+	if dstRepo != "" && len(srcRepos) > 1 {
+		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
+	}
+	for _, repo := range srcRepos {
+		for _, tag := range dstTags {
+			c.Pairs = append(c.Pairs, Pair{
+				Source:      Ref{Namespace: srcNS, Repo: repo, Tag: srcRef},
+				Destination: Ref{Namespace: dstNS, Repo: cmp.Or(dstRepo, repo), Tag: tag},
+			})
+		}
+	}
+}
+
+// sourceImage reads source_image; the zero imageRef when it is not set.
+func (p *parser) sourceImage(s *Settings) imageRef {
+	if s.SourceImage == "" {
+		return imageRef{}
+	}
+	p.exclusive("SOURCE_IMAGE", s.SourceImage != "", "SOURCE_NAMESPACE", "SOURCE_REPO", "SOURCE_REFERENCE")
+	r, err := parseImageRef(s.SourceImage)
+	switch {
+	case err != nil:
+		p.fail("%s: %q: %v", p.l.Key("SOURCE_IMAGE"), s.SourceImage, err)
+		return imageRef{}
+	case r.host == "":
+		p.fail("%s: %q names no registry host: write it whole, e.g. acme.tencentcloudcr.com/%s", p.l.Key("SOURCE_IMAGE"), s.SourceImage, s.SourceImage)
+		return imageRef{}
+	}
+	return r
+}
+
+// destinationImages reads destination_image, a list; nil when it is not
+// set. Each must be a tag on the source's host: DuplicateImage copies
+// within one instance.
+func (p *parser) destinationImages(s *Settings) []imageRef {
+	if s.DestinationImage == "" {
+		return nil
+	}
+	p.exclusive("DESTINATION_IMAGE", true, "DESTINATION_NAMESPACE", "DESTINATION_REPO", "DESTINATION_TAG")
+	if s.SourceImage == "" {
+		p.fail("%s needs source_image: name the source as a reference too", p.l.Key("DESTINATION_IMAGE"))
+		return []imageRef{}
+	}
+	src, _ := parseImageRef(s.SourceImage)
+	var out []imageRef
+	for _, item := range p.items("DESTINATION_IMAGE", s.DestinationImage) {
+		d, err := parseImageRef(item)
+		switch {
+		case err != nil:
+			p.fail("%s: %q: %v", p.l.Key("DESTINATION_IMAGE"), item, err)
+		case isDigest(d.ref):
+			p.fail("%s: %q: a destination is a tag, not a digest", p.l.Key("DESTINATION_IMAGE"), item)
+		case d.host != "" && src.host != "" && !strings.EqualFold(d.host, src.host):
+			p.fail("%s: %q is on %s, the source on %s: DuplicateImage copies within one registry; promoting across instances is a different API (replication)",
+				p.l.Key("DESTINATION_IMAGE"), item, d.host, src.host)
+		default:
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		out = []imageRef{}
+	}
+	return out
+}
+
+// exclusive fails if key is set together with any of others: both name
+// the same thing.
+func (p *parser) exclusive(key string, set bool, others ...string) {
+	if !set {
+		return
+	}
+	for _, o := range others {
+		if _, ok := p.l.from[o]; ok {
+			p.fail("%s and %s name the same thing: set one or the other", p.l.Key(key), p.l.Key(o))
+		}
+	}
+}
+
+// registry decides from the source's host where the promotion runs: an
+// Enterprise instance (looked up by name at run time unless registry_id
+// and region are given), the Personal edition (the region from the host),
+// or a custom domain (registry_id and region needed).
+func (p *parser) registry(src imageRef, c *Config) {
+	c.RegistryHost = src.host
+	kind, names, region := classifyHost(src.host)
+	switch kind {
+	case hostPersonal:
+		c.Personal = true
+		if _, explicit := p.l.from["REGION"]; !explicit {
+			c.Region = region // the host's, not $TENCENTCLOUD_REGION's
+		}
+		if c.RegistryID != "" {
+			p.fail("%s: %s is the Personal edition, which has no instance ID", p.l.Key("REGISTRY_ID"), src.host)
+		}
+	case hostEnterprise:
+		if c.RegistryID == "" || c.Region == "" {
+			c.InstanceNames = names
+		}
+	default:
+		if c.RegistryID == "" || c.Region == "" {
+			p.fail("%s: %s is not a TCR Enterprise domain (<name>%s) nor a Personal edition one (ccr.ccs.tencentyun.com…): for an instance reached through a custom domain, set registry_id and region",
+				p.l.Key("SOURCE_IMAGE"), src.host, enterpriseSuffix)
+		}
+	}
 }
 
 // parser collects every problem in the settings so that one run reports
@@ -364,6 +505,16 @@ func (p *parser) required(key, v string) string {
 	if v == "" {
 		names := settingNames(key)
 		p.fail("%s is required (set %s or %s)", strings.ToLower(key), names[0], names[1])
+	}
+	return v
+}
+
+// requiredOr is required, unless alt — a setting that stands for it — is
+// given instead.
+func (p *parser) requiredOr(key, v, alt string) string {
+	if v == "" {
+		names := settingNames(key)
+		p.fail("%s is required (set %s or %s), or give %s", strings.ToLower(key), names[0], names[1], alt)
 	}
 	return v
 }
@@ -417,14 +568,23 @@ func (p *parser) count(key, v string, lo, hi int) int {
 	return n
 }
 
-// list reads a list setting: a JSON array, or items separated by commas or
-// newlines (Drone and Woodpecker join YAML lists with commas; GitHub inputs
-// are strings, often multi-line). Blanks are trimmed, empties and repeats
-// dropped, order kept.
+// list reads a list setting of names, each checked by valid.
 func (p *parser) list(key, v string, valid func(string) bool, what string) []string {
 	if v == "" {
 		return nil
 	}
+	var out []string
+	for _, it := range p.items(key, v) {
+		out = append(out, p.match(key, it, valid, what))
+	}
+	return out
+}
+
+// items splits a list setting: a JSON array, or items separated by commas
+// or newlines (Drone and Woodpecker join YAML lists with commas; GitHub
+// inputs are strings, often multi-line). Blanks are trimmed, empties and
+// repeats dropped, order kept.
+func (p *parser) items(key, v string) []string {
 	var items []string
 	if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") {
 		if err := json.Unmarshal([]byte(t), &items); err != nil {
@@ -442,7 +602,7 @@ func (p *parser) list(key, v string, valid func(string) bool, what string) []str
 			continue
 		}
 		seen[it] = true
-		out = append(out, p.match(key, it, valid, what))
+		out = append(out, it)
 	}
 	if len(out) == 0 {
 		p.fail("%s: %q lists nothing", p.l.Key(key), v)

@@ -131,6 +131,54 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+// refVars are settings naming the images as references.
+func refVars() map[string]string {
+	return map[string]string{
+		"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE": "release/app:prd",
+		"PLUGIN_SECRET_ID": "id", "PLUGIN_SECRET_KEY": "key",
+	}
+}
+
+// TestLoadImageReferences: what references become.
+func TestLoadImageReferences(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		vars          map[string]string
+		pairs         []plugin.Pair
+		registryID    string
+		region        string
+		instanceNames []string
+		personal      bool
+	}{
+		{"Enterprise, looked up by name", refVars(), []plugin.Pair{pair("develop/app:stg", "release/app:prd")}, "", "", []string{"acme"}, false},
+		{"the private-network domain", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "acme-vpc.tencentcloudcr.com/develop/app:stg"}),
+			[]plugin.Pair{pair("develop/app:stg", "release/app:prd")}, "", "", []string{"acme-vpc", "acme"}, false},
+		{"registry_id and region given", with(refVars(), map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "TENCENTCLOUD_REGION": "ap-shanghai"}),
+			[]plugin.Pair{pair("develop/app:stg", "release/app:prd")}, "tcr-1", "ap-shanghai", nil, false},
+		{"a list of destinations, with and without the host", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": `["acme.tencentcloudcr.com/release/app:prd", "release/team/app:v1"]`}),
+			[]plugin.Pair{pair("develop/app:stg", "release/app:prd"), pair("develop/app:stg", "release/team/app:v1")}, "", "", []string{"acme"}, false},
+		{"destination_tag with source_image", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "", "PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_TAG": "prd,v1"}),
+			[]plugin.Pair{pair("develop/app:stg", "release/app:prd"), pair("develop/app:stg", "release/app:v1")}, "", "", []string{"acme"}, false},
+		{"Personal: the region from the host, not TENCENTCLOUD_REGION", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "hkccr.ccs.tencentyun.com/develop/app:stg", "TENCENTCLOUD_REGION": "ap-guangzhou"}),
+			[]plugin.Pair{pair("develop/app:stg", "release/app:prd")}, "", "ap-hongkong", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := plugin.LoadConfig(envconfig.MapLookuper(tt.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []any{c.Pairs, c.RegistryID, c.Region, c.InstanceNames, c.Personal}
+			want := []any{tt.pairs, tt.registryID, tt.region, tt.instanceNames, tt.personal}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -166,6 +214,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad tag in a list", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "prd,-x"}), []string{`PLUGIN_DESTINATION_TAG: "-x" is not a tag`}},
 		{"bad rate limit", with(baseVars(), map[string]string{"PLUGIN_RATE_LIMIT": "0"}), []string{`PLUGIN_RATE_LIMIT: "0" is not a whole number from 1 to 1000`}},
 		{"promotion onto itself", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "stg"}), []string{"is the source itself"}},
+		{"source_image with source_reference", with(refVars(), map[string]string{"INPUT_SOURCE_REFERENCE": "stg"}), []string{"PLUGIN_SOURCE_IMAGE and INPUT_SOURCE_REFERENCE name the same thing"}},
+		{"destination_image with destination_namespace", with(refVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "qa"}), []string{"PLUGIN_DESTINATION_IMAGE and PLUGIN_DESTINATION_NAMESPACE name the same thing"}},
+		{"destination_image without source_image", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "PLUGIN_DESTINATION_IMAGE": "release/app:prd"}), []string{"PLUGIN_DESTINATION_IMAGE needs source_image"}},
+		{"source_image without a host", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "develop/app:stg"}), []string{"names no registry host"}},
+		{"source_image without a tag", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app"}), []string{"names no tag (:tag) or digest"}},
+		{"source_image without a namespace", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/app:stg"}), []string{"needs a namespace and a repository"}},
+		{"a digest destination", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app@sha256:" + strings.Repeat("a", 64)}), []string{"a destination is a tag, not a digest"}},
+		{"a destination on another host", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,b.tencentcloudcr.com/release/app:prd"}), []string{"is on b.tencentcloudcr.com, the source on acme.tencentcloudcr.com"}},
+		{"a custom domain without registry_id", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "cr.example.com/develop/app:stg"}), []string{"cr.example.com is not a TCR Enterprise domain", "set registry_id and region"}},
+		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,7 +87,7 @@ func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logge
 	if err != nil {
 		return nil, err
 	}
-	client, _ := sts.NewClient(nil, cfg.Region, clientProfile(cfg, role.STSScheme, role.STSHost))
+	client, _ := sts.NewClient(nil, cmp.Or(cfg.Region, lookupRegion), clientProfile(cfg, role.STSScheme, role.STSHost))
 	client.WithHttpTransport(a.transport)
 	creds, _, err := do(ctx, a, actionAssumeRole, func(ctx context.Context) (*sts.Credentials, string, error) {
 		req := sts.NewAssumeRoleWithWebIdentityRequest()

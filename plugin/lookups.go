@@ -64,9 +64,10 @@ func (p *promoter) digest(ctx context.Context, ref Ref) (string, error) {
 	return tags[0].digest, nil
 }
 
-// source is a resolved source: the tag to copy from and its digest.
+// source is a resolved source: the tag to copy from and its digest (on
+// the Personal edition, its ImageId instead).
 type source struct {
-	tag, digest string
+	tag, digest, imageID string
 }
 
 // resolveSource returns the tag to copy from and its digest. A digest
@@ -84,7 +85,7 @@ func (p *promoter) resolveSource(ctx context.Context, src Ref) (source, error) {
 				"no tag of %s/%s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Namespace, src.Repo, src.Tag)}
 		}
 		p.log.debugf("%s is tagged %s", src, tags[0].tag)
-		return source{tags[0].tag, src.Tag}, nil
+		return source{tag: tags[0].tag, digest: src.Tag}, nil
 	}
 	tags, id, err := p.images(ctx, src, src.Tag, "")
 	if err != nil {
@@ -94,7 +95,7 @@ func (p *promoter) resolveSource(ctx context.Context, src Ref) (source, error) {
 		return source{}, &Error{Class: ClassNotFound, Action: "DescribeImages", Code: CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
 			"%s does not exist in %s", src, p.cfg.RegistryID)}
 	}
-	return source{src.Tag, tags[0].digest}, nil
+	return source{tag: src.Tag, digest: tags[0].digest}, nil
 }
 
 // about adds what a failed call was about to its message, keeping its

@@ -77,8 +77,9 @@ type promoter struct {
 func newPromoter(ctx context.Context, a *api, cfg *Config, log *logger) *promoter {
 	p := &promoter{api: a, cfg: cfg, log: log}
 	p.domain = sync.OnceValues(func() (string, error) {
-		if cfg.RegistryDomain != "" {
-			return cfg.RegistryDomain, nil
+		// The host the user wrote, else the instance's public domain.
+		if d := cmp.Or(cfg.RegistryDomain, cfg.RegistryHost); d != "" {
+			return d, nil
 		}
 		return p.publicDomain(ctx)
 	})
@@ -120,6 +121,9 @@ func (p *promoter) needsDigest() bool {
 
 // promote runs one promotion.
 func (p *promoter) promote(ctx context.Context, pair Pair) Result {
+	if p.cfg.Personal {
+		return p.promotePersonal(ctx, pair)
+	}
 	o := p.observe(ctx, pair)
 	return p.act(ctx, pair, o, decide(p.cfg, pair, o))
 }

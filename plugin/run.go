@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,7 +99,14 @@ func (r *Runner) execute(ctx context.Context, cfg *Config, log *logger) []Result
 	cred, err := r.credentials(ctx, cfg, a, log)
 	log.release()
 	if err == nil {
-		err = a.connect(cfg, cred)
+		err = a.connect(cfg, cmp.Or(cfg.Region, lookupRegion), cred)
+	}
+	if err == nil && len(cfg.InstanceNames) > 0 {
+		// The host named the instance: find it, then sign every call
+		// for its region.
+		if err = findInstance(ctx, a, cfg); err == nil {
+			err = a.connect(cfg, cfg.Region, cred)
+		}
 	}
 	if err != nil {
 		// No promotion can start: report the cause once, and every
@@ -264,8 +272,9 @@ func cmpOrNone(s string) string {
 func Help() string {
 	var b strings.Builder
 	b.WriteString(`tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
-Enterprise with one server-side DuplicateImage call, e.g. develop/app:stg ->
-release/app:prd, and reports the RequestId to the pipeline.
+with one server-side copy (DuplicateImage; DuplicateImagePersonal on the
+Personal edition), e.g. acme.tencentcloudcr.com/develop/app:stg ->
+release/app:prd, and reports the RequestId and digest to the pipeline.
 
 Usage: tcr-promote [--help | --version | demo]   (demo: a real promotion against the built-in emulator)
 Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker),
@@ -283,12 +292,26 @@ Settings:
 			def = "required, else " + def
 		case s.Required:
 			def = "required"
+		case s.Or != "" && def != "":
+			def = def + " (without " + s.Or + ": required)"
+		case s.Or != "":
+			def = "required without " + s.Or
 		}
 		names := s.Names()
 		fmt.Fprintf(tw, "  %s\t%s, %s\t%s\t%s\n", s.Name, names[0], names[1], def, s.Desc)
 	}
 	tw.Flush()
 	b.WriteString(`
+Image references: source_image (acme.tencentcloudcr.com/develop/app:stg) and
+destination_image (release/app:prd) stand for the separate names. From an
+Enterprise host (<name>.tencentcloudcr.com) the instance and its region are
+looked up once; a custom domain needs registry_id and region. A Personal
+edition host (ccr.ccs.tencentyun.com, hkccr.ccs.tencentyun.com, ...) copies
+with DuplicateImagePersonal, which has no override flag (without override the
+destination is checked first) and gives no digest before a copy: there,
+expected_digest and digest sources are usage errors, verify checks only that
+the source exists, and the digest reported is the copy's own answer.
+
 Retries: a transient failure is retried up to retries times, with backoff,
 within timeout. A request TCR refuses for rate (RequestLimitExceeded) was not
 carried out: it is sent again, without counting against retries, at a pace

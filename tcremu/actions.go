@@ -42,6 +42,8 @@ var actions = sync.OnceValue(func() map[string]action {
 		"DescribeInstances":         tcrAction((*Emulator).describeInstances),
 		"DescribeNamespaces":        tcrAction((*Emulator).describeNamespaces),
 		"DescribeImmutableTagRules": tcrAction((*Emulator).describeImmutableTagRules),
+		"DuplicateImagePersonal":    tcrAction((*Emulator).duplicateImagePersonal),
+		"DescribeImagePersonal":     tcrAction((*Emulator).describeImagePersonal),
 		"AssumeRoleWithWebIdentity": stsAction,
 	}
 })

@@ -15,6 +15,8 @@ package tcremu
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sort"
@@ -34,6 +36,7 @@ type Emulator struct {
 	keys       map[string]key
 	denied     map[string]map[string]bool // SecretId -> action -> denied
 	registries map[string]*registry
+	personal   map[string]*personalRegistry // the Personal edition, by region
 	behaviour  Behaviour
 	ruleIDs    int64
 	faults     []*Fault
@@ -74,6 +77,16 @@ type Image struct {
 	Digest     string
 	Size       int64
 	UpdateTime time.Time
+	// ImageID is what `docker images` shows, the config's digest: not
+	// the manifest digest. The Personal edition reports it.
+	ImageID string
+}
+
+// newImage is the image a push of digest makes, with an image ID of its
+// own derived from it.
+func newImage(digest string, at time.Time) Image {
+	id := sha256.Sum256([]byte("config of " + digest))
+	return Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: at, ImageID: "sha256:" + hex.EncodeToString(id[:])}
 }
 
 // Option configures an Emulator.
@@ -107,6 +120,7 @@ func New(opts ...Option) *Emulator {
 		keys:       map[string]key{},
 		denied:     map[string]map[string]bool{},
 		registries: map[string]*registry{},
+		personal:   map[string]*personalRegistry{},
 		behaviour:  Behaviours()[0],
 		limits:     map[string]*window{},
 		roles:      map[string]role{},
@@ -176,7 +190,7 @@ func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 		rp = &repository{tags: map[string]Image{}}
 		n.repos[repo] = rp
 	}
-	img := Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: e.now()}
+	img := newImage(digest, e.now())
 	rp.tags[tag] = img
 	rp.index(tag, img, time.Time{})
 	return nil

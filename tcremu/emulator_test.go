@@ -46,15 +46,24 @@ func fixture(t *testing.T, opts ...tcremu.Option) (*tcremu.Emulator, *httptest.S
 
 // sdkClient is the official Go SDK's common client pointed at srv.
 func sdkClient(srv *httptest.Server, id, key string, transport http.RoundTripper) *common.Client {
-	prof := profile.NewClientProfile()
-	prof.Language = "en-US"
-	prof.HttpProfile.Scheme = "HTTP"
-	prof.HttpProfile.Endpoint = strings.TrimPrefix(srv.URL, "http://")
-	c := common.NewCommonClient(common.NewCredential(id, key), region, prof)
+	c := common.NewCommonClient(common.NewCredential(id, key), region, emulatorProfile(srv))
 	if transport != nil {
 		c.WithHttpTransport(transport)
 	}
 	return c
+}
+
+// sdkClientIn signs with the test key for another region.
+func sdkClientIn(srv *httptest.Server, region string) *common.Client {
+	return common.NewCommonClient(common.NewCredential(secretID, secretKey), region, emulatorProfile(srv))
+}
+
+func emulatorProfile(srv *httptest.Server) *profile.ClientProfile {
+	prof := profile.NewClientProfile()
+	prof.Language = "en-US"
+	prof.HttpProfile.Scheme = "HTTP"
+	prof.HttpProfile.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	return prof
 }
 
 // send calls action with params and returns the decoded Response or the

@@ -33,6 +33,7 @@ func errorf(code, format string, args ...any) *apiError {
 type Entry struct {
 	Time      time.Time
 	Action    string
+	Region    string // X-TC-Region, the region the request was signed for
 	SecretID  string
 	Token     string // the X-TC-Token header, to check that a session token was sent
 	Language  string
@@ -66,6 +67,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := Entry{
 		Time:      e.now(),
 		Action:    r.Header.Get("X-TC-Action"),
+		Region:    r.Header.Get("X-TC-Region"),
 		Token:     r.Header.Get("X-TC-Token"),
 		Language:  r.Header.Get("X-TC-Language"),
 		RequestID: newRequestID(),

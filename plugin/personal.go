@@ -1,0 +1,158 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// The Personal edition (ccr.ccs.tencentyun.com and its regional hosts) has
+// its own two actions. DuplicateImagePersonal copies namespace/repo:tag to
+// namespace/repo:tag and answers the copied digest; it has no Override.
+// DescribeImagePersonal lists a repository's tags with an ImageId that is
+// not documented as the manifest digest (Docker's "image ID" is the
+// config's), so an ImageId is compared only with another ImageId, never
+// with a digest. What the Personal API cannot answer is not checked:
+// there is no digest of a source before the copy (so no expected_digest,
+// no digest source), and no read-back of the destination's digest — the
+// digest reported is the copy's own answer.
+
+// personalTag is one tag of a Personal repository.
+type personalTag struct {
+	name, imageID string
+}
+
+// personalTag looks up ref's tag; nil if the repository holds no such tag.
+// A repository that does not exist answers ResourceNotFound.ErrNoRepo,
+// returned as the error.
+func (p *promoter) personalTag(ctx context.Context, ref Ref) (*personalTag, string, error) {
+	const page = 100
+	var lastID string
+	for offset := int64(0); ; offset += page {
+		tags, total, id, err := p.personalTags(ctx, ref, offset, page)
+		if err != nil {
+			return nil, "", err
+		}
+		lastID = id
+		for _, t := range tags {
+			if t.name == ref.Tag { // Tag is a search: match exactly here
+				return &t, id, nil
+			}
+		}
+		if len(tags) == 0 || offset+page >= total {
+			return nil, lastID, nil
+		}
+	}
+}
+
+func (p *promoter) personalTags(ctx context.Context, ref Ref, offset, limit int64) ([]personalTag, int64, string, error) {
+	type page struct {
+		tags  []personalTag
+		total int64
+	}
+	pg, id, err := do(ctx, p.api, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
+		req := tcr.NewDescribeImagePersonalRequest()
+		req.RepoName = common.StringPtr(ref.Namespace + "/" + ref.Repo)
+		req.Tag = common.StringPtr(ref.Tag)
+		req.Offset, req.Limit = common.Int64Ptr(offset), common.Int64Ptr(limit)
+		resp, err := p.api.tcr.DescribeImagePersonalWithContext(ctx, req)
+		if err != nil {
+			return page{}, "", err
+		}
+		var pg page
+		if d := resp.Response.Data; d != nil {
+			pg.total = deref(d.TagCount)
+			for _, t := range d.TagInfo {
+				if t != nil {
+					pg.tags = append(pg.tags, personalTag{name: deref(t.TagName), imageID: deref(t.ImageId)})
+				}
+			}
+		}
+		return pg, deref(resp.Response.RequestId), nil
+	})
+	return pg.tags, pg.total, id, err
+}
+
+// personalSource checks that the source tag exists, once per source.
+func (p *promoter) personalSource(ctx context.Context, src Ref) (*personalTag, error) {
+	s, err := p.sources.get(src, func() (source, error) {
+		t, id, err := p.personalTag(ctx, src)
+		switch {
+		case err != nil:
+			return source{}, about(err, "the source %s", src)
+		case t == nil:
+			return source{}, &Error{Class: ClassNotFound, Action: "DescribeImagePersonal", Code: CodeSourceNotFound, RequestID: id,
+				Message: fmt.Sprintf("%s does not exist in %s", src, p.cfg.RegistryHost)}
+		}
+		return source{tag: t.name, imageID: t.imageID}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &personalTag{name: s.tag, imageID: s.imageID}, nil
+}
+
+// promotePersonal runs one promotion on the Personal edition: the source
+// checked (verify), the destination checked when there is no override —
+// the API has none — then DuplicateImagePersonal.
+func (p *promoter) promotePersonal(ctx context.Context, pair Pair) Result {
+	res := Result{Source: pair.Source, Destination: pair.Destination}
+	fail := func(err error) Result {
+		res.Err, res.RequestID = err, requestID(err)
+		return res
+	}
+	src, dst := pair.Source, pair.Destination
+	var srcTag *personalTag
+	if p.verifying() {
+		t, err := p.personalSource(ctx, src)
+		if err != nil {
+			return fail(err)
+		}
+		srcTag = t
+	}
+	if !p.cfg.Override {
+		d, _, err := p.personalTag(ctx, dst)
+		if err != nil && ClassOf(err) != ClassNotFound { // a new repository is fine
+			return fail(about(err, "the destination %s", dst))
+		}
+		if d != nil {
+			if srcTag != nil && d.imageID != "" && d.imageID == srcTag.imageID {
+				p.log.infof("%s already holds the image %s holds (ImageId %s): nothing to copy", dst, src, d.imageID)
+				res.Status = StatusAlreadyThere
+				return res
+			}
+			return fail(&Error{Class: ClassConflict, Action: "DescribeImagePersonal", Code: CodeDestinationExists, Message: fmt.Sprintf(
+				"%s already exists (ImageId %s) and the Personal edition cannot tell whether it is the image of %s; its copy has no override flag, so the step checks first: set override to copy over it",
+				dst, cmpOrNone(d.imageID), src)})
+		}
+	}
+	if p.cfg.DryRun {
+		p.log.infof("dry run: would copy %s to %s on %s; nothing changed (the Personal edition tells the digest only when it copies)", src, dst, p.cfg.RegistryHost)
+		res.Status = StatusDryRun
+		return res
+	}
+	digest, id, err := do(ctx, p.api, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
+		req := tcr.NewDuplicateImagePersonalRequest()
+		req.SrcImage = common.StringPtr(src.Namespace + "/" + src.Repo + ":" + src.Tag)
+		req.DestImage = common.StringPtr(dst.Namespace + "/" + dst.Repo + ":" + dst.Tag)
+		resp, err := p.api.tcr.DuplicateImagePersonalWithContext(ctx, req)
+		if err != nil {
+			return "", "", err
+		}
+		d := ""
+		if resp.Response.Data != nil {
+			d = deref(resp.Response.Data.Digest)
+		}
+		return d, deref(resp.Response.RequestId), nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	res.Status, res.RequestID, res.Copied = StatusPromoted, id, true
+	if isDigest(digest) { // the answer is untrusted text: only a digest is reported as one
+		res.Digest, res.Image = digest, p.image(dst, digest)
+	}
+	return res
+}
