@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,16 +12,6 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"gopkg.in/yaml.v3"
 )
-
-// defaultIn is what a packaging file should declare as a setting's default:
-// one taken from another variable ($TENCENTCLOUD_REGION) cannot be written
-// there, so it must be left empty.
-func defaultIn(s plugin.Setting) string {
-	if strings.HasPrefix(s.Default, "$") {
-		return ""
-	}
-	return s.Default
-}
 
 func TestActionYAMLMatchesSettings(t *testing.T) {
 	t.Parallel()
@@ -101,10 +93,23 @@ var (
 		"secret_key":              "credentials come from masked CI/CD variables, not inputs",
 		"session_token":           "credentials come from masked CI/CD variables, not inputs",
 		"output_file":             "the component fixes it to collect the dotenv report",
+		"output_dir":              "the component's outputs are the dotenv report",
 		"web_identity_token":      "the job's own ID token (id_tokens), never an input",
 		"web_identity_token_file": "the job's own ID token (id_tokens) is passed directly",
 	}
 )
+
+// regexAccepts are values the step accepts, which the component's input
+// regexes must accept too.
+var regexAccepts = map[string][]string{
+	"source_image":    {"acme.tencentcloudcr.com/develop/app:stg", "hkccr.ccs.tencentyun.com/team/app@sha256:" + strings.Repeat("a", 64), "cr.example.com:8443/a/b/c:v1"},
+	"registry_id":     {"tcr-e8pg46c6"},
+	"expected_digest": {"sha256:" + strings.Repeat("0", 64)},
+	"timeout":         {"90s", "2m", "120", "1h30m", "500ms"},
+	"attempt_timeout": {"30s", "5"},
+	"role_duration":   {"1h", "43200"},
+	"index_lag":       {"0", "10s", "0s"},
+}
 
 func TestGitLabComponent(t *testing.T) {
 	t.Parallel()
@@ -117,7 +122,8 @@ func TestGitLabComponent(t *testing.T) {
 	var spec struct {
 		Spec struct {
 			Inputs map[string]struct {
-				Default any `yaml:"default"`
+				Default any    `yaml:"default"`
+				Regex   string `yaml:"regex"`
 			} `yaml:"inputs"`
 		} `yaml:"spec"`
 	}
@@ -183,6 +189,17 @@ func TestGitLabComponent(t *testing.T) {
 			if in.Default == nil != (s.Required && s.Default == "") || d != defaultIn(s) {
 				t.Errorf("input %s: default %v, want %q (required %t)", name, in.Default, defaultIn(s), s.Required)
 			}
+			if in.Regex != "" {
+				// GitLab checks inputs against these before the job
+				// runs: the default must pass, and so must what the
+				// step itself accepts.
+				re := regexp.MustCompile(in.Regex)
+				for _, v := range append([]string{d}, regexAccepts[name]...) {
+					if !re.MatchString(v) {
+						t.Errorf("input %s: regex %s refuses %q", name, in.Regex, v)
+					}
+				}
+			}
 		}
 		for name, s := range settings {
 			if _, ok := spec.Spec.Inputs[name]; !ok && notInComponent[name] == "" {
@@ -247,6 +264,83 @@ func TestDockerfile(t *testing.T) {
 	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X github.com/tcr-promote/tcr-promote/plugin.Version=${VERSION}"`, "AS gitlab", "busybox"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
+
+// TestExamplesUseRealSettings reads every example and packaging file that
+// passes settings — a settings: map (Drone, Woodpecker, CNB), PLUGIN_
+// variables (GitLab, Tekton, Argo, Jenkins) — and checks each names a real
+// setting: a typo there would be ignored silently by the CI.
+func TestExamplesUseRealSettings(t *testing.T) {
+	t.Parallel()
+	names, envs := map[string]bool{}, map[string]bool{}
+	for _, s := range plugin.AllSettings() {
+		names[s.Name], envs["PLUGIN_"+s.Env] = true, true
+	}
+	files := []string{
+		"examples/drone/.drone.yml", "examples/woodpecker/.woodpecker.yaml", "examples/cnb/.cnb.yml",
+		"examples/gitlab/.gitlab-ci.yml", "examples/argo/workflow.yaml", "examples/tekton/pipelinerun.yaml",
+		"examples/jenkins/Jenkinsfile", "tekton/tcr-promote.yaml", "templates/tcr-promote.yml", "docs.md", "cnb/README.md",
+	}
+	pluginVar := regexp.MustCompile(`PLUGIN_[A-Z_]+`)
+	key := regexp.MustCompile(`^\s*([a-z_]+):`)
+	indent := func(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pluginVar.FindAllString(string(b), -1) {
+			if !envs[v] {
+				t.Errorf("%s: %s is not a setting", f, v)
+			}
+		}
+		// The keys directly under each settings: map.
+		lines := strings.Split(string(b), "\n")
+		for i, l := range lines {
+			if strings.TrimSpace(l) != "settings:" {
+				continue
+			}
+			child := -1
+			for _, c := range lines[i+1:] {
+				if strings.TrimSpace(c) == "" || strings.HasPrefix(strings.TrimSpace(c), "#") {
+					continue
+				}
+				if indent(c) <= indent(l) {
+					break
+				}
+				if child < 0 {
+					child = indent(c)
+				}
+				if k := key.FindStringSubmatch(c); indent(c) == child && k != nil && !names[k[1]] {
+					t.Errorf("%s: settings key %s is not a setting", f, k[1])
+				}
+			}
+		}
+	}
+	var task struct {
+		Spec struct {
+			Params  []struct{ Name string } `yaml:"params"`
+			Results []struct{ Name string } `yaml:"results"`
+		} `yaml:"spec"`
+	}
+	b, _ := os.ReadFile("tekton/tcr-promote.yaml")
+	if err := yaml.Unmarshal(b, &task); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range task.Spec.Params {
+		if !names[p.Name] && p.Name != "credentials-secret" {
+			t.Errorf("the Task's param %s is not a setting", p.Name)
+		}
+	}
+	var results []string
+	for _, r := range task.Spec.Results {
+		results = append(results, r.Name)
+	}
+	for _, want := range []string{"request_id", "digest", "image", "promoted", "IMAGE_URL", "IMAGE_DIGEST"} {
+		if !slices.Contains(results, want) {
+			t.Errorf("the Task has no result %s", want)
 		}
 	}
 }

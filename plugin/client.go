@@ -2,8 +2,12 @@ package plugin
 
 import (
 	"cmp"
+	"crypto/tls"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -32,7 +36,7 @@ const (
 
 func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(int) time.Duration) *api {
 	if transport == nil {
-		transport = NewTransport()
+		transport = configure(NewTransport().(*http.Transport), cfg)
 	}
 	if backoff == nil {
 		backoff = jitterBackoff(time.Second, 20*time.Second)
@@ -109,6 +113,50 @@ func NewTransport() http.RoundTripper {
 	t.MaxIdleConnsPerHost = maxInFlight
 	t.IdleConnTimeout = 30 * time.Second
 	return t
+}
+
+// configure applies the ca_cert, proxy and no_proxy settings. Without
+// them, Go's defaults stand: the system's roots, $HTTPS_PROXY, $NO_PROXY,
+// $SSL_CERT_FILE and $SSL_CERT_DIR.
+func configure(t *http.Transport, cfg *Config) *http.Transport {
+	if cfg.RootCAs != nil {
+		t.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+	}
+	if cfg.Proxy != nil {
+		t.Proxy = func(req *http.Request) (*url.URL, error) {
+			if bypass(cfg.NoProxy, req.URL.Host) {
+				return nil, nil
+			}
+			return cfg.Proxy, nil
+		}
+	}
+	return t
+}
+
+// bypass reports whether hostport is reached without the proxy: "*", the
+// host itself, a domain and its subdomains (example.com, .example.com), an
+// IP, a CIDR, or host:port.
+func bypass(noProxy []string, hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	ip := net.ParseIP(host)
+	for _, entry := range noProxy {
+		entry = strings.ToLower(entry)
+		switch {
+		case entry == "*", entry == hostport, entry == host:
+			return true
+		case ip != nil:
+			if _, cidr, err := net.ParseCIDR(entry); err == nil && cidr.Contains(ip) {
+				return true
+			}
+		case strings.HasSuffix(host, "."+strings.TrimPrefix(entry, ".")):
+			return true
+		}
+	}
+	return false
 }
 
 // exchangeKey carries an *exchange in a request's context so the transport

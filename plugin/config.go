@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"cmp"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -48,6 +49,10 @@ type Settings struct {
 	STSEndpoint          string `env:"STS_ENDPOINT, default=sts.tencentcloudapi.com" desc:"STS host or URL, like endpoint"`
 	Endpoint             string `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
 	OutputFile           string `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
+	OutputDir            string `env:"OUTPUT_DIR" desc:"also write each output to its own file in this directory, holding exactly the value (Tekton results, Argo output parameters)"`
+	CACert               string `env:"CA_CERT" desc:"a CA to trust besides the system's, PEM text or a file (e.g. a TLS-inspecting proxy's, or a private endpoint's)"`
+	Proxy                string `env:"PROXY" desc:"proxy for the API calls (TCR, STS), e.g. http://proxy.internal:3128; default $HTTPS_PROXY"`
+	NoProxy              string `env:"NO_PROXY" desc:"hosts to reach without the proxy, comma-separated (example.com also covers its subdomains; IPs and CIDRs too)"`
 	Timeout              string `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
 	AttemptTimeout       string `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
 	IndexLag             string `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`
@@ -108,6 +113,27 @@ func secretValues(s *Settings) []string {
 
 func settingNames(key string) []string {
 	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
+}
+
+// CIEnv is what the CI runner tells the step through its own variables,
+// read once, with the settings.
+type CIEnv struct {
+	GitHub       bool   // GITHUB_ACTIONS=true: workflow commands, masks, annotations
+	GitHubOutput string // $GITHUB_OUTPUT
+	StepSummary  string // $GITHUB_STEP_SUMMARY
+	DroneOutput  string // $DRONE_OUTPUT (Harness)
+	CNB          bool   // CNB=true: outputs as ##[set-output] lines
+	TokenURL     string // $ACTIONS_ID_TOKEN_REQUEST_URL: GitHub's OIDC token endpoint
+	TokenBearer  string // $ACTIONS_ID_TOKEN_REQUEST_TOKEN
+}
+
+func readCIEnv(env Lookuper) CIEnv {
+	get := func(k string) string { v, _ := env.Lookup(k); return v }
+	return CIEnv{
+		GitHub: get("GITHUB_ACTIONS") == "true", GitHubOutput: get("GITHUB_OUTPUT"), StepSummary: get("GITHUB_STEP_SUMMARY"),
+		DroneOutput: get("DRONE_OUTPUT"), CNB: get("CNB") == "true",
+		TokenURL: get("ACTIONS_ID_TOKEN_REQUEST_URL"), TokenBearer: get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+	}
 }
 
 // Lookuper reads one variable of the environment. go-envconfig's
@@ -226,6 +252,11 @@ type Config struct {
 	Host           string      // host or host:port
 	Role           *RoleConfig // keyless: assume a role with an OIDC token
 	OutputFile     string
+	OutputDir      string
+	RootCAs        *x509.CertPool // the system's and ca_cert's; nil: the system's
+	Proxy          *url.URL       // nil: $HTTPS_PROXY/$NO_PROXY
+	NoProxy        []string
+	CI             CIEnv
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
 	IndexLag       time.Duration
@@ -259,6 +290,11 @@ func LoadConfig(env Lookuper) (*Config, error) {
 		SecretKey:      s.SecretKey,
 		SessionToken:   s.SessionToken,
 		OutputFile:     s.OutputFile,
+		OutputDir:      p.directory("OUTPUT_DIR", s.OutputDir),
+		RootCAs:        p.caCert("CA_CERT", s.CACert),
+		Proxy:          p.proxy("PROXY", s.Proxy),
+		NoProxy:        p.items("NO_PROXY", s.NoProxy),
+		CI:             readCIEnv(env),
 		Timeout:        p.duration("TIMEOUT", s.Timeout),
 		Debug:          p.bool("DEBUG", s.Debug),
 	}
@@ -269,6 +305,11 @@ func LoadConfig(env Lookuper) (*Config, error) {
 	c.RateLimit = p.count("RATE_LIMIT", s.RateLimit, 1, 1000)
 	if v, _ := env.Lookup("RUNNER_DEBUG"); v == "1" {
 		c.Debug = true
+	}
+	if c.Proxy != nil {
+		if pw, ok := c.Proxy.User.Password(); ok {
+			c.secrets = append(c.secrets, pw)
+		}
 	}
 	if c.SessionToken == "" {
 		c.SessionToken, _ = env.Lookup("TENCENTCLOUD_SECURITY_TOKEN")
@@ -305,8 +346,9 @@ func LoadConfig(env Lookuper) (*Config, error) {
 			c.SecretID, c.SecretKey, c.SessionToken = "", "", ""
 		}
 	} else {
-		// Not an error: a GitLab job may mint an ID token for every run.
-		for _, key := range []string{"PROVIDER_ID", "WEB_IDENTITY_TOKEN", "WEB_IDENTITY_TOKEN_FILE"} {
+		// Not an error, a warning. WEB_IDENTITY_TOKEN is not warned about:
+		// GitLab's component mints one for every job, keyless or not.
+		for _, key := range []string{"PROVIDER_ID", "WEB_IDENTITY_TOKEN_FILE"} {
 			if _, ok := l.from[key]; ok {
 				c.warnings = append(c.warnings, fmt.Sprintf("%s is set but role_arn is not, so it is not used: keyless promotion needs role_arn", l.Key(key)))
 			}
@@ -498,7 +540,7 @@ func (p *parser) err() error {
 	if len(p.problems) == 0 {
 		return nil
 	}
-	return &Error{Class: ClassUsage, Message: "invalid settings: " + strings.Join(p.problems, "; ")}
+	return usageErrorf("invalid settings: %s", strings.Join(p.problems, "; "))
 }
 
 func (p *parser) required(key, v string) string {
@@ -585,6 +627,9 @@ func (p *parser) list(key, v string, valid func(string) bool, what string) []str
 // inputs are strings, often multi-line). Blanks are trimmed, empties and
 // repeats dropped, order kept.
 func (p *parser) items(key, v string) []string {
+	if v == "" {
+		return nil
+	}
 	var items []string
 	if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") {
 		if err := json.Unmarshal([]byte(t), &items); err != nil {
@@ -608,6 +653,65 @@ func (p *parser) items(key, v string) []string {
 		p.fail("%s: %q lists nothing", p.l.Key(key), v)
 	}
 	return out
+}
+
+// directory checks that v, when set, is a directory the step can write to:
+// the outputs are written at the end, when it is too late to tell.
+func (p *parser) directory(key, v string) string {
+	if v == "" {
+		return ""
+	}
+	if fi, err := os.Stat(v); err != nil || !fi.IsDir() {
+		p.fail("%s: %q is not a directory", p.l.Key(key), v)
+	}
+	return v
+}
+
+// caCert reads a CA to trust besides the system's: PEM text, or a file
+// holding it. It returns the system's roots with it added (never in place
+// of them); nil when none is given.
+func (p *parser) caCert(key, v string) *x509.CertPool {
+	if v == "" {
+		return nil
+	}
+	pem := []byte(v)
+	if !strings.Contains(v, "-----BEGIN") {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			p.fail("%s: neither PEM text nor a readable file: %v", p.l.Key(key), err)
+			return nil
+		}
+		pem = b
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool() // e.g. no bundle where the system has none
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		p.fail("%s: holds no PEM certificate", p.l.Key(key))
+	}
+	return pool
+}
+
+// proxy reads a proxy URL: http, https or socks5, with a host.
+func (p *parser) proxy(key, v string) *url.URL {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+		p.fail("%s: %q is not a proxy URL such as http://proxy.internal:3128", p.l.Key(key), redactURL(v))
+		return nil
+	}
+	return u
+}
+
+// redactURL hides a password in a URL before it is printed.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return v
 }
 
 // endpoint accepts a host[:port] or an http(s) URL without a path.
@@ -634,7 +738,7 @@ func sessionName(env Lookuper) string {
 	get := func(k string) string { v, _ := env.Lookup(k); return v }
 	var parts []string
 	for _, pair := range [][2]string{
-		{"GITHUB_REPOSITORY", "GITHUB_RUN_ID"}, {"CI_PROJECT_PATH", "CI_PIPELINE_ID"},
+		{"GITHUB_REPOSITORY", "GITHUB_RUN_ID"}, {"CNB_REPO_SLUG", "CNB_BUILD_ID"}, {"CI_PROJECT_PATH", "CI_PIPELINE_ID"},
 		{"CI_REPO", "CI_PIPELINE_NUMBER"}, {"DRONE_REPO", "DRONE_BUILD_NUMBER"},
 	} {
 		if repo, run := get(pair[0]), get(pair[1]); repo != "" || run != "" {

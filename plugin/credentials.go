@@ -83,7 +83,7 @@ func sdkDefaultChain(ctx context.Context) (common.CredentialIface, error) {
 // assumeRole gets an OIDC token and exchanges it with STS.
 func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logger) (common.CredentialIface, error) {
 	role := cfg.Role
-	token, err := r.oidcToken(ctx, role, a, log)
+	token, err := oidcToken(ctx, role, cfg.CI, a, log)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +119,7 @@ func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logge
 
 // oidcToken returns the OIDC token: given, read from a file, or requested
 // from GitHub's token endpoint for the audience.
-func (r *Runner) oidcToken(ctx context.Context, role *RoleConfig, a *api, log *logger) (string, error) {
-	env := func(k string) string { v, _ := r.Env.Lookup(k); return v }
+func oidcToken(ctx context.Context, role *RoleConfig, ci CIEnv, a *api, log *logger) (string, error) {
 	var token string
 	switch {
 	case role.Token != "":
@@ -131,12 +130,12 @@ func (r *Runner) oidcToken(ctx context.Context, role *RoleConfig, a *api, log *l
 			return "", &Error{Class: ClassUsage, Code: CodeOIDCToken, Message: fmt.Sprintf("web_identity_token_file: %v", err), Err: err}
 		}
 		token = strings.TrimSpace(string(b))
-	case env("ACTIONS_ID_TOKEN_REQUEST_URL") != "" && env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") != "":
+	case ci.TokenURL != "" && ci.TokenBearer != "":
 		var err error
-		if token, err = githubToken(ctx, a, env("ACTIONS_ID_TOKEN_REQUEST_URL"), env("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), role.Audience); err != nil {
+		if token, err = githubToken(ctx, a, ci.TokenURL, ci.TokenBearer, role.Audience); err != nil {
 			return "", err
 		}
-	case env("GITHUB_ACTIONS") == "true":
+	case ci.GitHub:
 		return "", &Error{Class: ClassUsage, Code: CodeOIDCToken, Message: "role_arn is set but GitHub gave no OIDC token: " +
 			"the workflow or job needs `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is missing)"}
 	default:

@@ -143,9 +143,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Temporary reports whether trying again may succeed.
 func (e *Error) Temporary() bool { return e.Class == ClassTemporary }
 
+// CodeInvalidSettings is the code of a usage error in the settings.
+const CodeInvalidSettings = "ClientError.InvalidSettings"
+
 // usageErrorf returns a usage error; nothing has been sent when it is made.
 func usageErrorf(format string, args ...any) error {
-	return &Error{Class: ClassUsage, Message: fmt.Sprintf(format, args...)}
+	return &Error{Class: ClassUsage, Code: CodeInvalidSettings, Message: fmt.Sprintf(format, args...)}
 }
 
 // Client-side codes, as the SDK names them, plus those it has none for.
@@ -324,7 +327,7 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 		// It will not heal by retrying.
 		e.Class, e.Code = ClassUnexpected, CodeCertificate
 		e.Message = fmt.Sprintf("the endpoint's TLS certificate is not trusted: %v", errors.Unwrap(err))
-		e.Hint = "behind a TLS-inspecting proxy or a private endpoint, add its CA to the trusted roots (SSL_CERT_FILE or SSL_CERT_DIR)"
+		e.Hint = "behind a TLS-inspecting proxy or a private endpoint, trust its CA: set ca_cert to its PEM (or SSL_CERT_FILE/SSL_CERT_DIR where the CI lets you set the step's environment)"
 		return e
 	case e.Code == CodeParseJSON || e.Code == CodeHTTPStatus:
 		// Not an API answer: a proxy or load balancer spoke. Its body is

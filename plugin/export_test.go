@@ -1,43 +1,9 @@
 package plugin
 
-import (
-	"bufio"
-	"errors"
-	"strings"
-)
+import "github.com/tcr-promote/tcr-promote/internal/runnerfiles"
+
+// parseGitHubOutput reads $GITHUB_OUTPUT as the runner does.
+var parseGitHubOutput = runnerfiles.ParseGitHubOutput
 
 // ParseGitHubOutput is for the external tests too (plugin_test).
 var ParseGitHubOutput = parseGitHubOutput
-
-// parseGitHubOutput reads a $GITHUB_OUTPUT file as the runner does:
-// name=value lines and name<<DELIMITER blocks.
-func parseGitHubOutput(content string) (map[string]string, error) {
-	out := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(content))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
-			var val []string
-			closed := false
-			for sc.Scan() {
-				if sc.Text() == delim {
-					closed = true
-					break
-				}
-				val = append(val, sc.Text())
-			}
-			if !closed {
-				return nil, errors.New("unclosed delimiter")
-			}
-			out[name] = strings.Join(val, "\n")
-			continue
-		}
-		name, val, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, errors.New("bad line " + line)
-		}
-		out[name] = val
-	}
-	return out, sc.Err()
-}

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"maps"
 	"slices"
@@ -79,14 +80,19 @@ func FuzzOutputs(f *testing.F) {
 	f.Add("a #comment")
 	f.Add("ghadelimiter_0123\n::error::x")
 	f.Add("")
+	f.Add("##[set-output promoted=true]")
+	f.Add("base64,dHJ1ZQ==")
+	f.Add("a]b\\n[c")
 	readers := map[string]func(string) (map[string]string, error){
 		"github": parseGitHubOutput,
 		"dotenv": parseDotenv,
+		"cnb":    parseCNB,
 	}
+	formats := map[string]func(output) (string, error){"github": githubLine, "dotenv": dotenvLine, "cnb": cnbLine}
 	f.Fuzz(func(t *testing.T, value string) {
 		outs := []output{{"error_class", "conflict"}, {"request_id", value}, {"error_code", "FailedOperation"}}
-		for name, w := range map[string]outputFile{"github": {format: githubLine}, "dotenv": {format: dotenvLine}} {
-			text, errs := w.render(outs)
+		for name, format := range formats {
+			text, errs := render(format, outs)
 			for _, err := range errs {
 				if !errors.Is(err, errUnsafeValue) {
 					t.Fatal(err)
@@ -105,6 +111,51 @@ func FuzzOutputs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// render is what a sink with format writes for outs.
+func render(format func(output) (string, error), outs []output) (string, []error) {
+	var b strings.Builder
+	s := sink{format: format, emit: func(parts []rendered) error {
+		for _, p := range parts {
+			b.WriteString(p.text)
+			if strings.HasPrefix(p.text, "##[") {
+				b.WriteString("\n") // the logger ends CNB's lines
+			}
+		}
+		return nil
+	}}
+	skipped, _ := s.write(outs)
+	return b.String(), skipped
+}
+
+// parseCNB reads ##[set-output name=value] lines as CNB does: a value
+// starting with base64, is decoded, any other is taken as it is (it holds
+// no backslash to unescape).
+func parseCNB(text string) (map[string]string, error) {
+	got := map[string]string{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSuffix(line, "\n")
+		body, ok := strings.CutPrefix(line, "##[set-output ")
+		if !ok || !strings.HasSuffix(body, "]") {
+			return nil, errors.New("bad line " + line)
+		}
+		name, v, ok := strings.Cut(strings.TrimSuffix(body, "]"), "=")
+		if !ok {
+			return nil, errors.New("bad line " + line)
+		}
+		if b64, ok := strings.CutPrefix(v, "base64,"); ok {
+			b, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				return nil, err
+			}
+			v = string(b)
+		} else if strings.ContainsAny(v, "\\[]") {
+			return nil, errors.New("a plain value CNB would alter: " + line)
+		}
+		got[name] = v
+	}
+	return got, nil
 }
 
 // parseDotenv reads KEY=value lines strictly, keys lower-cased.

@@ -58,13 +58,26 @@ func (l *logger) write(w io.Writer, s string) {
 
 func (l *logger) line(s string) { l.write(l.out, s) }
 
+// command writes one of the step's own runner commands (::warning::,
+// CNB's ##[set-output]), as it is.
+func (l *logger) command(s string) { l.write(l.out, s) }
+
 // errorf writes a failure line to stderr.
 func (l *logger) errorf(format string, args ...any) {
 	l.write(l.errOut, "error: "+oneLine(fmt.Sprintf(format, args...)))
 }
 
 func (l *logger) infof(format string, args ...any) {
-	l.line(oneLine(fmt.Sprintf(format, args...)))
+	l.line(inert(oneLine(fmt.Sprintf(format, args...))))
+}
+
+// inert keeps a message from starting like a runner command (GitHub's ::,
+// CNB's and GitHub's ##[): only the step's own commands may.
+func inert(s string) string {
+	if strings.HasPrefix(s, "::") || strings.HasPrefix(s, "##[") {
+		return " " + s
+	}
+	return s
 }
 
 func (l *logger) debugf(format string, args ...any) {
@@ -76,7 +89,7 @@ func (l *logger) debugf(format string, args ...any) {
 func (l *logger) warnf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if l.github {
-		l.line("::warning::" + escapeData(msg))
+		l.command("::warning::" + escapeData(msg))
 		return
 	}
 	l.line("warning: " + oneLine(msg))
@@ -86,7 +99,7 @@ func (l *logger) warnf(format string, args ...any) {
 // failure is already in the log.
 func (l *logger) annotate(title, msg string) {
 	if l.github {
-		l.line(errorCommand(title, msg))
+		l.command(errorCommand(title, msg))
 	}
 }
 

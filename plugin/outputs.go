@@ -2,11 +2,14 @@ package plugin
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -34,38 +37,96 @@ type output struct {
 	Name, Value string
 }
 
-// outputFile is one place the outputs go: GitHub's $GITHUB_OUTPUT, Harness'
-// $DRONE_OUTPUT, or the output_file setting. They differ only in how a line
-// is formatted and whether the file is ours to truncate.
-type outputFile struct {
-	path     string
-	truncate bool
-	format   func(output) (string, error)
+// sink is one place the outputs go: a file of lines the runner reads
+// ($GITHUB_OUTPUT, Harness' $DRONE_OUTPUT, output_file), CNB's stdout
+// lines, or a directory of one file per output (output_dir). Sinks differ
+// in how one output is written and where the text goes; writing them is
+// shared.
+type sink struct {
+	where  string                       // for messages: a path, or stdout
+	format func(output) (string, error) // one output; errUnsafeValue if it cannot be written safely
+	emit   func(parts []rendered) error // where the formatted outputs go
+	extend func([]output) []output      // outputs only this sink writes
+	budget int                          // bytes the consumer takes in all; 0: no limit
 }
 
-// outputFiles returns where this run's outputs go.
-func outputFiles(env func(string) string, outputFilePath string) []outputFile {
-	var files []outputFile
-	if p := env("GITHUB_OUTPUT"); p != "" {
-		files = append(files, outputFile{path: p, format: githubLine})
-	}
-	if p := env("DRONE_OUTPUT"); p != "" {
-		files = append(files, outputFile{path: p, format: dotenvLine})
-	}
-	if outputFilePath != "" {
-		files = append(files, outputFile{path: outputFilePath, truncate: true, format: dotenvLine})
-	}
-	return files
+// rendered is one output as a sink writes it.
+type rendered struct {
+	output
+	text string
 }
 
-// write formats every output and writes them in one append. An output that
-// cannot be written safely is left out and reported; the others still go.
+// sinks returns where this run's outputs go.
+func sinks(cfg *Config, log *logger) []sink {
+	var out []sink
+	if p := cfg.CI.GitHubOutput; p != "" {
+		out = append(out, lineFile(p, false, githubLine))
+	}
+	if p := cfg.CI.DroneOutput; p != "" {
+		out = append(out, lineFile(p, false, dotenvLine))
+	}
+	if p := cfg.OutputFile; p != "" {
+		out = append(out, lineFile(p, true, dotenvLine))
+	}
+	if cfg.CI.CNB {
+		// Only on CNB: GitHub's runner parses ##[ commands too.
+		out = append(out, sink{where: "stdout", format: cnbLine, emit: func(parts []rendered) error {
+			for _, p := range parts {
+				log.command(p.text)
+			}
+			return nil
+		}})
+	}
+	if dir := cfg.OutputDir; dir != "" {
+		out = append(out, sink{where: dir, format: rawValue, extend: withTektonImage, budget: tektonBudget,
+			emit: func(parts []rendered) error {
+				var errs []error
+				for _, p := range parts {
+					errs = append(errs, writeFile(filepath.Join(dir, p.Name), p.text, true))
+				}
+				return errors.Join(errs...)
+			}})
+	}
+	return out
+}
+
+// lineFile is a file of formatted lines: appended to when the runner gave
+// it, replaced when it is ours.
+func lineFile(path string, ours bool, format func(output) (string, error)) sink {
+	return sink{where: path, format: format, emit: func(parts []rendered) error {
+		var b strings.Builder
+		for _, p := range parts {
+			b.WriteString(p.text)
+		}
+		return writeFile(path, b.String(), ours)
+	}}
+}
+
+// write formats every output and emits them together. An output that
+// cannot be written safely, or would take the sink past its budget, is
+// left out and reported; the others still go.
 //
-// skipped lists the outputs left out as unsafe (errUnsafeValue); err is
-// an I/O failure, after which later steps may see nothing.
-func (f outputFile) write(outs []output) (skipped []error, err error) {
-	text, skipped := f.render(outs)
-	return skipped, writeFile(f.path, text, f.truncate)
+// skipped lists the outputs left out (errUnsafeValue); err is an I/O
+// failure, after which later steps may see nothing.
+func (s sink) write(outs []output) (skipped []error, err error) {
+	if s.extend != nil {
+		outs = s.extend(outs)
+	}
+	var parts []rendered
+	total := 0
+	for _, o := range outs {
+		text, err := s.format(o)
+		switch {
+		case err != nil:
+			skipped = append(skipped, err)
+		case s.budget > 0 && total+len(text) > s.budget:
+			skipped = append(skipped, fmt.Errorf("output %s: %d bytes would take the outputs past %d: %w", o.Name, len(text), s.budget, errUnsafeValue))
+		default:
+			total += len(text)
+			parts = append(parts, rendered{o, text})
+		}
+	}
+	return skipped, s.emit(parts)
 }
 
 // writeFile writes text in one write: appended to a file the runner gave
@@ -83,20 +144,68 @@ func writeFile(path, text string, truncate bool) error {
 	return errors.Join(werr, fh.Close())
 }
 
-// render formats the outputs, leaving out (and reporting) those that
-// cannot be written safely.
-func (f outputFile) render(outs []output) (string, []error) {
-	var b strings.Builder
-	var errs []error
-	for _, o := range outs {
-		line, err := f.format(o)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		b.WriteString(line)
+// tektonBudget keeps output_dir within what Tekton takes: a TaskRun's
+// results share a termination message of about 4 KB. The outputs are
+// written small ones first; request_ids and results are left out, with a
+// warning, when they would not fit.
+const tektonBudget = 3 << 10
+
+// rawValue is an output as a file of its own holds it: exactly the value,
+// no trailing newline.
+func rawValue(o output) (string, error) {
+	if !isOutputName(strings.ToLower(o.Name)) {
+		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
 	}
-	return b.String(), errs
+	return o.Value, nil
+}
+
+// withTektonImage adds the results Tekton Chains reads to attest an image:
+// IMAGE_URL (the image without its digest) and IMAGE_DIGEST.
+func withTektonImage(outs []output) []output {
+	var image, digest string
+	for _, o := range outs {
+		switch o.Name {
+		case "image":
+			image, _, _ = strings.Cut(o.Value, "@")
+		case "digest":
+			digest = o.Value
+		}
+	}
+	if image == "" || digest == "" {
+		return outs
+	}
+	return append(slices.Clone(outs), output{"IMAGE_URL", image}, output{"IMAGE_DIGEST", digest})
+}
+
+// cnbLine writes ##[set-output name=value], the line CNB reads from a
+// plugin's stdout. A value that could not survive the line — a newline, a
+// bracket, a backslash (CNB unescapes plain values), anything not printable
+// ASCII, JSON — is written base64-encoded, as CNB decodes a value that
+// starts with "base64,". CNB ignores values of 100 KB or more.
+func cnbLine(o output) (string, error) {
+	if !isOutputName(o.Name) {
+		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
+	}
+	v := o.Value
+	if !cnbPlain(v) {
+		v = "base64," + base64.StdEncoding.EncodeToString([]byte(o.Value))
+	}
+	if len(v) >= 100<<10 {
+		return "", fmt.Errorf("output %s: %d bytes, over CNB's limit: %w", o.Name, len(v), errUnsafeValue)
+	}
+	return "##[set-output " + o.Name + "=" + v + "]", nil
+}
+
+func cnbPlain(v string) bool {
+	if strings.HasPrefix(v, "base64,") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '\\' || c == '[' || c == ']' {
+			return false
+		}
+	}
+	return true
 }
 
 var errUnsafeValue = errors.New("value cannot be written safely")

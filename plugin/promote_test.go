@@ -145,7 +145,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "non-JSON 403 from a proxy", setup: func(f *fixture) {
 			f.emu.Inject(tcremu.Fault{Status: 403, Body: "<html>Forbidden</html>", Times: 1})
 		}, code: 1, class: "unexpected", errCode: "ClientError.ParseJsonError", unchange: true, noAnswer: true},
-		{name: "missing setting", vars: map[string]string{"PLUGIN_REGISTRY_ID": ""}, code: 64, class: "usage", noSend: true, unchange: true},
+		{name: "missing setting", vars: map[string]string{"PLUGIN_REGISTRY_ID": ""}, code: 64, class: "usage", errCode: "ClientError.InvalidSettings", noSend: true, unchange: true},
 		{name: "invalid parameter", setup: func(f *fixture) {
 			f.emu.Inject(tcremu.Fault{Code: "InvalidParameter.ErrorTcrInvalidParameter", Times: 1})
 		}, code: 65, class: "invalid", errCode: "InvalidParameter.ErrorTcrInvalidParameter", unchange: true},

@@ -66,10 +66,8 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 			return ExitCode(&Error{Class: ClassUsage})
 		}
 	}
-	env := func(k string) string { v, _ := r.Env.Lookup(k); return v }
-	log := &logger{out: r.Stdout, errOut: r.Stderr, github: env("GITHUB_ACTIONS") == "true"}
-
 	cfg, err := LoadConfig(r.Env)
+	log := &logger{out: r.Stdout, errOut: r.Stderr, github: cfg.CI.GitHub}
 	// Masks go first, before any line that could carry a secret; lines
 	// are held back until the secrets that credentials bring are masked.
 	for _, secret := range cfg.secrets {
@@ -88,7 +86,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	} else {
 		results = r.execute(ctx, cfg, log)
 	}
-	return r.finish(cfg, log, env, results)
+	return r.finish(cfg, log, results)
 }
 
 // execute gets the credentials and runs the promotions.
@@ -147,21 +145,21 @@ func (r *Runner) execute(ctx context.Context, cfg *Config, log *logger) []Result
 
 // finish writes the outputs and the summary and returns the exit code: 0
 // only when every promotion succeeded, else the most serious class's.
-func (r *Runner) finish(cfg *Config, log *logger, env func(string) string, results []Result) int {
+func (r *Runner) finish(cfg *Config, log *logger, results []Result) int {
 	err := mostSerious(results)
 	var werr error
-	for _, f := range outputFiles(env, cfg.OutputFile) {
-		skipped, e := f.write(resultOutputs(results, err))
-		for _, s := range skipped {
+	for _, s := range sinks(cfg, log) {
+		skipped, e := s.write(resultOutputs(results, err))
+		for _, skip := range skipped {
 			// The value came from the API or is too large for the
 			// format; the rest of the outputs still went out.
-			log.warnf("%s: left out %v", f.path, s)
+			log.warnf("%s: left out %v", s.where, skip)
 		}
 		if e != nil {
-			werr = errors.Join(werr, fmt.Errorf("%s: %w", f.path, e))
+			werr = errors.Join(werr, fmt.Errorf("%s: %w", s.where, e))
 		}
 	}
-	if p := env("GITHUB_STEP_SUMMARY"); p != "" && ClassOf(err) != ClassUsage {
+	if p := cfg.CI.StepSummary; p != "" && ClassOf(err) != ClassUsage {
 		// A summary is a nicety (Gitea and others ignore it): a failure to
 		// write it is only a warning.
 		if e := writeFile(p, summary(cfg.RegistryID, results), false); e != nil {
@@ -201,15 +199,15 @@ func resultOutputs(results []Result, err error) []output {
 		ids = append(ids, res.RequestID)
 	}
 	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})
+	if err != nil {
+		if e, ok := errors.AsType[*Error](err); ok && e.Code != "" {
+			outs = append(outs, output{"error_code", e.Code})
+		}
+		outs = append(outs, output{"error_class", ClassOf(err).String()})
+	}
+	// The large ones last: a sink with a budget leaves them out first.
 	if len(results) > 1 || results[0].Source != (Ref{}) {
 		outs = append(outs, output{"request_ids", strings.Join(ids, ",")}, output{"results", resultsJSON(results)})
-	}
-	if err != nil {
-		code := ""
-		if e, ok := errors.AsType[*Error](err); ok {
-			code = e.Code
-		}
-		outs = append(outs, output{"error_code", code}, output{"error_class", ClassOf(err).String()})
 	}
 	return outs
 }

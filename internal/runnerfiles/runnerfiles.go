@@ -1,0 +1,43 @@
+// Package runnerfiles reads the files CI runners read, as they read them,
+// for the tests: a step's outputs must come back as the runner would see
+// them.
+package runnerfiles
+
+import (
+	"bufio"
+	"errors"
+	"strings"
+)
+
+// ParseGitHubOutput reads a $GITHUB_OUTPUT file as the Actions runner does:
+// name=value lines and name<<DELIMITER blocks.
+func ParseGitHubOutput(content string) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(content))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if name, delim, ok := strings.Cut(line, "<<"); ok && !strings.Contains(name, "=") {
+			var val []string
+			closed := false
+			for sc.Scan() {
+				if sc.Text() == delim {
+					closed = true
+					break
+				}
+				val = append(val, sc.Text())
+			}
+			if !closed {
+				return nil, errors.New("unclosed delimiter")
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		name, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, errors.New("bad line " + line)
+		}
+		out[name] = val
+	}
+	return out, sc.Err()
+}
