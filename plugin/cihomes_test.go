@@ -181,10 +181,7 @@ func TestPrivateCA(t *testing.T) {
 		t.Run(form, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			srv := httptest.NewUnstartedServer(f.emu)
-			srv.Config.ErrorLog = discardLog()
-			srv.StartTLS()
-			t.Cleanup(srv.Close)
+			srv := f.tlsServer(t)
 			ca := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 			if form == "a file" {
 				path := filepath.Join(f.dir, "ca.pem")

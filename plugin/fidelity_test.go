@@ -3,9 +3,6 @@ package plugin_test
 import (
 	"cmp"
 	"context"
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,10 +217,7 @@ func TestPredictedDeadline(t *testing.T) {
 func TestUntrustedCertificate(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	srv := httptest.NewUnstartedServer(f.emu)
-	srv.Config.ErrorLog = discardLog()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv := f.tlsServer(t)
 	out := filepath.Join(f.dir, "out.env")
 	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": srv.URL, "PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false"}))
 	if res.code != 1 {
@@ -236,5 +230,3 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Errorf("retried, or no advice on trusting a CA:\n%s%s", res.stdout, res.stderr)
 	}
 }
-
-func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }

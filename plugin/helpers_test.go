@@ -3,6 +3,8 @@ package plugin_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"maps"
 	"net/http/httptest"
 	"os"
@@ -71,6 +73,17 @@ func missingCode(b tcremu.Behaviour, namespace bool) string {
 		return "InternalError.ErrorTcrUnauthorized"
 	}
 	return plugin.CodeSourceNotFound
+}
+
+// tlsServer serves the fixture's emulator over HTTPS with a certificate of
+// its own, which no system trusts.
+func (f *fixture) tlsServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(f.emu)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes refused on purpose
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // droneVars are Drone-style settings for develop/app:stg → release/app:prd.
