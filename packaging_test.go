@@ -251,7 +251,8 @@ func TestDockerfile(t *testing.T) {
 	df := string(b)
 	stages := strings.Split(df, "\nFROM ")
 	last := stages[len(stages)-1]
-	for _, want := range []string{"scratch AS runtime", "COPY --from=build /etc/ssl/certs/ca-certificates.crt", "COPY --from=build /out/tcr-promote /tcr-promote", `ENTRYPOINT ["/tcr-promote"]`} {
+	for _, want := range []string{"scratch AS runtime", "COPY --from=build /etc/ssl/certs/ca-certificates.crt", "COPY --from=build /out/tcr-promote /tcr-promote", `ENTRYPOINT ["/tcr-promote"]`,
+		"org.opencontainers.image.source", "org.opencontainers.image.version", "org.opencontainers.image.licenses", "org.opencontainers.image.description"} {
 		if !strings.Contains(last, want) {
 			t.Errorf("the default stage lacks %q", want)
 		}
