@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -79,7 +81,11 @@ func (s Setting) Names() []string {
 }
 
 // AllSettings lists the settings in declaration order.
-func AllSettings() []Setting {
+func AllSettings() []Setting { return slices.Clone(allSettings()) }
+
+// allSettings reads the struct tags once: every run reads its settings
+// through them, several times.
+var allSettings = sync.OnceValue(func() []Setting {
 	t := reflect.TypeFor[Settings]()
 	out := make([]Setting, 0, t.NumField())
 	for i := range t.NumField() {
@@ -97,13 +103,13 @@ func AllSettings() []Setting {
 		})
 	}
 	return out
-}
+})
 
 // secretValues returns the values of the settings tagged secret.
 func secretValues(s *Settings) []string {
 	var out []string
 	v := reflect.ValueOf(s).Elem()
-	for i, f := range AllSettings() {
+	for i, f := range allSettings() {
 		if f.Secret && v.Field(i).String() != "" {
 			out = append(out, v.Field(i).String())
 		}
@@ -181,7 +187,7 @@ func (l *settingLookuper) Key(key string) string {
 // contract for string fields, without its reflection-heavy start-up.)
 func (l *settingLookuper) read(s *Settings) {
 	v := reflect.ValueOf(s).Elem()
-	for i, setting := range AllSettings() {
+	for i, setting := range allSettings() {
 		value, ok := l.Lookup(setting.Env)
 		if !ok {
 			value = setting.Default

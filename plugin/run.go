@@ -316,8 +316,10 @@ carried out: it is sent again, without counting against retries, at a pace
 that adapts to the share of TCR's account-wide limits other pipelines leave,
 until timeout (then exit 75 with the last refusal's RequestId).
 
-Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness) and
-output_file (dotenv, upper-case keys):
+Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness),
+output_file (dotenv, upper-case keys), output_dir (a file each, exactly the
+value; also IMAGE_URL and IMAGE_DIGEST for Tekton Chains) and, on CNB only,
+stdout lines ##[set-output name=value] (base64,… for unsafe values):
 `)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, o := range Outputs {

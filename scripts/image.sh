@@ -42,5 +42,6 @@ echo "== podman build --target $target -> $tag"
 # shellcheck disable=SC2086
 podman --cgroup-manager=cgroupfs build ${PODMAN_BUILD_FLAGS:---runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024} \
   --build-context build="$ctx/build" --build-context busybox="$ctx/busybox" \
-  --build-arg VERSION="$version" --target "$target" -t "$tag" .
+  --build-arg VERSION="$version" --build-arg TARGETOS=linux --build-arg TARGETARCH="$(go env GOARCH)" \
+  --target "$target" -t "$tag" .
 podman image inspect --format '{{.Id}} {{.Size}} bytes' "$tag"
