@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -599,10 +600,11 @@ func (p *parser) wait(key, v string) time.Duration {
 	return d
 }
 
-// parseDuration reads a Go duration, or a bare number of seconds.
+// parseDuration reads a Go duration, or a bare number of seconds; a number
+// too large for a Duration (about 292 years) is refused, not wrapped.
 func parseDuration(v string) (time.Duration, bool) {
 	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Second, n >= 0
+		return time.Duration(n) * time.Second, n >= 0 && n <= int(math.MaxInt64/time.Second)
 	}
 	d, err := time.ParseDuration(v)
 	return d, err == nil && d >= 0

@@ -194,6 +194,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"tag too long", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REFERENCE": strings.Repeat("a", 129)}), []string{"PLUGIN_SOURCE_REFERENCE"}},
 		{"bad duration", with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "soon"}), []string{`PLUGIN_TIMEOUT: "soon" is not a positive duration`}},
 		{"negative duration", with(baseVars(), map[string]string{"INPUT_ATTEMPT_TIMEOUT": "-1s"}), []string{"INPUT_ATTEMPT_TIMEOUT"}},
+		{"seconds past a Duration", with(baseVars(), map[string]string{"PLUGIN_TIMEOUT": "8000000000000"}), []string{`PLUGIN_TIMEOUT: "8000000000000" is not a positive duration`}},
 		{"bad retries", with(baseVars(), map[string]string{"PLUGIN_RETRIES": "many"}), []string{"PLUGIN_RETRIES"}},
 		{"role without a provider", with(baseVars(), map[string]string{"PLUGIN_ROLE_ARN": "qcs::cam::uin/100:roleName/ci"}), []string{"provider_id is required"}},
 		{"bad role ARN", with(baseVars(), map[string]string{"INPUT_ROLE_ARN": "arn:aws:iam::1:role/x", "INPUT_PROVIDER_ID": "gh"}), []string{"INPUT_ROLE_ARN"}},
