@@ -62,7 +62,7 @@ func TestDecide(t *testing.T) {
 }
 
 // TestGlobMatch: Harbor's doublestar patterns, as immutability rules use
-// them (the emulator has its own, independent implementation).
+// them (the emulator, standard library only, has its own implementation).
 func TestGlobMatch(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
