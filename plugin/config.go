@@ -400,11 +400,11 @@ func (p *parser) promotions(s *Settings, c *Config) {
 	var srcNS, srcRef string
 	var srcRepos []string
 	if s.SourceImage == "" {
-		c.RegistryID = p.requiredOr("REGISTRY_ID", c.RegistryID, "source_image")
-		c.Region = p.requiredOr("REGION", c.Region, "source_image")
-		srcNS = p.match("SOURCE_NAMESPACE", p.requiredOr("SOURCE_NAMESPACE", s.SourceNamespace, "source_image"), isNamespace, namespaceWhat)
-		srcRepos = p.list("SOURCE_REPO", p.requiredOr("SOURCE_REPO", s.SourceRepo, "source_image"), isRepo, repoWhat)
-		srcRef = p.match("SOURCE_REFERENCE", p.requiredOr("SOURCE_REFERENCE", s.SourceReference, "source_image"), isReference, tagWhat+", or a digest (sha256: and 64 hex digits)")
+		c.RegistryID = p.required("REGISTRY_ID", c.RegistryID)
+		c.Region = p.required("REGION", c.Region)
+		srcNS = p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), isNamespace, namespaceWhat)
+		srcRepos = p.list("SOURCE_REPO", p.required("SOURCE_REPO", s.SourceRepo), isRepo, repoWhat)
+		srcRef = p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), isReference, tagWhat+", or a digest (sha256: and 64 hex digits)")
 	} else if src.repo != "" {
 		srcNS, srcRepos, srcRef = src.namespace, []string{src.repo}, src.ref
 		p.registry(src, c)
@@ -423,7 +423,7 @@ func (p *parser) promotions(s *Settings, c *Config) {
 	}
 	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, isNamespace, namespaceWhat), srcNS)
 	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, isRepo, repoWhat)
-	dstTags := p.list("DESTINATION_TAG", p.requiredOr("DESTINATION_TAG", s.DestinationTag, "destination_image"), isTag, tagWhat)
+	dstTags := p.list("DESTINATION_TAG", p.required("DESTINATION_TAG", s.DestinationTag), isTag, tagWhat)
 	if dstRepo != "" && len(srcRepos) > 1 {
 		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(srcRepos))
 	}
@@ -550,21 +550,20 @@ func (p *parser) err() error {
 	return usageErrorf("invalid settings: %s", strings.Join(p.problems, "; "))
 }
 
+// required fails when v is empty, naming the setting's variables and the
+// setting that may stand for it (its or: tag), if any.
 func (p *parser) required(key, v string) string {
-	if v == "" {
-		names := settingNames(key)
-		p.fail("%s is required (set %s or %s)", strings.ToLower(key), names[0], names[1])
+	if v != "" {
+		return v
 	}
-	return v
-}
-
-// requiredOr is required, unless alt — a setting that stands for it — is
-// given instead.
-func (p *parser) requiredOr(key, v, alt string) string {
-	if v == "" {
-		names := settingNames(key)
-		p.fail("%s is required (set %s or %s), or give %s", strings.ToLower(key), names[0], names[1], alt)
+	names := settingNames(key)
+	msg := fmt.Sprintf("%s is required (set %s or %s)", strings.ToLower(key), names[0], names[1])
+	for _, s := range allSettings() {
+		if s.Env == key && s.Or != "" {
+			msg += ", or give " + s.Or
+		}
 	}
+	p.fail("%s", msg)
 	return v
 }
 

@@ -56,7 +56,9 @@ func (l *logger) write(w io.Writer, s string) {
 	fmt.Fprintln(w, s)
 }
 
-func (l *logger) line(s string) { l.write(l.out, s) }
+// line writes one message line to stdout, made inert: only the step's
+// own commands may read as runner commands.
+func (l *logger) line(s string) { l.write(l.out, inert(s)) }
 
 // command writes one of the step's own runner commands (::warning::,
 // CNB's ##[set-output]), as it is.
@@ -68,7 +70,7 @@ func (l *logger) errorf(format string, args ...any) {
 }
 
 func (l *logger) infof(format string, args ...any) {
-	l.line(inert(oneLine(fmt.Sprintf(format, args...))))
+	l.line(oneLine(fmt.Sprintf(format, args...)))
 }
 
 // inert keeps a message from starting like a runner command (GitHub's ::,

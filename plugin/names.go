@@ -9,15 +9,7 @@ import "strings"
 
 // isTag: the OCI rule, [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
 func isTag(s string) bool {
-	if s == "" || len(s) > 128 || s[0] == '.' || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) && s[i] != '_' && s[i] != '.' && s[i] != '-' {
-			return false
-		}
-	}
-	return true
+	return s != "" && len(s) <= 128 && s[0] != '.' && s[0] != '-' && only(s, "_.-")
 }
 
 // isNamespace: runs of [a-z0-9] joined by single . _ or -.
@@ -68,13 +60,8 @@ func isHost(s string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(host, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' || !only(label, "-") {
 			return false
-		}
-		for i := 0; i < len(label); i++ {
-			if !isAlnum(label[i]) && label[i] != '-' {
-				return false
-			}
 		}
 	}
 	return true

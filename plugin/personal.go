@@ -29,20 +29,18 @@ type personalTag struct {
 // returned as the error.
 func (p *promoter) personalTag(ctx context.Context, ref Ref) (*personalTag, string, error) {
 	const page = 100
-	var lastID string
 	for offset := int64(0); ; offset += page {
 		tags, total, id, err := p.personalTags(ctx, ref, offset, page)
 		if err != nil {
 			return nil, "", err
 		}
-		lastID = id
 		for _, t := range tags {
 			if t.name == ref.Tag { // Tag is a search: match exactly here
 				return &t, id, nil
 			}
 		}
 		if len(tags) == 0 || offset+page >= total {
-			return nil, lastID, nil
+			return nil, id, nil
 		}
 	}
 }
@@ -76,8 +74,8 @@ func (p *promoter) personalTags(ctx context.Context, ref Ref, offset, limit int6
 }
 
 // personalSource checks that the source tag exists, once per source.
-func (p *promoter) personalSource(ctx context.Context, src Ref) (*personalTag, error) {
-	s, err := p.sources.get(src, func() (source, error) {
+func (p *promoter) personalSource(ctx context.Context, src Ref) (source, error) {
+	return p.sources.get(src, func() (source, error) {
 		t, id, err := p.personalTag(ctx, src)
 		switch {
 		case err != nil:
@@ -88,10 +86,6 @@ func (p *promoter) personalSource(ctx context.Context, src Ref) (*personalTag, e
 		}
 		return source{tag: t.name, imageID: t.imageID}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &personalTag{name: s.tag, imageID: s.imageID}, nil
 }
 
 // promotePersonal runs one promotion on the Personal edition: the source
@@ -104,13 +98,13 @@ func (p *promoter) promotePersonal(ctx context.Context, pair Pair) Result {
 		return res
 	}
 	src, dst := pair.Source, pair.Destination
-	var srcTag *personalTag
+	var srcID string // the source's ImageId, when verified
 	if p.verifying() {
-		t, err := p.personalSource(ctx, src)
+		s, err := p.personalSource(ctx, src)
 		if err != nil {
 			return fail(err)
 		}
-		srcTag = t
+		srcID = s.imageID
 	}
 	if !p.cfg.Override {
 		d, _, err := p.personalTag(ctx, dst)
@@ -118,7 +112,7 @@ func (p *promoter) promotePersonal(ctx context.Context, pair Pair) Result {
 			return fail(about(err, "the destination %s", dst))
 		}
 		if d != nil {
-			if srcTag != nil && d.imageID != "" && d.imageID == srcTag.imageID {
+			if srcID != "" && d.imageID == srcID {
 				p.log.infof("%s already holds the image %s holds (ImageId %s): nothing to copy", dst, src, d.imageID)
 				res.Status = StatusAlreadyThere
 				return res
@@ -135,8 +129,8 @@ func (p *promoter) promotePersonal(ctx context.Context, pair Pair) Result {
 	}
 	digest, id, err := do(ctx, p.api, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
 		req := tcr.NewDuplicateImagePersonalRequest()
-		req.SrcImage = common.StringPtr(src.Namespace + "/" + src.Repo + ":" + src.Tag)
-		req.DestImage = common.StringPtr(dst.Namespace + "/" + dst.Repo + ":" + dst.Tag)
+		req.SrcImage = common.StringPtr(src.String()) // tags: the Personal edition takes no digest
+		req.DestImage = common.StringPtr(dst.String())
 		resp, err := p.api.tcr.DuplicateImagePersonalWithContext(ctx, req)
 		if err != nil {
 			return "", "", err

@@ -147,9 +147,10 @@ func (r *Runner) execute(ctx context.Context, cfg *Config, log *logger) []Result
 // only when every promotion succeeded, else the most serious class's.
 func (r *Runner) finish(cfg *Config, log *logger, results []Result) int {
 	err := mostSerious(results)
+	outs := resultOutputs(results, err)
 	var werr error
 	for _, s := range sinks(cfg, log) {
-		skipped, e := s.write(resultOutputs(results, err))
+		skipped, e := s.write(outs)
 		for _, skip := range skipped {
 			// The value came from the API or is too large for the
 			// format; the rest of the outputs still went out.
