@@ -165,11 +165,7 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 	if ns == nil {
 		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
 	}
-	dst := ns.repos[dstRepo]
-	if dst == nil {
-		dst = &repository{tags: map[string]Image{}, shows: e.now().Add(e.behaviour.IndexLag)}
-		ns.repos[dstRepo] = dst
-	}
+	dst := ns.repository(dstRepo, e.now().Add(e.behaviour.IndexLag))
 	override := p.Override != nil && *p.Override
 	if old, exists := dst.tags[*p.DestinationTag]; exists {
 		switch {

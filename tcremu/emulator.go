@@ -64,6 +64,17 @@ type namespace struct {
 	repos map[string]*repository
 }
 
+// repository returns the repository name, creating it — shown to
+// DescribeImages from shows on — if it is new.
+func (n *namespace) repository(name string, shows time.Time) *repository {
+	rp := n.repos[name]
+	if rp == nil {
+		rp = &repository{tags: map[string]Image{}, shows: shows}
+		n.repos[name] = rp
+	}
+	return rp
+}
+
 type repository struct {
 	tags map[string]Image // the truth, as DuplicateImage sees it
 	// What DescribeImages sees, which may lag behind: each tag's versions
@@ -185,11 +196,7 @@ func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 		n = &namespace{repos: map[string]*repository{}}
 		r.namespaces[ns] = n
 	}
-	rp := n.repos[repo]
-	if rp == nil {
-		rp = &repository{tags: map[string]Image{}}
-		n.repos[repo] = rp
-	}
+	rp := n.repository(repo, time.Time{})
 	img := newImage(digest, e.now())
 	rp.tags[tag] = img
 	rp.index(tag, img, time.Time{})

@@ -44,13 +44,7 @@ func (e *Emulator) personalNamespace(region, ns string) *namespace {
 func (e *Emulator) PutPersonalImage(region, ns, repo, tag, digest string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n := e.personalNamespace(region, ns)
-	rp := n.repos[repo]
-	if rp == nil {
-		rp = &repository{tags: map[string]Image{}}
-		n.repos[repo] = rp
-	}
-	rp.tags[tag] = newImage(digest, e.now())
+	e.personalNamespace(region, ns).repository(repo, time.Time{}).tags[tag] = newImage(digest, e.now())
 }
 
 // LookupPersonal returns what a tag of region's Personal registry points
@@ -122,13 +116,8 @@ func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParam
 	if n == nil {
 		return nil, errorf("InvalidParameter.ErrNSMisMatch", "The namespace `%s` does not belong to this account.", dstNS)
 	}
-	dst := n.repos[dstRepo]
-	if dst == nil {
-		dst = &repository{tags: map[string]Image{}}
-		n.repos[dstRepo] = dst
-	}
 	img.UpdateTime = e.now()
-	dst.tags[dstTag] = img
+	n.repository(dstRepo, time.Time{}).tags[dstTag] = img
 	return map[string]any{"Data": map[string]string{"Digest": img.Digest}}, nil
 }
 
