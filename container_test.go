@@ -10,7 +10,6 @@ package main
 
 import (
 	"archive/tar"
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
@@ -65,22 +64,6 @@ func runContainer(t *testing.T, args ...string) (int, string) {
 	cmd := podman(append(slices.Clone(podmanRun), args...)...)
 	out, _ := cmd.CombinedOutput()
 	return cmd.ProcessState.ExitCode(), string(out)
-}
-
-func readDotenvFile(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		out[k] = v
-	}
-	return out
 }
 
 // TestContainerGitHub runs the image as GitHub's runner runs a Docker

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -35,6 +35,20 @@ func world(t *testing.T) (*tcremu.Emulator, string) {
 	return emu, srv.URL
 }
 
+// readDotenvFile reads a dotenv output file as GitLab does.
+func readDotenvFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runnerfiles.ParseDotenv(string(b))
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
+	}
+	return out
+}
+
 type binRun struct {
 	code           int
 	stdout, stderr string
@@ -52,13 +66,8 @@ func runBinary(t *testing.T, endpoint string, settings ...string) binRun {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	_ = cmd.Run()
 	r := binRun{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), outputs: map[string]string{}}
-	if f, err := os.Open(out); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			k, v, _ := strings.Cut(sc.Text(), "=")
-			r.outputs[k] = v
-		}
+	if _, err := os.Stat(out); err == nil {
+		r.outputs = readDotenvFile(t, out)
 	}
 	return r
 }

@@ -37,11 +37,7 @@ func TestBatchEncodings(t *testing.T) {
 			eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
 				f := newFixture(t, tcremu.WithBehaviour(b))
 				_ = f.emu.PutImage("tcr-1", "develop", "api", "stg", digestB)
-				out := filepath.Join(f.dir, "out.env")
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-				if res.code != 0 {
-					t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-				}
+				res, env := f.promote(t, 0, tt.vars)
 				var wantOrder []string
 				for _, repo := range []string{"app", "api"} {
 					want := map[string]string{"app": digestA, "api": digestB}[repo]
@@ -52,7 +48,6 @@ func TestBatchEncodings(t *testing.T) {
 						}
 					}
 				}
-				env := readDotenv(t, out)
 				var results []resultJSON
 				if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
 					t.Fatalf("RESULTS %q: %v", env["RESULTS"], err)

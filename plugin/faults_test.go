@@ -78,13 +78,9 @@ func TestFaultMatrix(t *testing.T) {
 				for _, fault := range tt.faults {
 					f.emu.Inject(fault)
 				}
-				out := filepath.Join(f.dir, "out.env")
 				start := time.Now()
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
+				_, env := f.promote(t, tt.code, tt.vars)
 				elapsed := time.Since(start)
-				if res.code != tt.code {
-					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-				}
 				img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd")
 				if got := map[bool]string{true: img.Digest}[ok]; got != tt.wantDigest {
 					t.Errorf("release/app:prd = %q, want %q", got, tt.wantDigest)
@@ -92,7 +88,6 @@ func TestFaultMatrix(t *testing.T) {
 				if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
 					t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
 				}
-				env := readDotenv(t, out)
 				if env["ERROR_CODE"] != wantCode {
 					t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], wantCode)
 				}
@@ -204,14 +199,7 @@ func TestPersistentThrottling(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "RequestLimitExceeded"})
-	out := filepath.Join(f.dir, "out.env")
-	res := run(t, with(f.droneVars(), map[string]string{
-		"PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false", "PLUGIN_RETRIES": "0", "PLUGIN_TIMEOUT": "4s",
-	}))
-	if res.code != 75 {
-		t.Fatalf("exit %d, want 75\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	env := readDotenv(t, out)
+	res, env := f.promote(t, 75, map[string]string{"PLUGIN_VERIFY": "false", "PLUGIN_RETRIES": "0", "PLUGIN_TIMEOUT": "4s"})
 	if env["ERROR_CODE"] != "RequestLimitExceeded" || env["REQUEST_ID"] != f.lastRequestID("DuplicateImage") {
 		t.Errorf("outputs %v, want the last refusal and its RequestId", env)
 	}

@@ -87,12 +87,7 @@ func TestRealServiceAnswers(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			out := filepath.Join(f.dir, "out.env")
-			res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-			if res.code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-			}
-			env := readDotenv(t, out)
+			res, env := f.promote(t, tt.code, tt.vars)
 			if env["ERROR_CODE"] != tt.errCode {
 				t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], tt.errCode)
 			}
@@ -195,14 +190,7 @@ func TestPredictedDeadline(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "InternalError", Message: "boom"})
-	out := filepath.Join(f.dir, "out.env")
-	res := run(t, with(f.droneVars(), map[string]string{
-		"PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_TIMEOUT": "1500ms",
-	}))
-	if res.code != 75 {
-		t.Fatalf("exit %d, want 75\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	env := readDotenv(t, out)
+	res, env := f.promote(t, 75, map[string]string{"PLUGIN_VERIFY": "false", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_TIMEOUT": "1500ms"})
 	if env["ERROR_CODE"] != "InternalError" || env["REQUEST_ID"] != f.lastRequestID("DuplicateImage") {
 		t.Errorf("outputs %v, want the last real answer: InternalError, RequestId %s", env, f.lastRequestID("DuplicateImage"))
 	}
@@ -218,12 +206,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	srv := f.tlsServer(t)
-	out := filepath.Join(f.dir, "out.env")
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": srv.URL, "PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false"}))
-	if res.code != 1 {
-		t.Fatalf("exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	if env := readDotenv(t, out); env["ERROR_CODE"] != "ClientError.CertificateError" {
+	res, env := f.promote(t, 1, map[string]string{"PLUGIN_ENDPOINT": srv.URL, "PLUGIN_VERIFY": "false"})
+	if env["ERROR_CODE"] != "ClientError.CertificateError" {
 		t.Errorf("ERROR_CODE = %q, want ClientError.CertificateError", env["ERROR_CODE"])
 	}
 	if strings.Contains(res.stdout, "retry") || !strings.Contains(res.stderr, "SSL_CERT_FILE") {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 )
@@ -84,7 +85,7 @@ func FuzzOutputs(f *testing.F) {
 	f.Add("base64,dHJ1ZQ==")
 	f.Add("a]b\\n[c")
 	readers := map[string]func(string) (map[string]string, error){
-		"github": parseGitHubOutput,
+		"github": runnerfiles.ParseGitHubOutput,
 		"dotenv": parseDotenv,
 		"cnb":    parseCNB,
 	}
@@ -158,14 +159,14 @@ func parseCNB(text string) (map[string]string, error) {
 	return got, nil
 }
 
-// parseDotenv reads KEY=value lines strictly, keys lower-cased.
+// parseDotenv reads a dotenv file as GitLab does, keys lower-cased.
 func parseDotenv(text string) (map[string]string, error) {
+	env, err := runnerfiles.ParseDotenv(text)
+	if err != nil {
+		return nil, err
+	}
 	got := map[string]string{}
-	for line := range strings.Lines(text) {
-		k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
-		if !ok || strings.ContainsAny(k, " \t\r") || k != strings.ToUpper(k) {
-			return nil, errors.New("bad dotenv line " + line)
-		}
+	for k, v := range env {
 		got[strings.ToLower(k)] = v
 	}
 	return got, nil

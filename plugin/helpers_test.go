@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -149,6 +150,19 @@ func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff f
 	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
+// promote runs the step with the fixture's settings, vars on top, and
+// output_file set; it stops the test unless the step exits with code, and
+// returns the result and the outputs.
+func (f *fixture) promote(t *testing.T, code int, vars map[string]string) (runResult, map[string]string) {
+	t.Helper()
+	out := filepath.Join(f.dir, "out.env")
+	res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), vars))
+	if res.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, code, res.stdout, res.stderr)
+	}
+	return res, readDotenv(t, out)
+}
+
 // readDotenv parses a dotenv output file strictly: KEY=value lines only.
 func readDotenv(t *testing.T, path string) map[string]string {
 	t.Helper()
@@ -156,13 +170,9 @@ func readDotenv(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
-		if !ok {
-			t.Fatalf("%s: line %q is not KEY=value", filepath.Base(path), line)
-		}
-		out[k] = v
+	out, err := runnerfiles.ParseDotenv(string(b))
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
 	}
 	return out
 }
@@ -174,7 +184,7 @@ func readGitHubOutput(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := plugin.ParseGitHubOutput(string(b))
+	out, err := runnerfiles.ParseGitHubOutput(string(b))
 	if err != nil {
 		t.Fatalf("%s: %v", filepath.Base(path), err)
 	}

@@ -1,7 +1,6 @@
 package plugin_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,12 +69,7 @@ func TestVerifiedPromotion(t *testing.T) {
 				if tt.setup != nil {
 					tt.setup(f)
 				}
-				out := filepath.Join(f.dir, "out.env")
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), tt.vars))
-				if res.code != tt.code {
-					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-				}
-				got := readDotenv(t, out)
+				res, got := f.promote(t, tt.code, tt.vars)
 				if id := f.lastRequestID("DuplicateImage"); tt.copyID && got["REQUEST_ID"] != id {
 					t.Errorf("REQUEST_ID = %q, want the DuplicateImage call's %q", got["REQUEST_ID"], id)
 				}
@@ -150,12 +144,7 @@ func TestDryRun(t *testing.T) {
 					tt.setup(f)
 				}
 				before, _ := f.emu.Lookup("tcr-1", "release", "app", "prd")
-				out := filepath.Join(f.dir, "out.env")
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DRY_RUN": "true"}), tt.vars))
-				if res.code != tt.code {
-					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
-				}
-				env := readDotenv(t, out)
+				res, env := f.promote(t, tt.code, with(map[string]string{"PLUGIN_DRY_RUN": "true"}, tt.vars))
 				if env["ERROR_CODE"] != tt.errCode || env["PROMOTED"] != "false" {
 					t.Errorf("outputs %v, want ERROR_CODE %q and PROMOTED false", env, tt.errCode)
 				}

@@ -41,3 +41,18 @@ func ParseGitHubOutput(content string) (map[string]string, error) {
 	}
 	return out, sc.Err()
 }
+
+// ParseDotenv reads a dotenv file as GitLab reads an artifacts:reports:dotenv
+// one, strictly: KEY=value lines, upper-case keys without blanks, the value
+// to the end of the line.
+func ParseDotenv(content string) (map[string]string, error) {
+	out := map[string]string{}
+	for line := range strings.Lines(content) {
+		k, v, ok := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
+		if !ok || strings.ContainsAny(k, " \t\r") || k != strings.ToUpper(k) {
+			return nil, errors.New("bad dotenv line " + line)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
