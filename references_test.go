@@ -38,13 +38,9 @@ func world(t *testing.T) (*tcremu.Emulator, string) {
 // readDotenvFile reads a dotenv output file as GitLab does.
 func readDotenvFile(t *testing.T, path string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	out, err := runnerfiles.ReadDotenv(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	out, err := runnerfiles.ParseDotenv(string(b))
-	if err != nil {
-		t.Fatalf("%s: %v", filepath.Base(path), err)
 	}
 	return out
 }

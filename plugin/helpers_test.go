@@ -166,13 +166,9 @@ func (f *fixture) promote(t *testing.T, code int, vars map[string]string) (runRe
 // readDotenv parses a dotenv output file strictly: KEY=value lines only.
 func readDotenv(t *testing.T, path string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	out, err := runnerfiles.ReadDotenv(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	out, err := runnerfiles.ParseDotenv(string(b))
-	if err != nil {
-		t.Fatalf("%s: %v", filepath.Base(path), err)
 	}
 	return out
 }

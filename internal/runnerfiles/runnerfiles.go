@@ -6,6 +6,9 @@ package runnerfiles
 import (
 	"bufio"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,6 +56,19 @@ func ParseDotenv(content string) (map[string]string, error) {
 			return nil, errors.New("bad dotenv line " + line)
 		}
 		out[k] = v
+	}
+	return out, nil
+}
+
+// ReadDotenv reads the dotenv file at path with ParseDotenv.
+func ReadDotenv(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ParseDotenv(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return out, nil
 }
