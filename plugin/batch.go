@@ -18,16 +18,16 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	results := make([]Result, len(pairs))
 	if p.verifying() && p.cfg.RegistryDomain == "" && p.cfg.RegistryHost == "" {
 		// The domain lookup overlaps the promotions instead of following.
-		p.bg.Go(func() { _, _ = p.domain() })
+		p.bg.Go(func() { _, _ = p.domain() }) // a panic comes back to whoever asks next
 	}
 	if len(pairs) > 1 && p.verifying() && !p.cfg.Personal {
 		// Resolve each source before the destinations' lookups queue up
 		// behind the same rate limiter: every copy waits for its source,
 		// so a source lookup stuck behind a hundred others would hold the
 		// whole batch. One promotion overlaps the two lookups instead.
-		var wg sync.WaitGroup
+		wg := group{dropped: true}
 		for _, src := range distinctSources(pairs) {
-			wg.Go(func() { _, _ = p.source(ctx, src) })
+			wg.Go(func() { _, _ = p.source(ctx, src) }) // memoized: a panic comes back to the promotions
 		}
 		wg.Wait()
 	}
@@ -41,6 +41,15 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 		g.enter()
 		wg.Go(func() {
 			defer g.leave()
+			defer func() {
+				// The last resort, as in Runner.Run: a panic here would
+				// end the process with no outputs at all.
+				if v := recover(); v != nil {
+					results[i] = Result{Source: pair.Source, Destination: pair.Destination, Err: panicked(v)}
+					done.Add(1)
+					report(p.log, p.cfg.RegistryID, results[i], len(pairs) > 1)
+				}
+			}()
 			results[i] = p.promote(ctx, pair)
 			done.Add(1)
 			report(p.log, p.cfg.RegistryID, results[i], len(pairs) > 1)
@@ -49,6 +58,40 @@ func (p *promoter) batch(ctx context.Context, pairs []Pair) []Result {
 	wg.Wait()
 	p.bg.Wait()
 	return results
+}
+
+// group runs functions in goroutines, guarded: a panic in one is caught,
+// and Wait raises it again in the goroutine that waits — where the step's
+// recover reports it — unless dropped is set, for background work whose
+// result is memoized (sync.OnceValues raises the panic again for every
+// later caller).
+type group struct {
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	caught  any
+	dropped bool
+}
+
+func (g *group) Go(f func()) {
+	g.wg.Go(func() {
+		defer func() {
+			if v := recover(); v != nil {
+				g.mu.Lock()
+				defer g.mu.Unlock()
+				if g.caught == nil {
+					g.caught = v
+				}
+			}
+		}()
+		f()
+	})
+}
+
+func (g *group) Wait() {
+	g.wg.Wait()
+	if g.caught != nil && !g.dropped {
+		panic(g.caught)
+	}
 }
 
 // inFlight is how many promotions may run at once: enough to keep copies

@@ -45,7 +45,7 @@ func TestClassify(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			e := classify(ctx, tt.action, 200, tt.err)
+			e := classify(ctx, tt.action, &exchange{status: 200}, tt.err)
 			if e.Class != tt.class || e.Code != tt.code {
 				t.Errorf("classify = %s %s, want %s %s", e.Class, e.Code, tt.class, tt.code)
 			}

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"cmp"
 	"crypto/tls"
 	"math"
 	"net"
@@ -22,6 +21,7 @@ type api struct {
 	log            *logger
 	retries        int
 	attemptTimeout time.Duration
+	timeout        time.Duration // the step's
 	backoff        func(retry int) time.Duration
 	limiters       map[string]*limiter
 	transport      http.RoundTripper
@@ -42,8 +42,8 @@ func newAPI(cfg *Config, log *logger, transport http.RoundTripper, backoff func(
 		backoff = jitterBackoff(time.Second, 20*time.Second)
 	}
 	a := &api{
-		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, backoff: backoff,
-		transport: &recordingTransport{base: transport, log: log},
+		log: log, retries: cfg.Retries, attemptTimeout: cfg.AttemptTimeout, timeout: cfg.Timeout, backoff: backoff,
+		transport: guarded(transport, log),
 		limiters:  map[string]*limiter{},
 	}
 	for _, l := range []struct {
@@ -104,6 +104,15 @@ func (a *api) connect(cfg *Config, region string, cred common.CredentialIface) e
 	return nil
 }
 
+// guarded puts the network boundary around a transport.
+func guarded(base http.RoundTripper, log *logger) *guardTransport {
+	g := &guardTransport{base: base, log: log}
+	if t, ok := base.(*http.Transport); ok && t.Proxy != nil {
+		g.proxyFor = t.Proxy
+	}
+	return g
+}
+
 // NewTransport is the HTTP transport the step uses by default: Go's
 // default, keeping as many idle connections to the API as a batch has
 // requests in flight, so that concurrent promotions reuse connections (and
@@ -157,35 +166,4 @@ func bypass(noProxy []string, hostport string) bool {
 		}
 	}
 	return false
-}
-
-// exchangeKey carries an *exchange in a request's context so the transport
-// can report what the SDK does not: the HTTP status of the answer.
-type exchangeKey struct{}
-
-type exchange struct {
-	status int
-}
-
-// recordingTransport records each answer's status and, in debug mode, logs
-// one line per HTTP exchange — method, action, status, time — and never a
-// header, since X-TC-Token and Authorization are among them.
-type recordingTransport struct {
-	base http.RoundTripper
-	log  *logger
-}
-
-func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.base.RoundTrip(req)
-	action := cmp.Or(req.Header.Get("X-TC-Action"), req.URL.Host) // the GitHub token endpoint has no action
-	if err != nil {
-		t.log.debugf("%s %s: no answer after %s", req.Method, action, time.Since(start).Round(time.Millisecond))
-		return nil, err
-	}
-	if ex, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
-		ex.status = resp.StatusCode
-	}
-	t.log.debugf("%s %s: HTTP %d in %s", req.Method, action, resp.StatusCode, time.Since(start).Round(time.Millisecond))
-	return resp, nil
 }

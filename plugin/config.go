@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -296,7 +298,7 @@ func LoadConfig(env Lookuper) (*Config, error) {
 		SecretID:       s.SecretID,
 		SecretKey:      s.SecretKey,
 		SessionToken:   s.SessionToken,
-		OutputFile:     s.OutputFile,
+		OutputFile:     p.outputFile("OUTPUT_FILE", s.OutputFile),
 		OutputDir:      p.directory("OUTPUT_DIR", s.OutputDir),
 		RootCAs:        p.caCert("CA_CERT", s.CACert),
 		Proxy:          p.proxy("PROXY", s.Proxy),
@@ -662,16 +664,54 @@ func (p *parser) items(key, v string) []string {
 	return out
 }
 
-// directory checks that v, when set, is a directory the step can write to:
-// the outputs are written at the end, when it is too late to tell.
+// directory checks that v, when set, is a directory the step can write
+// to: the outputs are written after the copy, when it is too late to say
+// that no later step will learn of it.
 func (p *parser) directory(key, v string) string {
 	if v == "" {
 		return ""
 	}
 	if fi, err := os.Stat(v); err != nil || !fi.IsDir() {
 		p.fail("%s: %q is not a directory", p.l.Key(key), v)
+		return "" // nothing is written there: one error, not two
+	} else if err := writable(v); err != nil {
+		p.fail("%s: %q is not a directory the step can write to: %v", p.l.Key(key), v, err)
+		return ""
 	}
 	return v
+}
+
+// outputFile checks that v, when set, is a file the step can create or
+// replace: its directory exists and takes new files, and it is not itself
+// a directory.
+func (p *parser) outputFile(key, v string) string {
+	if v == "" {
+		return ""
+	}
+	dir := filepath.Dir(v)
+	var err error
+	if fi, serr := os.Stat(v); serr == nil && fi.IsDir() {
+		err = errors.New("it is a directory, not a file")
+	} else if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+		err = fmt.Errorf("%s is not a directory: create it first (the outputs are written after the copy)", dir)
+	} else {
+		err = writable(dir)
+	}
+	if err != nil {
+		p.fail("%s: %q cannot be written: %v", p.l.Key(key), v, err)
+		return "" // nothing is written there: one error, not two
+	}
+	return v
+}
+
+// writable proves that dir takes new files by making one: permission
+// bits, read-only mounts and ACLs all show.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".tcr-promote-check-*")
+	if err != nil {
+		return errors.Unwrap(err) // the path is in the message already
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
 // caCert reads a CA to trust besides the system's: PEM text, or a file
@@ -707,16 +747,25 @@ func (p *parser) proxy(key, v string) *url.URL {
 	}
 	u, err := url.Parse(v)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-		p.fail("%s: %q is not a proxy URL such as http://proxy.internal:3128", p.l.Key(key), redactURL(v))
+		// Not echoed, parsed or not: it may hold a password.
+		p.fail("%s is not a proxy URL such as http://proxy.internal:3128 (its value is not shown: it may hold a password)", p.l.Key(key))
 		return nil
 	}
 	return u
 }
 
-// redactURL hides a password in a URL before it is printed.
-func redactURL(v string) string {
-	if u, err := url.Parse(v); err == nil && u.User != nil {
-		return u.Redacted()
+// shownURL is a URL-like setting as it may be printed: whatever stands
+// before its last "@" (a user and password, even where the URL does not
+// parse) is hidden.
+func shownURL(v string) string {
+	scheme, rest, ok := strings.Cut(v, "://")
+	if !ok {
+		scheme, rest = "", v
+	} else {
+		scheme += "://"
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		return scheme + "…@" + rest[at+1:]
 	}
 	return v
 }
@@ -727,13 +776,13 @@ func (p *parser) endpoint(key, v string) (scheme, host string) {
 	if strings.Contains(v, "://") {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil {
-			p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), v)
+			p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), shownURL(v))
 			return "", ""
 		}
 		return u.Scheme, u.Host
 	}
 	if u, err := url.Parse("https://" + v); err != nil || u.Host != v {
-		p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), v)
+		p.fail("%s: %q is not a host or an http(s)://host[:port] URL", p.l.Key(key), shownURL(v))
 	}
 	return scheme, host
 }

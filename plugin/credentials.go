@@ -100,16 +100,22 @@ func (r *Runner) assumeRole(ctx context.Context, cfg *Config, a *api, log *logge
 		if err != nil {
 			return nil, "", err
 		}
-		return resp.Response.Credentials, deref(resp.Response.RequestId), nil
+		id, err := answered(resp.Response, func(r *sts.AssumeRoleWithWebIdentityResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
+		c := resp.Response.Credentials
+		if c == nil || !isCredential(deref(c.TmpSecretId)) || !isCredential(deref(c.TmpSecretKey)) || c.Token != nil && !isCredential(*c.Token) {
+			// They would sign every call and go into its headers.
+			return nil, "", badAnswer("STS answered without usable temporary credentials")
+		}
+		return c, id, nil
 	})
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok && e.Class == ClassPermission {
 			e.Message = fmt.Sprintf("STS refused to assume %s with the OIDC token: %s", role.Arn, e.Message)
 		}
 		return nil, err
-	}
-	if creds == nil || deref(creds.TmpSecretId) == "" || deref(creds.TmpSecretKey) == "" {
-		return nil, &Error{Class: ClassPermission, Action: actionAssumeRole, Code: CodeNoCreds, Message: "STS answered without credentials"}
 	}
 	log.mask(deref(creds.TmpSecretKey))
 	log.mask(deref(creds.Token))

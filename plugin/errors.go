@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 )
@@ -42,15 +43,49 @@ var classInfo = []struct {
 	ClassUnavailable: {"unavailable", 69, "LimitExceeded*, ResourceInsufficient*, OperationDenied.QuotaOverLimit, InternalError.ErrorOverLimit, UnsupportedOperation*, ResourceUnavailable*, InvalidAction", "the instance, its quota or the action is not available here; check the instance's status, edition and quotas"},
 	ClassConflict:    {"conflict", 73, "the destination tag exists at another image and override is false, or it is immutable: FailedOperation.PreconditionFailed, *ResourceConflict, InternalError.ErrConflict, InternalError.ErrorConflict, ResourceInUse*, ClientError.DestinationExists, ClientError.ImmutableTag; the pin failed or the source moved: ClientError.DigestMismatch", "set override: true to replace the destination tag, or choose another destination_tag"},
 	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, InternalError, InternalError.DbError, .ErrorTcrInternal, .Unknown, FailedOperation.DbError, .DependenceError, .GetDBDataError, .ErrorGetDBDataError, .GetTcrClient, .EmptyCoreBody, ServiceUnavailable, network errors, timeouts; retries exhausted", "re-run the step; it is safe to repeat"},
-	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied, InternalError.ErrorTcrUnauthorized, InternalError.ErrUnauthorized, FailedOperation.ErrorTcrUnauthorized", "check the credentials and that their CAM policy allows tcr:DuplicateImage on this instance"},
+	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied, InternalError.ErrorTcrUnauthorized, InternalError.ErrUnauthorized, FailedOperation.ErrorTcrUnauthorized", "check the credentials, and that their CAM policy allows the TCR actions the step calls (the README's Permissions)"},
 }
 
-// next is what to do after err: its own hint, else its class's advice.
+// next is what to do after err: its own hint, else the advice that fits
+// its code or action, else its class's.
 func next(err error) string {
-	if e, ok := errors.AsType[*Error](err); ok && e.Hint != "" {
+	e, ok := errors.AsType[*Error](err)
+	switch {
+	case !ok:
+		return classInfo[ClassOf(err)].next
+	case e.Hint != "":
 		return e.Hint
+	case e.Code == CodeCanceled:
+		return "the step was cancelled (SIGTERM or SIGINT) before it finished: re-run it when ready; a re-run reads what is in place before it copies"
+	case e.Class == ClassPermission:
+		return permissionHint(e.Action)
+	case e.Class == ClassUnexpected && e.RequestID == "":
+		// Support can do nothing without a RequestId.
+		return "no answer came from the API itself: check the message above, and endpoint, proxy and no_proxy"
 	}
-	return classInfo[ClassOf(err)].next
+	return classInfo[e.Class].next
+}
+
+// permissionHint names what the refused call needs.
+func permissionHint(action string) string {
+	switch action {
+	case "", "GitHubOIDCToken":
+		return classInfo[ClassPermission].next
+	case actionAssumeRole:
+		return "check that the role's trust policy admits this pipeline's OIDC token (its provider, audience and subject) and that provider_id names the identity provider"
+	}
+	return "check the credentials, and that their CAM policy allows tcr:" + action + " on this instance"
+}
+
+// outOfTime marks a temporary failure that ended because the step's
+// timeout ran out: the advice is to raise it, not merely to re-run.
+func outOfTime(e *Error, timeout time.Duration) *Error {
+	if e == nil || e.Class != ClassTemporary || e.Hint != "" {
+		return e
+	}
+	ne := *e
+	ne.Hint = fmt.Sprintf("the step's timeout (%s) ran out before this could finish: raise timeout, then re-run (a re-run reads what is in place first)", timeout)
+	return &ne
 }
 
 func (c Class) String() string { return classInfo[c].name }
@@ -120,6 +155,9 @@ type Error struct {
 	RequestID string
 	Status    int    // HTTP status of the answer, 0 if none arrived
 	Hint      string // what to do next, when the class's advice does not fit
+	// Ambiguous: the request went out and no answer says what became of
+	// it (lost, cut off, garbled, timed out): a copy may have happened.
+	Ambiguous bool
 	Err       error
 }
 
@@ -159,7 +197,12 @@ const (
 	CodeTimeout     = "ClientError.Timeout"
 	CodeCanceled    = "ClientError.Canceled"
 	CodeCertificate = "ClientError.CertificateError"
-	codeRateLimit   = "RequestLimitExceeded"
+	// The step's own, for answers no real API gives.
+	CodeBadAnswer      = "ClientError.BadAnswer"
+	CodeRedirect       = "ClientError.Redirect"
+	CodeAnswerTooLarge = "ClientError.AnswerTooLarge"
+	CodePanic          = "ClientError.Panic"
+	codeRateLimit      = "RequestLimitExceeded"
 )
 
 // codeTable classifies error codes by meaning: every code TCR documents
@@ -259,6 +302,10 @@ var codeTable = map[string]Class{
 	CodeCertificate:                                   ClassUnexpected,
 	CodeParseJSON:                                     ClassUnexpected,
 	CodeHTTPStatus:                                    ClassUnexpected,
+	CodeBadAnswer:                                     ClassUnexpected,
+	CodeRedirect:                                      ClassUnexpected,
+	CodeAnswerTooLarge:                                ClassUnexpected,
+	CodePanic:                                         ClassUnexpected,
 }
 
 // ClassOfCode classifies an error code: the code itself, else the nearest
@@ -295,15 +342,18 @@ func notFoundMessage(msg string) bool {
 	return strings.Contains(strings.ToLower(msg), "not found")
 }
 
-// classify turns the outcome of one API call into an *Error. status is the
-// HTTP status of the answer (0 if none arrived); ctx is the step's context.
-// It is the one place a class is decided: callers add context to the
-// message, never change the class.
-func classify(ctx context.Context, action string, status int, err error) *Error {
+// classify turns the outcome of one API call into an *Error, using what
+// the transport saw of it (ex) over what the SDK's error says: the SDK
+// reduces a refused connection, a cut body or a redirect to one code. ctx
+// is the step's context. It is the one place a class is decided: callers
+// add context to the message, never change the class.
+func classify(ctx context.Context, action string, ex *exchange, err error) *Error {
 	if err == nil {
 		return nil
 	}
+	sent, status, wire, first := ex.snapshot()
 	e := &Error{Action: action, Status: status, Err: err}
+	var bad *badAnswerError
 	if te, ok := errors.AsType[*tokenError](err); ok {
 		e.Code, e.Message, e.Class = CodeOIDCToken, te.Error(), ClassPermission
 		if transientStatus(te.status) {
@@ -312,40 +362,99 @@ func classify(ctx context.Context, action string, status int, err error) *Error 
 		return e
 	}
 	sdkErr, isSDK := errors.AsType[*sdkerrors.TencentCloudSDKError](err)
-	if isSDK {
+	switch {
+	case errors.As(err, &bad):
+		// It parsed, but lacks what the step reads: not an answer the
+		// API gives. Whatever the request did is unknown.
+		e.Class, e.Code, e.Message, e.Ambiguous = ClassUnexpected, CodeBadAnswer, bad.Error(), sent
+		if isSDK {
+			e.RequestID = sdkErr.RequestId
+		}
+		return e
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil, wire != nil && wire.kind == wireCanceled:
+		c := canceled(action, err)
+		c.Ambiguous = sent
+		return c
+	case wire != nil:
+		return fromWire(e, wire, sent)
+	case isCertificateError(err):
+		return fromWire(e, &wireError{kind: wireCert, cause: "the endpoint's TLS certificate is not trusted: " + inert(errors.Unwrap(err).Error())}, sent)
+	case isSDK && !strings.HasPrefix(sdkErr.Code, "ClientError."):
+		// The API answered, and said no: nothing is ambiguous.
 		e.Code, e.Message, e.RequestID = sdkErr.Code, sdkErr.Message, sdkErr.RequestId
-	} else {
-		e.Code, e.Message = CodeNetwork, err.Error()
+		e.Class = classOfAnswer(e.Code, e.Message)
+		if action == actionAssumeRole && e.Class != ClassTemporary {
+			// STS refused the token, the role or the provider: a
+			// permission problem whatever its code.
+			e.Class = ClassPermission
+		}
+		return e
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		e.Class, e.Code, e.Message, e.Ambiguous = ClassTemporary, CodeTimeout, "no answer in time", sent
+		return e
+	}
+	code := CodeNetwork
+	if isSDK {
+		code = sdkErr.Code
 	}
 	switch {
-	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		return canceled(action, err)
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		e.Class, e.Code, e.Message = ClassTemporary, CodeTimeout, "no answer in time"
-		return e
-	case isCertificateError(err):
-		// It will not heal by retrying.
-		e.Class, e.Code = ClassUnexpected, CodeCertificate
-		e.Message = fmt.Sprintf("the endpoint's TLS certificate is not trusted: %v", errors.Unwrap(err))
-		e.Hint = "behind a TLS-inspecting proxy or a private endpoint, trust its CA: set ca_cert to its PEM (or SSL_CERT_FILE/SSL_CERT_DIR where the CI lets you set the step's environment)"
-		return e
-	case e.Code == CodeParseJSON || e.Code == CodeHTTPStatus:
-		// Not an API answer: a proxy or load balancer spoke. Its body is
-		// not worth repeating, its status says what happened.
+	case code == CodeParseJSON || code == CodeHTTPStatus || code == "ClientError.IOError":
+		if status >= 200 && status < 300 && (first == '{' || first == '[') {
+			// JSON that does not parse: an answer cut short or mangled
+			// on the way, not one the API gave. Worth another try; for
+			// a copy, whether it happened is unknown.
+			e.Class, e.Code, e.Ambiguous = ClassTemporary, CodeNetwork, sent
+			e.Message = fmt.Sprintf("the answer (HTTP %d) is not complete JSON: cut off or mangled on the way", status)
+			return e
+		}
+		// Not an API answer: a proxy or load balancer spoke. Its body
+		// is not worth repeating, its status says what happened.
+		e.Code = code
 		e.Message = fmt.Sprintf("the endpoint answered HTTP %d without an API response", status)
 		e.Class = ClassUnexpected
 		if transientStatus(status) {
-			e.Class = ClassTemporary
+			// A gateway's 5xx: the request may have reached the API.
+			e.Class, e.Ambiguous = ClassTemporary, sent
 		}
 		return e
 	}
-	e.Class = classOfAnswer(e.Code, e.Message)
-	if action == actionAssumeRole && e.Class != ClassTemporary {
-		// STS refused the token, the role or the provider: a permission
-		// problem whatever its code.
-		e.Class = ClassPermission
+	e.Class, e.Code, e.Message, e.Ambiguous = ClassTemporary, CodeNetwork, inert(err.Error()), sent
+	return e
+}
+
+// fromWire classifies a failure the transport saw on the wire.
+func fromWire(e *Error, wire *wireError, sent bool) *Error {
+	e.Message = wire.cause
+	switch wire.kind {
+	case wireTimeout:
+		e.Class, e.Code, e.Ambiguous = ClassTemporary, CodeTimeout, sent
+	case wireCert:
+		// It will not heal by retrying.
+		e.Class, e.Code = ClassUnexpected, CodeCertificate
+		e.Hint = "behind a TLS-inspecting proxy or a private endpoint, trust its CA: set ca_cert to its PEM (or SSL_CERT_FILE/SSL_CERT_DIR where the CI lets you set the step's environment)"
+	case wireRedirect:
+		e.Class, e.Code = ClassUnexpected, CodeRedirect
+		e.Hint = "check endpoint (and sts_endpoint): it must be the API host itself, e.g. tcr.tencentcloudapi.com; a proxy that redirects API calls must be bypassed (no_proxy)"
+	case wireTooLarge:
+		e.Class, e.Code, e.Ambiguous = ClassUnexpected, CodeAnswerTooLarge, sent
+		e.Hint = "something between the step and the API answers in its place: check endpoint, proxy and no_proxy"
+	case wireEncoding:
+		e.Class, e.Code, e.Ambiguous = ClassUnexpected, CodeBadAnswer, sent
+	default:
+		e.Class, e.Code, e.Ambiguous = ClassTemporary, CodeNetwork, sent
 	}
 	return e
+}
+
+// badAnswerError is an answer that parsed but lacks, or garbles, what the
+// step reads from it: a Response, a RequestId, a digest, an instance, the
+// credentials.
+type badAnswerError struct{ what string }
+
+func (e *badAnswerError) Error() string { return e.what }
+
+func badAnswer(format string, args ...any) error {
+	return &badAnswerError{what: "the answer is not one the API gives: " + inert(fmt.Sprintf(format, args...))}
 }
 
 const actionAssumeRole = "AssumeRoleWithWebIdentity"

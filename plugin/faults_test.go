@@ -26,6 +26,10 @@ func TestFaultMatrix(t *testing.T) {
 		errCode    string
 		wantDigest string // at release/app:prd afterwards; "" = absent
 		duplicates int    // DuplicateImage requests sent
+		// lost: the copy happened and its answer was lost; the step finds
+		// it in place and sends no second copy (under a lagging index the
+		// read may not show it yet: then one second copy, which is safe).
+		lost bool
 	}{
 		{name: "rate-limited ×3", faults: []tcremu.Fault{{Action: "DuplicateImage", Code: "RequestLimitExceeded", Times: 3}},
 			code: 0, wantDigest: digestA, duplicates: 4},
@@ -34,9 +38,9 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "dropped connection", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, Times: 1}},
 			code: 0, wantDigest: digestA, duplicates: 2},
 		{name: "applied then dropped, override false", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, AfterApply: true, Times: 1}},
-			code: 0, wantDigest: digestA, duplicates: 2},
+			code: 0, wantDigest: digestA, duplicates: 1, lost: true},
 		{name: "applied then dropped, override true", faults: []tcremu.Fault{{Action: "DuplicateImage", Drop: true, AfterApply: true, Times: 1}},
-			vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, code: 0, wantDigest: digestA, duplicates: 2},
+			vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, code: 0, wantDigest: digestA, duplicates: 1, lost: true},
 		{name: "HTML 502 from a proxy", faults: []tcremu.Fault{{Action: "DuplicateImage", Status: 502, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Times: 1}},
 			code: 0, wantDigest: digestA, duplicates: 2},
 		{name: "3 s slow answer", faults: []tcremu.Fault{{Action: "DuplicateImage", Delay: 3 * time.Second, Times: 1}},
@@ -85,8 +89,12 @@ func TestFaultMatrix(t *testing.T) {
 				if got := map[bool]string{true: img.Digest}[ok]; got != tt.wantDigest {
 					t.Errorf("release/app:prd = %q, want %q", got, tt.wantDigest)
 				}
-				if n := f.emu.Count("DuplicateImage", ""); n != tt.duplicates {
-					t.Errorf("DuplicateImage sent %d times, want %d", n, tt.duplicates)
+				duplicates, lostID := tt.duplicates, tt.lost
+				if tt.lost && b.IndexLag > 0 {
+					duplicates, lostID = 2, false
+				}
+				if n := f.emu.Count("DuplicateImage", ""); n != duplicates {
+					t.Errorf("DuplicateImage sent %d times, want %d", n, duplicates)
 				}
 				if env["ERROR_CODE"] != wantCode {
 					t.Errorf("ERROR_CODE = %q, want %q", env["ERROR_CODE"], wantCode)
@@ -99,6 +107,9 @@ func TestFaultMatrix(t *testing.T) {
 					if r.Action == "DuplicateImage" {
 						lastDup = r
 					}
+				}
+				if lostID {
+					lastDup.RequestID = "" // the only answer was lost
 				}
 				if tt.errCode != "ClientError.Timeout" && tt.errCode != "ClientError.ParseJsonError" && env["REQUEST_ID"] != lastDup.RequestID {
 					t.Errorf("REQUEST_ID = %q, want the last DuplicateImage's %q", env["REQUEST_ID"], lastDup.RequestID)

@@ -31,7 +31,11 @@ func findInstance(ctx context.Context, a *api, cfg *Config) error {
 		if err != nil {
 			return nil, "", err
 		}
-		return resp.Response.Registries, deref(resp.Response.RequestId), nil
+		id, err := answered(resp.Response, func(r *tcr.DescribeInstancesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
+		return resp.Response.Registries, id, nil
 	})
 	if err != nil {
 		return about(err, "looking up the instance of %s", cfg.RegistryHost)
@@ -40,7 +44,13 @@ func findInstance(ctx context.Context, a *api, cfg *Config) error {
 	// the order the host suggests them.
 	for _, name := range cfg.InstanceNames {
 		for _, r := range regs {
-			if r != nil && deref(r.RegistryName) == name && deref(r.RegistryId) != "" {
+			if r != nil && deref(r.RegistryName) == name {
+				// Every later call is signed for this region and names
+				// this instance: they must be what they say.
+				if !isInstanceID(deref(r.RegistryId)) || r.RegionName != nil && !isRegion(*r.RegionName) {
+					return &Error{Class: ClassUnexpected, Action: "DescribeInstances", Code: CodeBadAnswer, RequestID: id,
+						Message: badAnswer("DescribeInstances gave %s the instance ID %.80q in the region %.80q", name, deref(r.RegistryId), deref(r.RegionName)).Error()}
+				}
 				cfg.RegistryID = deref(r.RegistryId)
 				cfg.Region = cmp.Or(deref(r.RegionName), cfg.Region)
 				a.log.debugf("%s is instance %s in %s", cfg.RegistryHost, cfg.RegistryID, cfg.Region)

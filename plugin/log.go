@@ -10,9 +10,9 @@ import (
 
 // logger writes the step's log. Lines go to stdout, where CI runners read
 // workflow commands; on GitHub, warnings and errors become annotations.
-// Every value that came from outside (the API, settings) passes through
-// oneLine or the command escaper first, so it can neither start a new line
-// nor a workflow command.
+// Every line it prints passes inert, so no text that came from outside
+// (the API, settings) can start a new line or form a runner command; only
+// the step's own commands go out as they are.
 type logger struct {
 	mu      sync.Mutex
 	out     io.Writer
@@ -64,37 +64,61 @@ func (l *logger) line(s string) { l.write(l.out, inert(s)) }
 // CNB's ##[set-output]), as it is.
 func (l *logger) command(s string) { l.write(l.out, s) }
 
-// errorf writes a failure line to stderr.
+// errorf writes a failure line to stderr, which GitHub's runner parses
+// for commands too.
 func (l *logger) errorf(format string, args ...any) {
-	l.write(l.errOut, "error: "+oneLine(fmt.Sprintf(format, args...)))
+	l.write(l.errOut, "error: "+inert(fmt.Sprintf(format, args...)))
 }
 
 func (l *logger) infof(format string, args ...any) {
-	l.line(oneLine(fmt.Sprintf(format, args...)))
+	l.line(fmt.Sprintf(format, args...))
 }
 
-// inert keeps a message from starting like a runner command (GitHub's ::,
-// CNB's and GitHub's ##[): only the step's own commands may.
+// inert makes untrusted text harmless wherever it is printed, for every
+// runner that parses the log. GitHub's reads "::name" at the start of a
+// line, after trimming its leading blanks, and the legacy "##[name"
+// anywhere in it, on stdout and stderr; CNB reads "##[set-output". So
+// control characters become spaces (no new line can start), every "##["
+// becomes "## [", and leading "::" becomes ": :". The text stays readable;
+// only those sequences change.
 func inert(s string) string {
-	if strings.HasPrefix(s, "::") || strings.HasPrefix(s, "##[") {
-		return " " + s
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	lead := true // still in the leading blanks
+	for i, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = ' '
+		}
+		switch {
+		case lead && unicode.IsSpace(r):
+		case lead && r == ':' && strings.HasPrefix(s[i:], "::"):
+			b.WriteString(": ")
+			lead = false
+			continue
+		case r == '[' && strings.HasSuffix(b.String(), "##"):
+			b.WriteByte(' ')
+			lead = false
+		default:
+			lead = false
+		}
+		b.WriteRune(r)
 	}
-	return s
+	return b.String()
 }
 
 func (l *logger) debugf(format string, args ...any) {
 	if l.debug {
-		l.line("debug: " + oneLine(fmt.Sprintf(format, args...)))
+		l.line("debug: " + fmt.Sprintf(format, args...))
 	}
 }
 
 func (l *logger) warnf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := inert(fmt.Sprintf(format, args...))
 	if l.github {
 		l.command("::warning::" + escapeData(msg))
 		return
 	}
-	l.line("warning: " + oneLine(msg))
+	l.line("warning: " + msg)
 }
 
 // annotate adds a GitHub error annotation; elsewhere it does nothing, the
@@ -108,7 +132,7 @@ func (l *logger) annotate(title, msg string) {
 // errorCommand is GitHub's ::error workflow command, escaped as the
 // runner's ActionCommand expects.
 func errorCommand(title, msg string) string {
-	return "::error title=" + escapeProperty(title) + "::" + escapeData(msg)
+	return "::error title=" + escapeProperty(title) + "::" + escapeData(inert(msg))
 }
 
 // mask tells the GitHub runner to hide a secret in everything logged after.
@@ -126,17 +150,6 @@ func (l *logger) mask(secret string) {
 			fmt.Fprintln(l.out, "::add-mask::"+escapeData(p)) // never held back
 		}
 	}
-}
-
-// oneLine makes untrusted text safe for a log line: control characters
-// (newlines, carriage returns, escape sequences) become spaces.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // escapeData escapes a workflow command's message, as the runner's

@@ -37,14 +37,24 @@ func (p *promoter) images(ctx context.Context, ref Ref, tag, digest string) ([]i
 		if err != nil {
 			return nil, "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DescribeImagesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
 		var out []imageTag
 		for _, img := range resp.Response.ImageInfoList {
 			if img == nil || tag != "" && deref(img.ImageVersion) != tag || digest != "" && deref(img.Digest) != digest {
 				continue // the filter is the server's; trust only exact matches
 			}
-			out = append(out, imageTag{deref(img.ImageVersion), deref(img.Digest)})
+			t := imageTag{deref(img.ImageVersion), deref(img.Digest)}
+			if !isDigest(t.digest) || !isTag(t.tag) {
+				// An empty digest would equal an absent tag's, and a
+				// false "already there" would follow.
+				return nil, "", badAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
+			}
+			out = append(out, t)
 		}
-		return out, deref(resp.Response.RequestId), nil
+		return out, id, nil
 	})
 }
 
@@ -161,12 +171,16 @@ func (p *promoter) namespaceExists(ctx context.Context, name string) (bool, erro
 		if err != nil {
 			return false, "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DescribeNamespacesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return false, "", err
+		}
 		for _, ns := range resp.Response.NamespaceList {
 			if ns != nil && deref(ns.Name) == name {
-				return true, deref(resp.Response.RequestId), nil
+				return true, id, nil
 			}
 		}
-		return false, deref(resp.Response.RequestId), nil
+		return false, id, nil
 	})
 	return found, err
 }
@@ -204,6 +218,10 @@ func (p *promoter) readRules(ctx context.Context) ([]immutableRule, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DescribeImmutableTagRulesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
 		var out []immutableRule
 		for _, r := range resp.Response.Rules {
 			if r == nil || deref(r.Disabled) {
@@ -216,7 +234,7 @@ func (p *promoter) readRules(ctx context.Context) ([]immutableRule, error) {
 				tagExcludes:  deref(r.TagDecoration) == "excludes",
 			})
 		}
-		return out, deref(resp.Response.RequestId), nil
+		return out, id, nil
 	})
 	return rules, err
 }
@@ -250,14 +268,35 @@ func (p *promoter) publicDomain(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DescribeInstancesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return "", "", err
+		}
 		for _, r := range resp.Response.Registries {
 			if r != nil && deref(r.RegistryId) == p.cfg.RegistryID {
-				return deref(r.PublicDomain), deref(resp.Response.RequestId), nil
+				if d := deref(r.PublicDomain); !isHost(d) {
+					// It would go into the image output.
+					return "", "", badAnswer("DescribeInstances gave %s the domain %.80q, not a host name", p.cfg.RegistryID, d)
+				}
+				return deref(r.PublicDomain), id, nil
 			}
 		}
-		return "", deref(resp.Response.RequestId), nil
+		return "", id, nil
 	})
 	return domain, err
+}
+
+// answered checks what every answer holds: a Response, and in it a
+// RequestId. It returns the RequestId. An answer without them did not come
+// from the API.
+func answered[P any](p *P, requestID func(*P) *string) (string, error) {
+	if p == nil {
+		return "", badAnswer("it has no Response")
+	}
+	if id := deref(requestID(p)); id != "" {
+		return id, nil
+	}
+	return "", badAnswer("it has no RequestId")
 }
 
 func deref[T any](p *T) T {

@@ -115,3 +115,29 @@ func only(s, extra string) bool {
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
+
+// isInstanceID: an Enterprise instance ID, e.g. tcr-e8pg46c6: 1-64 of
+// a-z 0-9 -.
+func isInstanceID(s string) bool {
+	return s != "" && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
+}
+
+// isRegion: a region such as ap-guangzhou or ap-shanghai-fsi: runs of
+// a-z 0-9 joined by single hyphens, at least two of them.
+func isRegion(s string) bool {
+	return len(s) <= 64 && strings.Contains(s, "-") && joinedBy(s, "-")
+}
+
+// isCredential: a key or token as STS gives them, printable ASCII without
+// blanks (they go into request headers), 1-4096 characters.
+func isCredential(s string) bool {
+	if s == "" || len(s) > 4096 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,12 +1,14 @@
 package plugin
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +27,7 @@ var Outputs = []OutputSpec{
 	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
 	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
 	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
-	{"promoted", "true if this run changed a destination; false if all were already there, or on a dry run or failure"},
+	{"promoted", "true when at least one promotion changed its destination and ended well (status promoted in results); false when none did"},
 	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
 	{"results", "JSON: one object per promotion with source, destination, digest, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
 	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
@@ -79,13 +81,7 @@ func sinks(cfg *Config, log *logger) []sink {
 	}
 	if dir := cfg.OutputDir; dir != "" {
 		out = append(out, sink{where: dir, format: rawValue, extend: withTektonImage, budget: tektonBudget,
-			emit: func(parts []rendered) error {
-				var errs []error
-				for _, p := range parts {
-					errs = append(errs, writeFile(filepath.Join(dir, p.Name), p.text, true))
-				}
-				return errors.Join(errs...)
-			}})
+			emit: func(parts []rendered) error { return writeDir(dir, parts) }})
 	}
 	return out
 }
@@ -131,17 +127,67 @@ func (s sink) write(outs []output) (skipped []error, err error) {
 
 // writeFile writes text in one write: appended to a file the runner gave
 // us, or replacing one that is ours.
-func writeFile(path, text string, truncate bool) error {
-	flag := os.O_WRONLY | os.O_CREATE | os.O_APPEND
-	if truncate {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+func writeFile(path, text string, ours bool) error {
+	if ours {
+		return replaceFile(path, text)
 	}
-	fh, err := os.OpenFile(path, flag, 0o644)
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	_, werr := fh.WriteString(text)
 	return errors.Join(werr, fh.Close())
+}
+
+// replaceFile writes path whole and atomically: a temporary file in the
+// same directory, renamed over it. The rename replaces whatever is at path
+// — a symlink planted by an earlier step too — and never writes through
+// it; a reader sees the old file or the new one, never half of one.
+func replaceFile(path, text string) error {
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(cmp.Or(dir, "."), "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(text)
+	err = errors.Join(werr, f.Close(), os.Chmod(f.Name(), 0o644)) // readable by the steps that follow
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
+// writeDir writes output_dir: each output a file of its own, and every
+// other file the step owns there removed, so that no value of an earlier
+// run survives this one.
+func writeDir(dir string, parts []rendered) error {
+	var errs []error
+	written := map[string]bool{}
+	for _, p := range parts {
+		errs = append(errs, replaceFile(filepath.Join(dir, p.Name), p.text))
+		written[p.Name] = true
+	}
+	for _, name := range ownedFiles() {
+		if written[name] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ownedFiles are the names the step writes in output_dir.
+func ownedFiles() []string {
+	names := []string{"IMAGE_URL", "IMAGE_DIGEST"}
+	for _, o := range Outputs {
+		names = append(names, o.Name)
+	}
+	return names
 }
 
 // tektonBudget keeps output_dir within what Tekton takes: a TaskRun's
@@ -274,8 +320,11 @@ func resultText(r Result) string {
 		if e, ok := errors.AsType[*Error](r.Err); ok && e.Code != "" {
 			text += " (" + e.Code + ")"
 		}
-		if r.Copied {
+		switch {
+		case r.Copied:
 			text += ", after the copy"
+		case r.MaybeCopied:
+			text += ", the copy may have happened"
 		}
 		return text
 	case StatusDryRun:
@@ -300,7 +349,7 @@ func mdCell(s string) string {
 	return strings.NewReplacer(
 		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
 		"[", "&#91;", "]", "&#93;", "*", "&#42;",
-	).Replace(oneLine(s))
+	).Replace(inert(s))
 }
 
 // resultJSON is one promotion in the results output.

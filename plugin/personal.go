@@ -59,6 +59,10 @@ func (p *promoter) personalTags(ctx context.Context, ref Ref, offset, limit int6
 		if err != nil {
 			return page{}, "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DescribeImagePersonalResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return page{}, "", err
+		}
 		var pg page
 		if d := resp.Response.Data; d != nil {
 			pg.total = deref(d.TagCount)
@@ -68,7 +72,7 @@ func (p *promoter) personalTags(ctx context.Context, ref Ref, offset, limit int6
 				}
 			}
 		}
-		return pg, deref(resp.Response.RequestId), nil
+		return pg, id, nil
 	})
 	return pg.tags, pg.total, id, err
 }
@@ -135,11 +139,15 @@ func (p *promoter) promotePersonal(ctx context.Context, pair Pair) Result {
 		if err != nil {
 			return "", "", err
 		}
+		id, err := answered(resp.Response, func(r *tcr.DuplicateImagePersonalResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return "", "", err
+		}
 		d := ""
 		if resp.Response.Data != nil {
 			d = deref(resp.Response.Data.Digest)
 		}
-		return d, deref(resp.Response.RequestId), nil
+		return d, id, nil
 	})
 	if err != nil {
 		return fail(err)

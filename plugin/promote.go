@@ -42,9 +42,12 @@ type Result struct {
 	// Copied: a DuplicateImage call succeeded, so the registry changed,
 	// whatever happened after.
 	Copied bool
-	Digest string // what the destination points at, when verified
-	Image  string // domain/namespace/repo:tag@digest, when verified
-	Err    error  // nil on success; an *Error otherwise
+	// MaybeCopied: a DuplicateImage was sent and what became of it is
+	// unknown (its answer lost, and the destination could not be read).
+	MaybeCopied bool
+	Digest      string // what the destination points at, when verified
+	Image       string // domain/namespace/repo:tag@digest, when verified
+	Err         error  // nil on success; an *Error otherwise
 }
 
 // Client-side codes for what the step finds out itself.
@@ -55,6 +58,8 @@ const (
 	CodeDestinationExists = "ClientError.DestinationExists"
 	CodeImmutableTag      = "ClientError.ImmutableTag"
 	CodeIndexLag          = "ClientError.IndexLag"
+	// Someone else wrote the destination during the promotion.
+	CodeDestinationChanged = "ClientError.DestinationChanged"
 )
 
 // promoter runs the promotions of one run within one instance. It is safe
@@ -70,12 +75,12 @@ type promoter struct {
 	namespaces memo[string, bool]              // dry run: each namespace checked once
 	warnOnce   sync.Once
 	domainWarn sync.Once
-	bg         sync.WaitGroup // background lookups, waited for before the run ends
+	bg         group // background lookups, waited for before the run ends
 }
 
 // newPromoter makes the promoter of one run; its lookups run under ctx.
 func newPromoter(ctx context.Context, a *api, cfg *Config, log *logger) *promoter {
-	p := &promoter{api: a, cfg: cfg, log: log}
+	p := &promoter{api: a, cfg: cfg, log: log, bg: group{dropped: true}}
 	p.domain = sync.OnceValues(func() (string, error) {
 		// The host the user wrote, else the instance's public domain.
 		if d := cmp.Or(cfg.RegistryDomain, cfg.RegistryHost); d != "" {
@@ -152,7 +157,7 @@ func (p *promoter) observe(ctx context.Context, pair Pair) observation {
 		src    source
 		srcErr error
 		dstErr error
-		wg     sync.WaitGroup
+		wg     group
 	)
 	wg.Go(func() { src, srcErr = p.source(ctx, pair.Source) })
 	wg.Go(func() { o.dstDigest, dstErr = p.digest(ctx, pair.Destination) })
@@ -217,7 +222,9 @@ func decide(cfg *Config, pair Pair, o observation) plan {
 	case !o.verified:
 		return plan{step: stepCopy}
 	case cfg.ExpectedDigest != "" && o.srcDigest != cfg.ExpectedDigest:
-		return fail(ClassConflict, CodeDigestMismatch, "%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, o.srcDigest, cfg.ExpectedDigest)
+		return plan{step: stepFail, err: &Error{Class: ClassConflict, Code: CodeDigestMismatch,
+			Message: fmt.Sprintf("%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", src, o.srcDigest, cfg.ExpectedDigest),
+			Hint:    fmt.Sprintf("the source moved after the tests: promote what was tested (its digest as the source), or, if %s is what should ship, set expected_digest to it", o.srcDigest)}}
 	case o.dstDigest == o.srcDigest:
 		return plan{step: stepSkip}
 	case o.dstDigest != "" && o.immutable.rule != nil:
@@ -276,7 +283,9 @@ func (p *promoter) act(ctx context.Context, pair Pair, o observation, pl plan) R
 }
 
 // copy makes the DuplicateImage call and, when verified, reads the
-// destination back until TCR's index shows the copy.
+// destination back until TCR's index shows the copy. A copy whose answer
+// was lost is settled by reading the destination, never by sending it
+// again blindly (resendCheck, lost).
 func (p *promoter) copy(ctx context.Context, res Result, o observation) Result {
 	src, dst := res.Source, res.Destination
 	_, id, err := do(ctx, p.api, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
@@ -293,9 +302,16 @@ func (p *promoter) copy(ctx context.Context, res Result, o observation) Result {
 		if err != nil {
 			return struct{}{}, "", err
 		}
-		return struct{}{}, deref(resp.Response.RequestId), nil
-	})
-	if err != nil {
+		id, err := answered(resp.Response, func(r *tcr.DuplicateImageResponseParams) *string { return r.RequestId })
+		return struct{}{}, id, err
+	}, p.resendCheck(dst, o))
+	var e *Error
+	switch {
+	case errors.Is(err, errCopied):
+		return p.copiedUnanswered(res, o)
+	case errors.As(err, &e) && e.Ambiguous:
+		return p.lost(ctx, res, o, e)
+	case err != nil:
 		return p.refused(ctx, res, o, err)
 	}
 	res.Status, res.RequestID, res.Copied = StatusPromoted, id, true
@@ -309,12 +325,7 @@ func (p *promoter) copy(ctx context.Context, res Result, o observation) Result {
 	case got == o.srcDigest:
 		res.Digest, res.Image = got, p.image(dst, got)
 	case settled:
-		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between; %s now holds %s",
-			dst, got, o.srcDigest, src, dst, got)
-		if !p.cfg.Override {
-			msg += ", which was not the image checked"
-		}
-		res.Status, res.Err = StatusFailed, &Error{Class: ClassConflict, Action: "DescribeImages", Code: CodeDigestMismatch, Message: msg}
+		res.Status, res.Err = StatusFailed, p.changedAfterCopy(ctx, src, dst, o, got)
 	default:
 		res.Status, res.Err = StatusFailed, &Error{Class: ClassTemporary, Action: "DescribeImages", Code: CodeIndexLag, Message: fmt.Sprintf(
 			"DescribeImages still shows %s at %s, not %s, %s after the copy: TCR's index may lag, so the promotion could not be verified",
@@ -322,6 +333,112 @@ func (p *promoter) copy(ctx context.Context, res Result, o observation) Result {
 			Hint: "re-run the step: it finds the copy in place and verifies it (raise index_lag to wait longer)"}
 	}
 	return res
+}
+
+// errCopied: the destination already holds what a copy whose answer was
+// lost was to write there. The copy happened.
+var errCopied = errors.New("the copy happened")
+
+// resendCheck is what a copy does before it is sent again after an
+// ambiguous attempt — its answer lost, cut off, garbled or late: the copy
+// may have happened, and someone else may have written the destination
+// since. It reads the destination once. At the source's digest, the copy
+// happened (errCopied); as it was when the promotion started, sending it
+// again is safe; anything else is someone else's image, which is never
+// overwritten. Without a read before the copy (verify: false) there is
+// nothing to compare with: without override a resend cannot overwrite
+// (TCR refuses), with override it may, and the log says so.
+func (p *promoter) resendCheck(dst Ref, o observation) resendCheck {
+	return func(ctx context.Context, last *Error) error {
+		if !o.verified {
+			if p.cfg.Override {
+				p.log.warnf("DuplicateImage %s: %s; with verify: false the step cannot tell whether that copy happened, nor whether someone else wrote %s since: it sends the copy again, which with override may replace a newer image (verify: true checks first)",
+					dst, last.Message, dst)
+			}
+			return nil
+		}
+		got, err := p.digest(ctx, dst)
+		switch {
+		case err != nil && !p.cfg.Override:
+			return nil // TCR refuses to overwrite without override
+		case err != nil:
+			return withNote(last, fmt.Sprintf("not sent again, as %s could not be read to tell whether the copy happened: %v", dst, err))
+		case got == o.srcDigest:
+			return errCopied
+		case got == o.dstDigest:
+			p.log.infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, orAbsent(got))
+			return nil
+		}
+		return &Error{Class: ClassConflict, Action: "DuplicateImage", Code: CodeDestinationChanged, RequestID: last.RequestID, Hint: changedHint(dst),
+			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held when the promotion started (%s): someone else wrote it meanwhile, so the copy is not sent again and that image stays",
+				last.Message, dst, got, o.srcDigest, orAbsent(o.dstDigest))}
+	}
+}
+
+func changedHint(dst Ref) string {
+	return "someone else promotes to " + dst.String() + " at the same time: find out who, then re-run"
+}
+
+func orAbsent(digest string) string {
+	if digest == "" {
+		return "absent"
+	}
+	return digest
+}
+
+// copiedUnanswered reports a copy whose answer was lost but whose effect is
+// in place.
+func (p *promoter) copiedUnanswered(res Result, o observation) Result {
+	p.log.infof("%s now points at %s, the source's digest: the copy happened, though its answer was lost (its RequestId is unknown)", res.Destination, o.srcDigest)
+	res.Status, res.Copied, res.Err, res.RequestID = StatusPromoted, true, nil, ""
+	res.Digest, res.Image = o.srcDigest, p.image(res.Destination, o.srcDigest)
+	return res
+}
+
+// lost settles a copy that ended ambiguous — its answer unreadable, or lost
+// on every try — by reading the destination: the step reports what the
+// registry holds, not what the wire said. Without a read before the
+// copy, or once the step is cancelled, it cannot tell, and says so.
+func (p *promoter) lost(ctx context.Context, res Result, o observation, e *Error) Result {
+	res.Err, res.RequestID = e, e.RequestID
+	if !o.verified || ctx.Err() != nil {
+		res.MaybeCopied = true
+		return res
+	}
+	// Nothing is sent again here, so the read may wait for TCR's index,
+	// which can lag behind the copy, as the read-back does.
+	got, _, err := p.settle(ctx, res.Destination, o.srcDigest, o.dstDigest)
+	switch {
+	case err != nil:
+		res.MaybeCopied = true
+	case got == o.srcDigest:
+		return p.copiedUnanswered(res, o)
+	case got != o.dstDigest:
+		res.Err = &Error{Class: ClassConflict, Action: "DuplicateImage", Code: CodeDestinationChanged, RequestID: e.RequestID, Hint: changedHint(res.Destination),
+			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held before (%s): someone else wrote it", e.Message, res.Destination, got, o.srcDigest, orAbsent(o.dstDigest))}
+	default:
+		res.Err = withNote(e, fmt.Sprintf("%s is as it was (%s): the copy did not happen", res.Destination, orAbsent(got)))
+	}
+	return res
+}
+
+// changedAfterCopy explains a destination that settled, after the copy, on
+// neither the source's digest nor its old one: the source tag moved (the
+// copy took its new image), or someone else wrote the destination.
+func (p *promoter) changedAfterCopy(ctx context.Context, src, dst Ref, o observation, got string) error {
+	now, err := p.digest(ctx, Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: o.from})
+	if err == nil && now == got {
+		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between; %s now holds %s",
+			dst, got, o.srcDigest, src, dst, got)
+		if !p.cfg.Override {
+			msg += ", which was not the image checked"
+		}
+		return &Error{Class: ClassConflict, Action: "DescribeImages", Code: CodeDigestMismatch, Message: msg,
+			Hint: "something pushed " + src.Namespace + "/" + src.Repo + ":" + o.from + " during the promotion: check that " + got + " is what should ship, else promote the tested digest (source_reference: " + o.srcDigest + ", or pin it with expected_digest)"}
+	}
+	return &Error{Class: ClassConflict, Action: "DescribeImages", Code: CodeDestinationChanged, Hint: changedHint(dst), Message: fmt.Sprintf(
+		"after the copy %s points at %s, neither the source's %s nor what it held before (%s): someone else wrote it in between, and it is left as they wrote it",
+		dst, got, o.srcDigest, orAbsent(o.dstDigest))}
 }
 
 // refused handles a failed DuplicateImage call. A conflict — the

@@ -19,11 +19,21 @@ import (
 // sending it again is always safe. It goes back to the action's limiter,
 // which slows down, and does not count against retries; only the step's
 // deadline bounds it.
-func do[T any](ctx context.Context, a *api, action string, send func(ctx context.Context) (T, string, error)) (T, string, error) {
+//
+// A request whose last attempt was ambiguous — sent, and no answer says
+// what became of it — may have been carried out: before it is sent again,
+// check (if given) decides whether it may be; an error from check ends the
+// call with that error.
+func do[T any](ctx context.Context, a *api, action string, send func(ctx context.Context) (T, string, error), check ...resendCheck) (T, string, error) {
 	var zero T
 	var last *Error
 	lim := a.limiters[action]
 	for retry := 0; ; {
+		if last != nil && last.Ambiguous && len(check) > 0 {
+			if err := check[0](ctx, last); err != nil {
+				return zero, "", err
+			}
+		}
 		sentAt := time.Now()
 		if lim != nil {
 			// Every attempt, retries included, takes its turn under the
@@ -32,11 +42,11 @@ func do[T any](ctx context.Context, a *api, action string, send func(ctx context
 			if sentAt, err = lim.wait(ctx); err != nil {
 				// The limiter sees the deadline coming before the context
 				// does: that is the last real error's end, not a new one.
-				return zero, "", ended(ctx, action, last)
+				return zero, "", outOfTime(ended(ctx, action, last), a.timeout)
 			}
 		}
 		if last != nil && !isThrottle(last) {
-			a.log.infof("%s: retry %d of %d after %s (%s)", action, retry, a.retries, last.Code, oneLine(last.Message))
+			a.log.infof("%s: retry %d of %d after %s (%s)", action, retry, a.retries, last.Code, last.Message)
 		}
 		v, id, err := attempt(ctx, a, action, send)
 		if err == nil {
@@ -47,7 +57,7 @@ func do[T any](ctx context.Context, a *api, action string, send func(ctx context
 		}
 		last = err
 		if ctx.Err() != nil {
-			return zero, "", err
+			return zero, "", outOfTime(err, a.timeout)
 		}
 		if lim != nil && isThrottle(err) {
 			lim.throttled(sentAt)
@@ -61,13 +71,17 @@ func do[T any](ctx context.Context, a *api, action string, send func(ctx context
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			// Waiting would overrun the step's deadline: give up now
 			// with the real error rather than a timeout.
-			return zero, "", err
+			return zero, "", outOfTime(err, a.timeout)
 		}
 		if !sleep(ctx, wait) {
 			return zero, "", ended(ctx, action, last)
 		}
 	}
 }
+
+// resendCheck decides whether a request whose last attempt was ambiguous
+// may be sent again: nil sends it.
+type resendCheck func(ctx context.Context, last *Error) error
 
 // isThrottle reports whether TCR refused the request for rate.
 func isThrottle(e *Error) bool {
@@ -95,7 +109,7 @@ func attempt[T any](ctx context.Context, a *api, action string, send func(ctx co
 	ex := &exchange{}
 	v, id, err := send(context.WithValue(actx, exchangeKey{}, ex))
 	if err != nil {
-		return v, "", classify(ctx, action, ex.status, err)
+		return v, "", classify(ctx, action, ex, err)
 	}
 	return v, id, nil
 }

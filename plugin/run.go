@@ -62,7 +62,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 			fmt.Fprintln(r.Stdout, "tcr-promote", version())
 			return 0
 		default:
-			fmt.Fprintf(r.Stderr, "tcr-promote: unknown argument %q: settings come from PLUGIN_* or INPUT_* variables; see --help\n", oneLine(args[1]))
+			fmt.Fprintf(r.Stderr, "tcr-promote: unknown argument %q: settings come from PLUGIN_* or INPUT_* variables; see --help\n", inert(args[1]))
 			return ExitCode(&Error{Class: ClassUsage})
 		}
 	}
@@ -84,9 +84,30 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		results = []Result{{Err: err}}
 		report(log, cfg.RegistryID, results[0], false)
 	} else {
-		results = r.execute(ctx, cfg, log)
+		results = r.executeSafely(ctx, cfg, log)
 	}
 	return r.finish(cfg, log, results)
+}
+
+// executeSafely is execute with a last resort: a panic — a bug, since every
+// answer is checked before use — still ends in outputs and exit 1. Tests
+// hold that it is never reached.
+func (r *Runner) executeSafely(ctx context.Context, cfg *Config, log *logger) (results []Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.release()
+			res := Result{Err: panicked(v)}
+			report(log, cfg.RegistryID, res, false)
+			results = []Result{res}
+		}
+	}()
+	return r.execute(ctx, cfg, log)
+}
+
+// panicked is the error of a recovered panic.
+func panicked(v any) *Error {
+	return &Error{Class: ClassUnexpected, Code: CodePanic, Message: fmt.Sprintf("an internal error: %v", v),
+		Hint: "this is a bug in tcr-promote: please report it with this log; a re-run reads what is in place first"}
 }
 
 // execute gets the credentials and runs the promotions.
@@ -247,13 +268,16 @@ func report(log *logger, registryID string, res Result, batch bool) {
 	log.errorf("failed %s: %s%s", what, class, exit)
 	if e != nil {
 		log.errorf("  %s: %s", cmpOrNone(e.Code), e.Message)
-		log.errorf("  RequestId: %s", cmpOrNone(e.RequestID))
+		log.errorf("  RequestId: %s", cmp.Or(e.RequestID, "none (no answer from the API)"))
 	} else {
 		log.errorf("  %s", res.Err)
 	}
-	if res.Copied {
+	switch {
+	case res.Copied:
 		// The failure came after the copy: say plainly what changed.
-		log.errorf("  the registry was changed: DuplicateImage wrote %s (RequestId %s)", res.Destination, cmpOrNone(res.RequestID))
+		log.errorf("  the registry was changed: DuplicateImage wrote %s (RequestId %s)", res.Destination, cmp.Or(res.RequestID, "unknown"))
+	case res.MaybeCopied:
+		log.errorf("  the registry may have been changed: DuplicateImage was sent to write %s, and what became of it is unknown; a re-run reads it first", res.Destination)
 	}
 	log.errorf("  next: %s", next(res.Err))
 	log.annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
@@ -320,7 +344,7 @@ until timeout (then exit 75 with the last refusal's RequestId).
 Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness),
 output_file (dotenv, upper-case keys), output_dir (a file each, exactly the
 value; also IMAGE_URL and IMAGE_DIGEST for Tekton Chains) and, on CNB only,
-stdout lines ##[set-output name=value] (base64,… for unsafe values):
+stdout lines in CNB's set-output form (base64 for unsafe values):
 `)
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, o := range Outputs {

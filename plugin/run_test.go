@@ -120,12 +120,19 @@ func TestNoSecretsInOutput(t *testing.T) {
 	}
 }
 
-// TestOutputFileUnwritable: the promotion happened but later steps cannot
-// see it, so the step fails (1) — a re-run finds the tag in place.
+// TestOutputFileUnwritable: output_file's directory is there when the
+// step starts, and gone by the time the outputs are written: the promotion
+// happened but later steps cannot see it, so the step fails (1) — a re-run
+// finds the tag in place.
 func TestOutputFileUnwritable(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "missing", "out.env")}))
+	dir := filepath.Join(f.dir, "vanishing")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.OnRequest("DuplicateImage", func(int) { _ = os.RemoveAll(dir) })
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(dir, "out.env")}))
 	if res.code != 1 || !strings.Contains(res.stderr, "writing the outputs") {
 		t.Fatalf("exit %d, want 1 with the reason\n%s", res.code, res.stderr)
 	}

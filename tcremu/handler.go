@@ -81,7 +81,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	entry.Body = string(body)
 
-	e.runHooks(entry.Action)
+	e.runHooks(entry.Action, false)
 	// Logged on arrival, so the log is complete even for a request whose
 	// client gave up while a fault delayed it; finish fills in the outcome.
 	idx := e.arrive(entry)
@@ -95,9 +95,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e.finish(idx, "", true)
 			return
 		}
-		if f.answers() {
+		if f.instead() {
 			e.finish(idx, f.Code, true)
-			f.answer(w, entry.RequestID)
+			f.deliver(w, r, f.shape(answer{}, entry.RequestID))
 			return
 		}
 	}
@@ -116,15 +116,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		code = aerr.Code
 	}
 	e.finish(idx, code, f != nil)
-	if f != nil && f.Drop {
-		dropConnection(w)
+	e.runHooks(entry.Action, true)
+	a := answer{status: http.StatusOK, contentType: "application/json", body: responseBody(entry.RequestID, resp, aerr)}
+	if f == nil {
+		writeAnswer(w, a)
 		return
 	}
-	if aerr != nil {
-		writeError(w, entry.RequestID, aerr)
-		return
-	}
-	writeResponse(w, entry.RequestID, resp)
+	f.deliver(w, r, f.shape(a, entry.RequestID))
 }
 
 func (e *Emulator) arrive(entry Entry) int {
@@ -250,11 +248,16 @@ func decodeParams(body []byte, dst any) *apiError {
 	return nil
 }
 
-func writeResponse(w http.ResponseWriter, requestID string, resp any) {
+// responseBody is the API 3.0 envelope of an answer: the action's fields
+// and its RequestId, or the error. Like the real service the error is in
+// the body, with HTTP 200.
+func responseBody(requestID string, resp any, aerr *apiError) []byte {
+	if aerr != nil {
+		return errorBody(requestID, aerr)
+	}
 	b, err := json.Marshal(resp)
 	if err != nil {
-		writeError(w, requestID, errorf("InternalError", "The response could not be encoded."))
-		return
+		return errorBody(requestID, errorf("InternalError", "The response could not be encoded."))
 	}
 	// Splice the RequestId into the action's own fields.
 	var fields map[string]json.RawMessage
@@ -263,20 +266,20 @@ func writeResponse(w http.ResponseWriter, requestID string, resp any) {
 		fields = map[string]json.RawMessage{}
 	}
 	fields["RequestId"], _ = json.Marshal(requestID)
-	writeJSON(w, http.StatusOK, map[string]any{"Response": fields})
+	out, _ := json.Marshal(map[string]any{"Response": fields})
+	return out
 }
 
-// writeError writes the API 3.0 error envelope. Like the real service it
-// answers HTTP 200: the error is in the body.
-func writeError(w http.ResponseWriter, requestID string, aerr *apiError) {
-	writeJSON(w, http.StatusOK, map[string]any{"Response": map[string]any{
+func errorBody(requestID string, aerr *apiError) []byte {
+	out, _ := json.Marshal(map[string]any{"Response": map[string]any{
 		"Error":     map[string]string{"Code": aerr.Code, "Message": aerr.Message},
 		"RequestId": requestID,
 	}})
+	return out
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+func writeAnswer(w http.ResponseWriter, a answer) {
+	w.Header().Set("Content-Type", a.contentType)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body)
 }
