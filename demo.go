@@ -15,18 +15,19 @@ import (
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
+const (
+	demoID, demoKey = "AKIDdemo", "demo-secret-key"
+	demoDigest      = "sha256:3b5c0e2f6a7d8e9f00112233445566778899aabbccddeeff0011223344556677"
+)
+
 // demo runs a real promotion with no cloud account: it serves the TCR
 // emulator on loopback, runs this very binary as a child process with
 // Drone-style settings pointed at it, and prints what the step wrote.
 func demo(ctx context.Context, stdout, stderr io.Writer) int {
-	const (
-		id, key = "AKIDdemo", "demo-secret-key"
-		digest  = "sha256:3b5c0e2f6a7d8e9f00112233445566778899aabbccddeeff0011223344556677"
-	)
-	emu := tcremu.New(tcremu.WithCredential(id, key))
+	emu := tcremu.New(tcremu.WithCredential(demoID, demoKey))
 	emu.AddInstance("tcr-demo", "ap-guangzhou", "demo.tencentcloudcr.com")
 	_ = emu.AddNamespace("tcr-demo", "release")
-	_ = emu.PutImage("tcr-demo", "develop", "app", "stg", digest)
+	_ = emu.PutImage("tcr-demo", "develop", "app", "stg", demoDigest)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -44,35 +45,16 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	outFile := filepath.Join(dir, "outputs.env")
-
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
-		return 1
-	}
-	settings := []string{
+	fmt.Fprintf(stdout, "== TCR emulator on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg\n", ln.Addr())
+	code, err := runChild(ctx, stdout, stderr, []string{
 		"PLUGIN_ENDPOINT=http://" + ln.Addr().String(),
 		"PLUGIN_SOURCE_IMAGE=demo.tencentcloudcr.com/develop/app:stg",
 		"PLUGIN_DESTINATION_IMAGE=release/app:prd",
 		"PLUGIN_OUTPUT_FILE=" + outFile,
-		"PLUGIN_SECRET_ID=" + id,
-		"PLUGIN_SECRET_KEY=" + key,
-	}
-	fmt.Fprintf(stdout, "== TCR emulator on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg\n", ln.Addr())
-	fmt.Fprintln(stdout, "== running tcr-promote with:")
-	for _, s := range settings {
-		if name, _, _ := strings.Cut(s, "="); name != "PLUGIN_SECRET_KEY" {
-			fmt.Fprintln(stdout, "   ", s)
-		}
-	}
-	cmd := exec.CommandContext(ctx, self)
-	// A clean environment: the user's own TENCENTCLOUD_* or CI variables
-	// must not leak into the demo.
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, settings...)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err = cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
+		"PLUGIN_SECRET_ID=" + demoID,
+		"PLUGIN_SECRET_KEY=" + demoKey,
+	})
+	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
@@ -86,4 +68,29 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	img, ok := emu.Lookup("tcr-demo", "release", "app", "prd")
 	fmt.Fprintf(stdout, "== emulator now has release/app:prd: %t %s\n", ok, img.Digest)
 	return code
+}
+
+// runChild runs this binary with settings as its environment, printing
+// them (the secret key aside) first.
+func runChild(ctx context.Context, stdout, stderr io.Writer, settings []string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintln(stdout, "== running tcr-promote with:")
+	for _, s := range settings {
+		if name, _, _ := strings.Cut(s, "="); name != "PLUGIN_SECRET_KEY" {
+			fmt.Fprintln(stdout, "   ", s)
+		}
+	}
+	cmd := exec.CommandContext(ctx, self)
+	// A clean environment: the user's own TENCENTCLOUD_* or CI variables
+	// must not leak into the demo.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, settings...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code >= 0 {
+		return code, nil
+	}
+	return 0, err
 }

@@ -1,5 +1,5 @@
 // Command tcr-promote promotes an image tag in Tencent Cloud Container
-// Registry Enterprise; see plugin.Help.
+// Registry; see plugin.Help.
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
 )
 
@@ -22,5 +23,5 @@ func run(ctx context.Context, args []string) int {
 	if len(args) > 1 && args[1] == "demo" {
 		return demo(ctx, os.Stdout, os.Stderr)
 	}
-	return plugin.Main(ctx, args, plugin.OSEnv(), os.Stdout, os.Stderr)
+	return plugin.Main(ctx, args, envconfig.OsLookuper(), os.Stdout, os.Stderr)
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/outputs"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"gopkg.in/yaml.v3"
 )
 
@@ -41,7 +42,7 @@ func TestActionYAMLMatchesSettings(t *testing.T) {
 		Default  string
 	}
 	want, got := map[string]input{}, map[string]input{}
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		want[s.Name] = input{s.Required, defaultIn(s)}
 	}
 	for name, in := range action.Inputs {
@@ -58,7 +59,7 @@ func TestActionYAMLMatchesSettings(t *testing.T) {
 		t.Errorf("action.yml inputs differ from the settings (-settings +action.yml):\n%s", diff)
 	}
 	var wantOut, gotOut []string
-	for _, o := range plugin.Outputs {
+	for _, o := range outputs.Specs {
 		wantOut = append(wantOut, o.Name)
 	}
 	for name := range action.Outputs {
@@ -153,9 +154,9 @@ func TestGitLabComponent(t *testing.T) {
 	if len(jobs) != 1 {
 		t.Fatalf("%d jobs, want 1", len(jobs))
 	}
-	settings := map[string]plugin.Setting{}
-	for _, s := range plugin.AllSettings() {
-		settings[s.Name] = s
+	byName := map[string]settings.Setting{}
+	for _, s := range settings.All() {
+		byName[s.Name] = s
 	}
 	for _, job := range jobs {
 		if len(job.Image.Entrypoint) != 1 || job.Image.Entrypoint[0] != "" {
@@ -174,7 +175,7 @@ func TestGitLabComponent(t *testing.T) {
 			if componentOnly[name] {
 				continue
 			}
-			s, ok := settings[name]
+			s, ok := byName[name]
 			if !ok {
 				t.Errorf("input %s is not a setting", name)
 				continue
@@ -201,7 +202,7 @@ func TestGitLabComponent(t *testing.T) {
 				}
 			}
 		}
-		for name, s := range settings {
+		for name, s := range byName {
 			if _, ok := spec.Spec.Inputs[name]; !ok && notInComponent[name] == "" {
 				t.Errorf("setting %s (PLUGIN_%s) is missing from the component's inputs", name, s.Env)
 			}
@@ -218,12 +219,12 @@ func TestREADMEDocumentsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		if !strings.Contains(readme, "| `"+s.Name+"` |") {
 			t.Errorf("README's settings table lacks %s", s.Name)
 		}
 	}
-	for _, o := range plugin.Outputs {
+	for _, o := range outputs.Specs {
 		if !strings.Contains(readme, "| `"+o.Name+"` | `"+strings.ToUpper(o.Name)+"` |") {
 			t.Errorf("README's outputs table lacks %s", o.Name)
 		}
@@ -276,7 +277,7 @@ func TestDockerfile(t *testing.T) {
 func TestExamplesUseRealSettings(t *testing.T) {
 	t.Parallel()
 	names, envs := map[string]bool{}, map[string]bool{}
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		names[s.Name], envs["PLUGIN_"+s.Env] = true, true
 	}
 	files := []string{

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"gopkg.in/yaml.v3"
 )
 
@@ -139,7 +139,7 @@ func compositeOutputs(outputs []actionInput) []string {
 // action's steps get none of their own.
 func compositeEnv() []string {
 	var out []string
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		out = append(out, "        INPUT_"+s.Env+": ${{ inputs."+s.Name+" }}")
 	}
 	return out
@@ -156,9 +156,9 @@ var notTektonParams = map[string]string{
 	"output_dir":         "the Task's results directory",
 }
 
-func tektonSettings() []plugin.Setting {
-	var out []plugin.Setting
-	for _, s := range plugin.AllSettings() {
+func tektonSettings() []settings.Setting {
+	var out []settings.Setting
+	for _, s := range settings.All() {
 		if notTektonParams[s.Name] == "" {
 			out = append(out, s)
 		}
@@ -169,7 +169,7 @@ func tektonSettings() []plugin.Setting {
 // defaultIn is what a packaging file should declare as a setting's default:
 // one taken from another variable ($TENCENTCLOUD_REGION) cannot be written
 // there, so it must be left empty.
-func defaultIn(s plugin.Setting) string {
+func defaultIn(s settings.Setting) string {
 	if strings.HasPrefix(s.Default, "$") {
 		return ""
 	}
@@ -194,7 +194,7 @@ func tektonEnv() []string {
 
 func markdownSettings() []string {
 	out := []string{"| setting | default | meaning |", "|---|---|---|"}
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		def := "`" + s.Default + "`"
 		switch {
 		case s.Default == "" && s.Or != "":
@@ -213,7 +213,7 @@ func markdownSettings() []string {
 
 func droneProperties() []string {
 	var out []string
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		out = append(out, "  "+s.Name+":", "    type: string", "    defaultValue: "+quote(defaultIn(s)),
 			"    description: "+quote(s.Desc), "    secret: "+strconv.FormatBool(s.Secret), "    required: "+strconv.FormatBool(s.Required))
 	}

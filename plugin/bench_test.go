@@ -15,6 +15,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -86,7 +87,7 @@ func batch100(b *testing.B, latency time.Duration) batchRun {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("v%03d", i)
 	}
-	timing := &timingTransport{base: plugin.NewTransport()}
+	timing := &timingTransport{base: tcrapi.NewTransport()}
 	r := &plugin.Runner{
 		Env: envconfig.MapLookuper(map[string]string{
 			"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou",

@@ -210,7 +210,9 @@ func TestPrivateCA(t *testing.T) {
 }
 
 // TestProxy: proxy sends the API calls through a forward proxy; no_proxy
-// lists what goes direct.
+// lists what goes direct, read as Go reads $NO_PROXY (loopback is never
+// proxied). The endpoint is a name only the proxy can resolve, as behind a
+// corporate proxy: what bypasses it fails to resolve.
 func TestProxy(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -219,25 +221,29 @@ func TestProxy(t *testing.T) {
 		via     bool
 	}{
 		{"through the proxy", "", true},
-		{"no_proxy lists the host", "example.com, 127.0.0.0/8", false},
-		{"no_proxy lists another host", "example.com,.internal", true},
+		{"no_proxy lists the host's domain", "example.com, .proxied.test", false},
+		{"no_proxy lists another host", "example.com,.internal,10.0.0.0/8", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			var proxied atomic.Int64
+			emulator := strings.TrimPrefix(f.srv.URL, "http://")
 			proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 				proxied.Add(1)
 				r.Out.URL = r.In.URL // a forward proxy: the request names its target
+				r.Out.URL.Host = emulator
 				r.Out.Host = r.In.Host
 			}})
 			t.Cleanup(proxy.Close)
-			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_PROXY": proxy.URL, "PLUGIN_NO_PROXY": tt.noProxy}))
-			if res.code != 0 {
-				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-			}
-			if n, sent := proxied.Load(), int64(len(f.emu.Requests())); tt.via && n != sent || !tt.via && n != 0 {
-				t.Errorf("%d of %d requests went through the proxy", n, sent)
+			_, port, _ := strings.Cut(emulator, ":")
+			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.proxied.test:" + port, "PLUGIN_PROXY": proxy.URL,
+				"PLUGIN_NO_PROXY": tt.noProxy, "PLUGIN_RETRIES": "0"}))
+			switch {
+			case tt.via && (res.code != 0 || proxied.Load() != int64(len(f.emu.Requests()))):
+				t.Errorf("exit %d, %d of %d requests through the proxy\n%s", res.code, proxied.Load(), len(f.emu.Requests()), res.stderr)
+			case !tt.via && (proxied.Load() != 0 || !strings.Contains(res.stderr, "DNS lookup of tcr.proxied.test failed")):
+				t.Errorf("%d requests through the proxy; want none, and the direct call to fail to resolve:\n%s", proxied.Load(), res.stderr)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -73,7 +74,7 @@ func missingCode(b tcremu.Behaviour, namespace bool) string {
 	case b.Missing == tcremu.MissingProjectNotFound && namespace:
 		return "InternalError.ErrorTcrUnauthorized"
 	}
-	return plugin.CodeSourceNotFound
+	return failure.CodeSourceNotFound
 }
 
 // tlsServer serves the fixture's emulator over HTTPS with a certificate of

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
@@ -313,33 +314,6 @@ func TestRedirectsNotFollowed(t *testing.T) {
 	}
 }
 
-// runnerCommands parses log lines as GitHub's runner does
-// (ActionCommand.TryParseV2, then TryParse): "::name" at the start of a
-// line after its leading blanks are trimmed, and the legacy "##[name"
-// anywhere in it. It returns each command's name and data.
-func runnerCommands(text string) [][2]string {
-	var out [][2]string
-	for line := range strings.Lines(text) {
-		line = strings.TrimRight(line, "\r\n")
-		if v2 := strings.TrimLeft(line, " \t\u00a0\u2000\u2001\u2002\u2003\u3000\ufeff"); strings.HasPrefix(v2, "::") {
-			rest := v2[2:]
-			if end := strings.Index(rest, "::"); end >= 0 {
-				name, _, _ := strings.Cut(rest[:end], " ")
-				out = append(out, [2]string{strings.ToLower(name), rest[end+2:]})
-				continue
-			}
-		}
-		if i := strings.Index(line, "##["); i >= 0 {
-			rest := line[i+3:]
-			if end := strings.IndexByte(rest, ']'); end >= 0 {
-				name, _, _ := strings.Cut(rest[:end], " ")
-				out = append(out, [2]string{strings.ToLower(name), rest[end+1:]})
-			}
-		}
-	}
-	return out
-}
-
 // TestNoForgedCommands: API text carrying workflow commands, in the
 // message, the code and the RequestId, forms none in the log — on GitHub
 // (stdout and stderr are both parsed) and on CNB.
@@ -359,17 +333,17 @@ func TestNoForgedCommands(t *testing.T) {
 			f.emu.Inject(fault)
 			gh := filepath.Join(f.dir, "gh")
 			res := run(t, with(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_RETRIES": "0"}))
-			for _, c := range runnerCommands(res.stdout + "\n" + res.stderr) {
-				if !slices.Contains([]string{"error", "warning", "add-mask"}, c[0]) || c[0] == "add-mask" && c[1] != secretKey {
-					t.Errorf("forged command %q %q", c[0], c[1])
+			for _, c := range runnerfiles.ParseCommands(res.stdout + "\n" + res.stderr) {
+				if !slices.Contains([]string{"error", "warning", "add-mask"}, c.Name) || c.Name == "add-mask" && c.Data != secretKey {
+					t.Errorf("forged command %q %q", c.Name, c.Data)
 				}
 			}
 			if outs := readGitHubOutput(t, gh); strings.Contains(outs["image"], "evil") || outs["digest"] == "x" {
 				t.Errorf("outputs %v", outs)
 			}
 			cnb := run(t, with(f.droneVars(), map[string]string{"CNB": "true", "PLUGIN_RETRIES": "0"}))
-			for _, c := range runnerCommands(cnb.stdout + "\n" + cnb.stderr) {
-				if c[0] != "set-output" {
+			for _, c := range runnerfiles.ParseCommands(cnb.stdout + "\n" + cnb.stderr) {
+				if c.Name != "set-output" {
 					t.Errorf("forged command on CNB %q", c)
 				}
 			}

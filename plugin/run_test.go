@@ -9,6 +9,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -19,7 +20,7 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Fatalf("--help exit %d", code)
 	}
 	help := out.String()
-	for _, s := range plugin.AllSettings() {
+	for _, s := range settings.All() {
 		for _, name := range append([]string{s.Name}, s.Names()[:2]...) {
 			if !strings.Contains(help, name) {
 				t.Errorf("--help lacks %s", name)
@@ -142,5 +143,21 @@ func TestOutputFileUnwritable(t *testing.T) {
 	rerun := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")}))
 	if rerun.code != 0 || readDotenv(t, filepath.Join(f.dir, "out.env"))["PROMOTED"] != "false" {
 		t.Errorf("re-run: exit %d, want 0 with nothing to do\n%s", rerun.code, rerun.stderr)
+	}
+}
+func TestPlainHTTPWarning(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// A non-loopback http endpoint is warned about; the promotion itself
+	// goes to the emulator through a loopback name.
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)}))
+	if res.code != 0 || strings.Contains(res.stdout, "warning") {
+		t.Errorf("loopback http: exit %d, stdout %q; want 0 and no warning", res.code, res.stdout)
+	}
+	// A usage error elsewhere keeps this run from sending anything: the
+	// host is never contacted.
+	res = run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.example.com:1", "PLUGIN_DESTINATION_TAG": ""}))
+	if res.code != 64 || !strings.Contains(res.stdout, "warning: PLUGIN_ENDPOINT sends credentials-signed requests over plain http to tcr.example.com:1") {
+		t.Errorf("no plain-http warning in %q", res.stdout)
 	}
 }

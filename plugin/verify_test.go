@@ -168,3 +168,29 @@ func TestDryRun(t *testing.T) {
 func putDst(digest string) func(f *fixture) {
 	return func(f *fixture) { _ = f.emu.PutImage("tcr-1", "release", "app", "prd", digest) }
 }
+
+// TestPinnedPromotion: a source written name:tag@digest is copied from
+// the tag, and only while the tag points at that digest.
+func TestPinnedPromotion(t *testing.T) {
+	t.Parallel()
+	refs := func(src string) map[string]string {
+		return map[string]string{"PLUGIN_REGISTRY_ID": "", "PLUGIN_REGION": "", "PLUGIN_SOURCE_NAMESPACE": "", "PLUGIN_SOURCE_REPO": "", "PLUGIN_SOURCE_REFERENCE": "",
+			"PLUGIN_DESTINATION_TAG": "", "PLUGIN_DESTINATION_NAMESPACE": "", "PLUGIN_SOURCE_IMAGE": src, "PLUGIN_DESTINATION_IMAGE": "release/app:prd"}
+	}
+	t.Run("the tag holds the pin", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		_, env := f.promote(t, 0, refs("acme.tencentcloudcr.com/develop/app:stg@"+digestA))
+		if env["DIGEST"] != digestA || env["IMAGE"] != "acme.tencentcloudcr.com/release/app:prd@"+digestA {
+			t.Errorf("outputs %v", env)
+		}
+	})
+	t.Run("the tag moved", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		res, env := f.promote(t, 73, refs("acme.tencentcloudcr.com/develop/app:stg@"+digestB))
+		if env["ERROR_CODE"] != "ClientError.DigestMismatch" || f.emu.Count("DuplicateImage", "") != 0 || !strings.Contains(res.stderr, "write it in source_image instead") {
+			t.Errorf("outputs %v, %d copies\n%s", env, f.emu.Count("DuplicateImage", ""), res.stderr)
+		}
+	})
+}

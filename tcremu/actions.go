@@ -26,7 +26,7 @@ type action struct {
 
 func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *apiError)) action {
 	return action{
-		service: "tcr", version: Version, regional: true,
+		service: "tcr", version: APIVersion, regional: true,
 		params: reflect.TypeFor[P](),
 		run:    func(e *Emulator, c call, p any) (any, *apiError) { return run(e, c, p.(*P)) },
 	}
@@ -116,11 +116,14 @@ type duplicateImageParams struct {
 	Override             *bool   `json:"Override"`
 }
 
-func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
+// check answers what the service refuses before it looks at the
+// registry: missing and malformed names, a digest as the source. It
+// returns the destination's namespace and repository.
+func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *apiError) {
 	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"SourceNamespace", p.SourceNamespace}, field{"SourceRepo", p.SourceRepo}, field{"SourceReference", p.SourceReference}, field{"DestinationTag", p.DestinationTag}); err != nil {
-		return nil, err
+		return "", "", err
 	}
-	dstNS, dstRepo := *p.SourceNamespace, *p.SourceRepo
+	dstNS, dstRepo = *p.SourceNamespace, *p.SourceRepo
 	if p.DestinationNamespace != nil && *p.DestinationNamespace != "" {
 		dstNS = *p.DestinationNamespace
 	}
@@ -136,17 +139,24 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 		{"DestinationTag", *p.DestinationTag, tagRE},
 	} {
 		if !f.re().MatchString(f.v) {
-			return nil, invalid(f.name, f.v)
+			return "", "", invalid(f.name, f.v)
 		}
 	}
 	if digestRE().MatchString(*p.SourceReference) {
 		// As documented: "currently only tag is supported".
-		return nil, errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
+		return "", "", errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
 	}
 	if !tagRE().MatchString(*p.SourceReference) {
-		return nil, invalid("SourceReference", *p.SourceReference)
+		return "", "", invalid("SourceReference", *p.SourceReference)
 	}
+	return dstNS, dstRepo, nil
+}
 
+func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
+	dstNS, dstRepo, aerr := p.check()
+	if aerr != nil {
+		return nil, aerr
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r, aerr := e.instance(c, *p.RegistryId)

@@ -25,8 +25,8 @@ import (
 	"time"
 )
 
-// Version is the TCR API version the emulator speaks.
-const Version = "2019-09-24"
+// APIVersion is the TCR API version the emulator speaks.
+const APIVersion = "2019-09-24"
 
 // Emulator is a TCR control-plane emulator. Its zero value is not usable;
 // call New.

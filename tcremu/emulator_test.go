@@ -69,7 +69,7 @@ func emulatorProfile(srv *httptest.Server) *profile.ClientProfile {
 // send calls action with params and returns the decoded Response or the
 // API error code.
 func send(c *common.Client, action string, params any) (map[string]any, string) {
-	req := tchttp.NewCommonRequest("tcr", tcremu.Version, action)
+	req := tchttp.NewCommonRequest("tcr", tcremu.APIVersion, action)
 	if err := req.SetActionParameters(params); err != nil {
 		panic(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// STSVersion is the STS API version the emulator speaks.
-const STSVersion = "2018-08-13"
+// STSAPIVersion is the STS API version the emulator speaks.
+const STSAPIVersion = "2018-08-13"
 
 type role struct {
 	providerID, roleArn string
@@ -21,7 +21,7 @@ func WithWebIdentity(providerID, roleArn, token string) Option {
 }
 
 var stsAction = action{
-	service: "sts", version: STSVersion, regional: true, unsigned: true,
+	service: "sts", version: STSAPIVersion, regional: true, unsigned: true,
 	params: reflect.TypeFor[assumeRoleParams](),
 	run: func(e *Emulator, c call, p any) (any, *apiError) {
 		return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))

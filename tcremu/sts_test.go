@@ -29,7 +29,7 @@ func TestWebIdentity(t *testing.T) {
 		prof := profile.NewClientProfile()
 		prof.HttpProfile.Scheme, prof.HttpProfile.Endpoint = "HTTP", strings.TrimPrefix(srv.URL, "http://")
 		c := common.NewCommonClient(nil, region, prof)
-		req := tchttp.NewCommonRequest("sts", tcremu.STSVersion, "AssumeRoleWithWebIdentity")
+		req := tchttp.NewCommonRequest("sts", tcremu.STSAPIVersion, "AssumeRoleWithWebIdentity")
 		req.SetSkipSign(true)
 		_ = req.SetActionParameters(params)
 		resp := tchttp.NewCommonResponse()

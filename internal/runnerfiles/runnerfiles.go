@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 )
 
 // ParseGitHubOutput reads a $GITHUB_OUTPUT file as the Actions runner does:
@@ -71,4 +72,34 @@ func ReadDotenv(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return out, nil
+}
+
+// Command is a workflow command a runner found in a log line.
+type Command struct{ Name, Data string }
+
+// ParseCommands reads log lines as GitHub's runner does
+// (ActionCommand.TryParseV2, then TryParse): "::name" at the start of a
+// line after its leading blanks are trimmed, and the legacy "##[name"
+// anywhere in it — the form CNB reads its outputs in too.
+func ParseCommands(log string) []Command {
+	var out []Command
+	for line := range strings.Lines(log) {
+		line = strings.TrimRight(line, "\r\n")
+		if v2 := strings.TrimLeftFunc(line, unicode.IsSpace); strings.HasPrefix(v2, "::") {
+			rest := v2[2:]
+			if end := strings.Index(rest, "::"); end >= 0 {
+				name, _, _ := strings.Cut(rest[:end], " ")
+				out = append(out, Command{strings.ToLower(name), rest[end+2:]})
+				continue
+			}
+		}
+		if i := strings.Index(line, "##["); i >= 0 {
+			rest := line[i+3:]
+			if end := strings.IndexByte(rest, ']'); end >= 0 {
+				name, _, _ := strings.Cut(rest[:end], " ")
+				out = append(out, Command{strings.ToLower(name), rest[end+1:]})
+			}
+		}
+	}
+	return out
 }

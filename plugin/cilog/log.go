@@ -1,0 +1,184 @@
+// Package cilog writes the step's log for CI runners that read it: lines
+// on stdout and stderr, GitHub's masks and annotations, and one function,
+// Inert, that makes text from outside harmless for every runner that parses
+// the log for commands.
+package cilog
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Logger writes the step's log. Lines go to stdout, where CI runners read
+// workflow commands; on GitHub, warnings and errors become annotations.
+// Every line it prints passes inert, so no text that came from outside
+// (the API, settings) can start a new line or form a runner command; only
+// the step's own commands go out as they are.
+type Logger struct {
+	mu      sync.Mutex
+	out     io.Writer
+	errOut  io.Writer
+	debug   bool
+	github  bool
+	holding bool
+	held    []heldLine
+}
+
+// New returns the log: lines to out and errOut; on GitHub (github), masks,
+// annotations and warnings as workflow commands.
+func New(out, errOut io.Writer, github bool) *Logger {
+	return &Logger{out: out, errOut: errOut, github: github}
+}
+
+// SetDebug turns the debug lines on.
+func (l *Logger) SetDebug(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.debug = on
+}
+
+type heldLine struct {
+	w    io.Writer
+	text string
+}
+
+// Hold keeps lines back until Release, so that ::add-mask:: lines for
+// secrets learnt later (an OIDC token, temporary keys) still come first.
+func (l *Logger) Hold() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holding = true
+}
+
+func (l *Logger) Release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holding = false
+	for _, h := range l.held {
+		fmt.Fprintln(h.w, h.text)
+	}
+	l.held = nil
+}
+
+func (l *Logger) write(w io.Writer, s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holding {
+		l.held = append(l.held, heldLine{w, s})
+		return
+	}
+	fmt.Fprintln(w, s)
+}
+
+// line writes one message line to stdout, made inert: only the step's
+// own commands may read as runner commands.
+func (l *Logger) line(s string) { l.write(l.out, Inert(s)) }
+
+// Command writes one of the step's own runner commands (::warning::,
+// CNB's ##[set-output]), as it is.
+func (l *Logger) Command(s string) { l.write(l.out, s) }
+
+// Errorf writes a failure line to stderr, which GitHub's runner parses
+// for commands too.
+func (l *Logger) Errorf(format string, args ...any) {
+	l.write(l.errOut, "error: "+Inert(fmt.Sprintf(format, args...)))
+}
+
+func (l *Logger) Infof(format string, args ...any) {
+	l.line(fmt.Sprintf(format, args...))
+}
+
+// Inert makes untrusted text harmless wherever it is printed, for every
+// runner that parses the log. GitHub's reads "::name" at the start of a
+// line, after trimming its leading blanks, and the legacy "##[name"
+// anywhere in it, on stdout and stderr; CNB reads "##[set-output". So
+// control characters become spaces (no new line can start), every "##["
+// becomes "## [", and leading "::" becomes ": :". The text stays readable;
+// only those sequences change.
+func Inert(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	lead := true // still in the leading blanks
+	for i, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			r = ' '
+		}
+		switch {
+		case lead && unicode.IsSpace(r):
+		case lead && r == ':' && strings.HasPrefix(s[i:], "::"):
+			b.WriteString(": ")
+			lead = false
+			continue
+		case r == '[' && strings.HasSuffix(b.String(), "##"):
+			b.WriteByte(' ')
+			lead = false
+		default:
+			lead = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (l *Logger) Debugf(format string, args ...any) {
+	l.mu.Lock()
+	on := l.debug
+	l.mu.Unlock()
+	if on {
+		l.line("debug: " + fmt.Sprintf(format, args...))
+	}
+}
+
+func (l *Logger) Warnf(format string, args ...any) {
+	msg := Inert(fmt.Sprintf(format, args...))
+	if l.github {
+		l.Command("::warning::" + escapeData(msg))
+		return
+	}
+	l.line("warning: " + msg)
+}
+
+// Annotate adds a GitHub error annotation; elsewhere it does nothing, the
+// failure is already in the log.
+func (l *Logger) Annotate(title, msg string) {
+	if l.github {
+		l.Command(errorCommand(title, msg))
+	}
+}
+
+// errorCommand is GitHub's ::error workflow command, escaped as the
+// runner's ActionCommand expects.
+func errorCommand(title, msg string) string {
+	return "::error title=" + escapeProperty(title) + "::" + escapeData(Inert(msg))
+}
+
+// Mask tells the GitHub runner to hide a secret in everything logged after.
+// Elsewhere it must print nothing: the line itself would leak the value.
+func (l *Logger) Mask(secret string) {
+	if !l.github || secret == "" {
+		return
+	}
+	// The runner masks each line of a multi-line value too, but a value
+	// with a newline would end the command early; mask line by line.
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for part := range strings.Lines(secret) {
+		if p := strings.TrimRight(part, "\r\n"); p != "" {
+			fmt.Fprintln(l.out, "::add-mask::"+escapeData(p)) // never held back
+		}
+	}
+}
+
+// escapeData escapes a workflow command's message, as the runner's
+// ActionCommand does: % \r \n.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value: also : and ,.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

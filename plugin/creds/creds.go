@@ -1,0 +1,230 @@
+// Package creds resolves what signs the step's TCR requests: keys from the
+// settings or TENCENTCLOUD_*, a CAM role assumed with the CI's OIDC token
+// through STS (keyless), or the common SDK's default chain. Every secret it
+// obtains is masked on GitHub before anything else prints.
+package creds
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/internal/sts"
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// Resolve returns what signs the TCR requests, in this order:
+//  1. role_arn: an OIDC token (web_identity_token, web_identity_token_file,
+//     or GitHub's token endpoint) exchanged with STS for temporary
+//     credentials;
+//  2. secret_id/secret_key (and session_token), from the settings or
+//     TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY;
+//  3. the SDK's default chain: the profile file, TKE OIDC, the CVM role.
+//
+// Every secret it obtains is masked on GitHub before anything else prints.
+//
+// chain is the last resort; nil means the SDK's own chain.
+func Resolve(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, log *cilog.Logger, chain func(context.Context) (common.CredentialIface, error)) (common.CredentialIface, error) {
+	switch {
+	case cfg.Role != nil:
+		return assumeRole(ctx, cfg, api, log)
+	case cfg.SecretID != "":
+		return common.NewTokenCredential(cfg.SecretID, cfg.SecretKey, cfg.SessionToken), nil
+	}
+	if chain == nil {
+		chain = sdkChain
+	}
+	cred, err := chain(ctx)
+	if err != nil || cred == nil {
+		return nil, &failure.Error{Class: failure.ClassUsage, Code: failure.CodeNoCreds, Err: err, Message: "no credentials: set secret_id and secret_key " +
+			"(or TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY), or role_arn and provider_id for keyless OIDC; " +
+			"nothing was found in the profile file, TKE OIDC or a CVM role either"}
+	}
+	_, key, token := cred.GetCredential()
+	log.Mask(key)
+	log.Mask(token)
+	return cred, nil
+}
+
+// sdkChain is the common SDK's chain: profile file, TKE OIDC (when
+// its TKE_* variables are set), CVM role. The CVM role lookup has no
+// timeout of its own, so it runs under the step's deadline here.
+func sdkChain(ctx context.Context) (common.CredentialIface, error) {
+	providers := []common.Provider{common.DefaultProfileProvider()}
+	if tke, err := common.DefaultTkeOIDCRoleArnProvider(); err == nil {
+		providers = append(providers, tke)
+	}
+	providers = append(providers, common.DefaultCvmRoleProvider())
+	type result struct {
+		cred common.CredentialIface
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		cred, err := common.NewProviderChain(providers).GetCredential()
+		done <- result{cred, err}
+	}()
+	select {
+	case r := <-done:
+		return r.cred, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// assumeRole gets an OIDC token and exchanges it with STS.
+func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, log *cilog.Logger) (common.CredentialIface, error) {
+	role := cfg.Role
+	token, err := oidcToken(ctx, role, cfg.CI, api, log)
+	if err != nil {
+		return nil, err
+	}
+	client := api.STS(role.STSScheme, role.STSHost, cmp.Or(cfg.Region, tcrapi.AnyRegion))
+	creds, _, err := tcrapi.Do(ctx, api, failure.ActionAssumeRole, func(ctx context.Context) (*sts.Credentials, string, error) {
+		req := sts.NewAssumeRoleWithWebIdentityRequest()
+		req.ProviderId = common.StringPtr(role.ProviderID)
+		req.WebIdentityToken = common.StringPtr(token)
+		req.RoleArn = common.StringPtr(role.Arn)
+		req.RoleSessionName = common.StringPtr(role.SessionName)
+		req.DurationSeconds = common.Int64Ptr(int64(role.Duration.Seconds()))
+		resp, err := client.AssumeRoleWithWebIdentityWithContext(ctx, req)
+		if err != nil {
+			return nil, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *sts.AssumeRoleWithWebIdentityResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
+		c := resp.Response.Credentials
+		if c == nil || !isCredential(deref(c.TmpSecretId)) || !isCredential(deref(c.TmpSecretKey)) || c.Token != nil && !isCredential(*c.Token) {
+			// They would sign every call and go into its headers.
+			return nil, "", tcrapi.BadAnswer("STS answered without usable temporary credentials")
+		}
+		return c, id, nil
+	})
+	if err != nil {
+		if e, ok := errors.AsType[*failure.Error](err); ok && e.Class == failure.ClassPermission {
+			e.Message = fmt.Sprintf("STS refused to assume %s with the OIDC token: %s", role.Arn, e.Message)
+		}
+		return nil, err
+	}
+	log.Mask(deref(creds.TmpSecretKey))
+	log.Mask(deref(creds.Token))
+	log.Debugf("assumed %s as %s for %s", role.Arn, role.SessionName, role.Duration)
+	return common.NewTokenCredential(deref(creds.TmpSecretId), deref(creds.TmpSecretKey), deref(creds.Token)), nil
+}
+
+// oidcToken returns the OIDC token: given, read from a file, or requested
+// from GitHub's token endpoint for the audience.
+func oidcToken(ctx context.Context, role *settings.RoleConfig, ci settings.CIEnv, api *tcrapi.Client, log *cilog.Logger) (string, error) {
+	var token string
+	switch {
+	case role.Token != "":
+		token = role.Token
+	case role.TokenFile != "":
+		b, err := os.ReadFile(role.TokenFile)
+		if err != nil {
+			return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: fmt.Sprintf("web_identity_token_file: %v", err), Err: err}
+		}
+		token = strings.TrimSpace(string(b))
+	case ci.TokenURL != "" && ci.TokenBearer != "":
+		var err error
+		if token, err = githubToken(ctx, api, ci.TokenURL, ci.TokenBearer, role.Audience); err != nil {
+			return "", err
+		}
+	case ci.GitHub:
+		return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: "role_arn is set but GitHub gave no OIDC token: " +
+			"the workflow or job needs `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL is missing)"}
+	default:
+		return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: "role_arn is set but there is no OIDC token: " +
+			"set web_identity_token (e.g. from GitLab id_tokens) or web_identity_token_file"}
+	}
+	if token == "" {
+		return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: "the OIDC token is empty"}
+	}
+	log.Mask(token)
+	return token, nil
+}
+
+// githubToken requests an OIDC token from GitHub Actions, as the toolkit's
+// getIDToken does: GET the request URL with &audience=, bearer the request
+// token, answer {"value": "<jwt>"}.
+func githubToken(ctx context.Context, api *tcrapi.Client, requestURL, bearer, audience string) (string, error) {
+	u, err := url.Parse(requestURL)
+	if err != nil {
+		return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL"}
+	}
+	q := u.Query()
+	q.Set("audience", audience)
+	u.RawQuery = q.Encode()
+	token, _, err := tcrapi.Do(ctx, api, failure.ActionGitHubToken, func(ctx context.Context) (string, string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return "", "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		req.Header.Set("Accept", "application/json")
+		resp, err := api.HTTP().RoundTrip(req)
+		if err != nil {
+			return "", "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if err != nil {
+			return "", "", err
+		}
+		var v struct {
+			Value string `json:"value"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &v) != nil || v.Value == "" {
+			return "", "", tokenError(resp.StatusCode)
+		}
+		return v.Value, "", nil
+	})
+	return token, err
+}
+
+// tokenError is a failed answer of GitHub's token endpoint: a permission
+// problem (the workflow's id-token permission, the audience), unless the
+// endpoint itself failed.
+func tokenError(status int) *failure.Error {
+	e := &failure.Error{Class: failure.ClassPermission, Code: failure.CodeOIDCToken, HTTPStatus: status,
+		Message: fmt.Sprintf("GitHub's OIDC token endpoint answered HTTP %d without a token", status)}
+	if status >= 500 || status == http.StatusTooManyRequests {
+		e.Class = failure.ClassTemporary
+	}
+	return e
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// isCredential: a key or token as STS gives them, printable ASCII without
+// blanks (they go into request headers), 1-4096 characters.
+func isCredential(s string) bool {
+	if s == "" || len(s) > 4096 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

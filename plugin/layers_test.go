@@ -1,0 +1,51 @@
+package plugin_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// layers says which of the project's packages each package of the step
+// may import: every import points down, from the step to the packages that
+// each do one job, to the ones they stand on. A package not listed here is
+// an error too, so a new one takes its place in the house on purpose.
+var layers = map[string][]string{
+	"plugin":          {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/settings", "plugin/tcrapi"},
+	"plugin/outputs":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promote", "plugin/settings"},
+	"plugin/promote":  {"internal/tcr", "plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/settings", "plugin/tcrapi"},
+	"plugin/creds":    {"internal/sts", "plugin/cilog", "plugin/failure", "plugin/settings", "plugin/tcrapi"},
+	"plugin/tcrapi":   {"internal/sts", "internal/tcr", "plugin/cilog", "plugin/failure"},
+	"plugin/settings": {"plugin/failure", "plugin/imageref"},
+	"plugin/imageref": {},
+	"plugin/failure":  {},
+	"plugin/cilog":    {},
+}
+
+// TestLayers holds each package to its layer and to a doc comment.
+func TestLayers(t *testing.T) {
+	t.Parallel()
+	const module = "github.com/tcr-promote/tcr-promote/"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}\t{{.Doc}}\t{{join .Imports \" \"}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for line := range strings.Lines(strings.TrimSpace(string(out))) {
+		fields := strings.Split(strings.TrimRight(line, "\n"), "\t")
+		pkg, doc, imports := strings.TrimPrefix(fields[0], module), fields[1], strings.Fields(fields[2])
+		allowed, ok := layers[pkg]
+		if !ok {
+			t.Errorf("%s has no place in the layers", pkg)
+			continue
+		}
+		if doc == "" {
+			t.Errorf("%s has no package doc comment", pkg)
+		}
+		for _, imp := range imports {
+			if own, ok := strings.CutPrefix(imp, module); ok && !slices.Contains(allowed, own) {
+				t.Errorf("%s imports %s, which is not below it", pkg, own)
+			}
+		}
+	}
+}

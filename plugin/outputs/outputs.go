@@ -1,0 +1,193 @@
+// Package outputs writes the step's outputs to every channel a CI home
+// reads — GitHub's $GITHUB_OUTPUT (random heredoc delimiters), dotenv
+// files ($DRONE_OUTPUT, output_file: GitLab's rules), CNB's set-output
+// lines, a file per output in output_dir (Tekton, Argo) — and GitHub's job
+// summary. Text from the API is untrusted: a value that cannot be written
+// safely is left out, never altered.
+package outputs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+)
+
+// Spec describes one step output, for --help, action.yml and the GitLab
+// component; tests hold them to this list.
+type Spec struct {
+	Name, Desc string
+}
+
+// Specs lists every output the step can write (dotenv keys are the names
+// upper-cased).
+var Specs = []Spec{
+	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
+	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
+	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
+	{"promoted", "true when at least one promotion changed its destination and ended well (status promoted in results); false when none did"},
+	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
+	{"results", "JSON: one object per promotion with source, destination, digest, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
+	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
+	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary or permission"},
+}
+
+// output is one named step output, e.g. request_id.
+type output struct {
+	Name, Value string
+}
+
+// Write writes the outputs of results — in registry, err being the most
+// serious failure among them — to every channel of this run. An output that cannot be
+// written safely, or over a channel's budget, is left out with a warning
+// and the others still go; the error is a channel that could not be
+// written at all, after which later steps may see nothing.
+func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result, err error) error {
+	outs := values(results, err)
+	var werr error
+	for _, s := range sinks(cfg, log) {
+		skipped, e := s.write(outs)
+		for _, skip := range skipped {
+			// The value came from the API or is too large for the
+			// format; the rest of the outputs still went out.
+			log.Warnf("%s: left out %v", s.where, skip)
+		}
+		if e != nil {
+			werr = errors.Join(werr, fmt.Errorf("%s: %w", s.where, e))
+		}
+	}
+	if p := cfg.CI.StepSummary; p != "" && failure.ClassOf(err) != failure.ClassUsage {
+		// A summary is a nicety (Gitea and others ignore it): a failure to
+		// write it is only a warning.
+		if e := writeFile(p, summary(registry, results), false); e != nil {
+			log.Warnf("writing the job summary: %v", e)
+		}
+	}
+	return werr
+}
+
+// values are the step outputs: per-promotion values for a single
+// promotion, request_ids and results (JSON) always, and the error of the
+// most serious failure.
+func values(results []promote.Result, err error) []output {
+	var outs []output
+	if len(results) == 1 {
+		res := results[0]
+		outs = append(outs, output{"request_id", res.RequestID})
+		if res.Digest != "" {
+			outs = append(outs, output{"digest", res.Digest})
+		}
+		if res.Image != "" {
+			outs = append(outs, output{"image", res.Image})
+		}
+	}
+	promoted := false
+	ids := make([]string, 0, len(results))
+	for _, res := range results {
+		promoted = promoted || res.Status == promote.StatusPromoted
+		ids = append(ids, res.RequestID)
+	}
+	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})
+	if err != nil {
+		if e, ok := errors.AsType[*failure.Error](err); ok && e.Code != "" {
+			outs = append(outs, output{"error_code", e.Code})
+		}
+		outs = append(outs, output{"error_class", failure.ClassOf(err).String()})
+	}
+	// The large ones last: a sink with a budget leaves them out first.
+	if len(results) > 1 || results[0].Source != (imageref.Ref{}) {
+		outs = append(outs, output{"request_ids", strings.Join(ids, ",")}, output{"results", resultsJSON(results)})
+	}
+	return outs
+}
+
+// sink is one place the outputs go: a file of lines the runner reads
+// ($GITHUB_OUTPUT, Harness' $DRONE_OUTPUT, output_file), CNB's stdout
+// lines, or a directory of one file per output (output_dir). Sinks differ
+// in how one output is written and where the text goes; writing them is
+// shared.
+type sink struct {
+	where  string                       // for messages: a path, or stdout
+	format func(output) (string, error) // one output; errUnsafeValue if it cannot be written safely
+	emit   func(parts []rendered) error // where the formatted outputs go
+	extend func([]output) []output      // outputs only this sink writes
+	budget int                          // bytes the consumer takes in all; 0: no limit
+}
+
+// rendered is one output as a sink writes it.
+type rendered struct {
+	output
+	text string
+}
+
+// sinks returns where this run's outputs go.
+func sinks(cfg *settings.Config, log *cilog.Logger) []sink {
+	var out []sink
+	if p := cfg.CI.GitHubOutput; p != "" {
+		out = append(out, lineFile(p, false, githubLine))
+	}
+	if p := cfg.CI.DroneOutput; p != "" {
+		out = append(out, lineFile(p, false, dotenvLine))
+	}
+	if p := cfg.OutputFile; p != "" {
+		out = append(out, lineFile(p, true, dotenvLine))
+	}
+	if cfg.CI.CNB {
+		// Only on CNB: GitHub's runner parses ##[ commands too.
+		out = append(out, sink{where: "stdout", format: cnbLine, emit: func(parts []rendered) error {
+			for _, p := range parts {
+				log.Command(p.text)
+			}
+			return nil
+		}})
+	}
+	if dir := cfg.OutputDir; dir != "" {
+		out = append(out, sink{where: dir, format: rawValue, extend: withTektonImage, budget: tektonBudget,
+			emit: func(parts []rendered) error { return writeDir(dir, parts) }})
+	}
+	return out
+}
+
+// lineFile is a file of formatted lines: appended to when the runner gave
+// it, replaced when it is ours.
+func lineFile(path string, ours bool, format func(output) (string, error)) sink {
+	return sink{where: path, format: format, emit: func(parts []rendered) error {
+		var b strings.Builder
+		for _, p := range parts {
+			b.WriteString(p.text)
+		}
+		return writeFile(path, b.String(), ours)
+	}}
+}
+
+// write formats every output and emits them together. An output that
+// cannot be written safely, or would take the sink past its budget, is
+// left out and reported; the others still go.
+//
+// skipped lists the outputs left out (errUnsafeValue); err is an I/O
+// failure, after which later steps may see nothing.
+func (s sink) write(outs []output) (skipped []error, err error) {
+	if s.extend != nil {
+		outs = s.extend(outs)
+	}
+	var parts []rendered
+	total := 0
+	for _, o := range outs {
+		text, err := s.format(o)
+		switch {
+		case err != nil:
+			skipped = append(skipped, err)
+		case s.budget > 0 && total+len(text) > s.budget:
+			skipped = append(skipped, fmt.Errorf("output %s: %d bytes would take the outputs past %d: %w", o.Name, len(text), s.budget, errUnsafeValue))
+		default:
+			total += len(text)
+			parts = append(parts, rendered{o, text})
+		}
+	}
+	return skipped, s.emit(parts)
+}

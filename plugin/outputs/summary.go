@@ -1,0 +1,93 @@
+package outputs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/promote"
+)
+
+// summary renders the GitHub job summary: a small Markdown table with one
+// row per promotion. Refs are validated settings; everything else came from
+// the API and is escaped for a Markdown table cell.
+func summary(registryID string, results []promote.Result) string {
+	var b strings.Builder
+	b.WriteString("### tcr-promote: " + mdCell(registryID) + "\n\n")
+	b.WriteString("| source | destination | digest | RequestId | result |\n|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n",
+			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
+	}
+	return b.String()
+}
+
+// resultText is a promotion's outcome for the job summary.
+func resultText(r promote.Result) string {
+	switch r.Status {
+	case promote.StatusFailed:
+		text := "❌ " + failure.ClassOf(r.Err).String()
+		if e, ok := errors.AsType[*failure.Error](r.Err); ok && e.Code != "" {
+			text += " (" + e.Code + ")"
+		}
+		switch {
+		case r.Copied:
+			text += ", after the copy"
+		case r.MaybeCopied:
+			text += ", the copy may have happened"
+		}
+		return text
+	case promote.StatusDryRun:
+		return "✅ dry run, nothing changed"
+	case promote.StatusAlreadyThere:
+		return "✅ already there"
+	default:
+		return "✅ promoted"
+	}
+}
+
+func cmpOrDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// mdCell makes untrusted text inert in a Markdown table cell: no HTML, no
+// line breaks, no cell breaks, no code spans or links.
+func mdCell(s string) string {
+	return strings.NewReplacer(
+		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
+		"[", "&#91;", "]", "&#93;", "*", "&#42;",
+	).Replace(cilog.Inert(s))
+}
+
+// resultJSON is one promotion in the results output.
+type resultJSON struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Digest      string `json:"digest"`
+	RequestID   string `json:"request_id"`
+	Status      string `json:"status"`
+	ErrorCode   string `json:"error_code"`
+	ErrorClass  string `json:"error_class"`
+}
+
+func resultsJSON(results []promote.Result) string {
+	list := make([]resultJSON, 0, len(results))
+	for _, r := range results {
+		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, RequestID: r.RequestID, Status: r.Status.String()}
+		if r.Err != nil {
+			j.ErrorClass = failure.ClassOf(r.Err).String()
+			if e, ok := errors.AsType[*failure.Error](r.Err); ok {
+				j.ErrorCode = e.Code
+			}
+		}
+		list = append(list, j)
+	}
+	b, _ := json.Marshal(list) // strings only: cannot fail
+	return string(b)
+}

@@ -1,0 +1,212 @@
+// Package plugin is the step: what main calls. It reads the settings,
+// gets the credentials, finds the instance, runs the promotions, reports
+// each, writes the outputs and returns the exit code — orchestrating the
+// packages beneath it, each of which does one of those jobs.
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/creds"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/outputs"
+	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// Version is the binary's, stamped at build time with
+// -ldflags "-X …/plugin.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Runner runs the step. Its fields are the outside world, injected so tests
+// run in parallel without touching the process.
+type Runner struct {
+	Env    envconfig.Lookuper
+	Stdout io.Writer
+	Stderr io.Writer
+	// Transport carries the API's HTTP requests; nil means
+	// tcrapi.NewTransport() with the step's CA and proxy settings.
+	Transport http.RoundTripper
+	// Backoff is the wait before retry n (from 0); nil means exponential
+	// backoff with full jitter from 1s, capped at 20s.
+	Backoff func(retry int) time.Duration
+	// DefaultCredentials is the last resort when neither keys nor a role
+	// are given; nil means the common SDK's chain (profile file, TKE OIDC,
+	// CVM role).
+	DefaultCredentials func(ctx context.Context) (common.CredentialIface, error)
+}
+
+// Main runs the step with args (os.Args) and returns the exit code.
+func Main(ctx context.Context, args []string, env envconfig.Lookuper, stdout, stderr io.Writer) int {
+	r := &Runner{Env: env, Stdout: stdout, Stderr: stderr}
+	return r.Run(ctx, args)
+}
+
+// Run runs the step and returns the exit code.
+func (r *Runner) Run(ctx context.Context, args []string) int {
+	if code, done := r.arguments(args); done {
+		return code
+	}
+	cfg, err := settings.Load(r.Env)
+	log := cilog.New(r.Stdout, r.Stderr, cfg.CI.GitHub)
+	// Masks go first, before any line that could carry a secret; lines
+	// are held back until the secrets that credentials bring are masked.
+	for _, secret := range cfg.Secrets() {
+		log.Mask(secret)
+	}
+	log.SetDebug(cfg.Debug)
+	log.Hold()
+	for _, w := range cfg.Warnings() {
+		log.Warnf("%s", w)
+	}
+	if err != nil {
+		log.Release()
+		res := promote.Result{Err: err}
+		report(log, "", res, false)
+		return r.finish(cfg, log, "", []promote.Result{res})
+	}
+	results, registry := r.executeSafely(ctx, cfg, log)
+	return r.finish(cfg, log, registry, results)
+}
+
+// arguments handles the command line: --help, --version, or nothing.
+func (r *Runner) arguments(args []string) (code int, done bool) {
+	if len(args) < 2 {
+		return 0, false
+	}
+	switch args[1] {
+	case "-h", "--help", "help":
+		fmt.Fprint(r.Stdout, Help())
+		return 0, true
+	case "-v", "--version", "version":
+		fmt.Fprintln(r.Stdout, "tcr-promote", version())
+		return 0, true
+	}
+	fmt.Fprintf(r.Stderr, "tcr-promote: unknown argument %q: settings come from PLUGIN_* or INPUT_* variables; see --help\n", cilog.Inert(args[1]))
+	return failure.ExitCode(&failure.Error{Class: failure.ClassUsage}), true
+}
+
+// executeSafely is execute with a last resort: a panic — a bug, since every
+// answer is checked before use — still ends in outputs and exit 1. Tests
+// hold that it is never reached.
+func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *cilog.Logger) (results []promote.Result, registry string) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Release()
+			res := promote.Result{Err: failure.Panicked(v)}
+			report(log, registry, res, false)
+			results = []promote.Result{res}
+		}
+	}()
+	return r.execute(ctx, cfg, log)
+}
+
+// execute gets the credentials, finds the instance and runs the
+// promotions; registry names where they ran, for the log and summary.
+func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.Logger) ([]promote.Result, string) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	api := tcrapi.New(tcrapi.Options{
+		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
+		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff,
+	}, log)
+	cred, err := creds.Resolve(ctx, cfg, api, log, r.DefaultCredentials)
+	log.Release()
+	target := promote.Target{RegistryID: cfg.RegistryID, Region: cfg.Region}
+	if err == nil {
+		target, err = promote.FindInstance(ctx, api, api.TCR(cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
+	}
+	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
+	if err != nil {
+		return failedAll(log, cfg, registry, err), registry
+	}
+	log.Debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
+		version(), len(cfg.Pairs), registry, target.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
+	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
+		log.Warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
+	}
+	p := promote.New(ctx, api, api.TCR(cred, target.Region), cfg, target, log)
+	batch := len(cfg.Pairs) > 1
+	results := p.Promote(ctx, func(res promote.Result) { report(log, registry, res, batch) })
+	summarize(log, results, api.Refusals())
+	return results, registry
+}
+
+// failedAll reports the cause that kept every promotion from starting
+// once, and every promotion as failed by it.
+func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err error) []promote.Result {
+	report(log, registry, promote.Result{Err: err}, false)
+	id := failure.RequestID(err) // e.g. STS's, which support will ask for
+	results := make([]promote.Result, len(cfg.Pairs))
+	for i, pair := range cfg.Pairs {
+		results[i] = promote.Result{Source: pair.Source, Destination: pair.Destination, RequestID: id, Err: err}
+	}
+	return results
+}
+
+// summarize ends a batch's log with its counts and its exit code's cause.
+func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
+	refused := ""
+	if refusals > 0 {
+		refused = fmt.Sprintf("; %d requests refused by TCR's rate limit and sent again", refusals)
+	}
+	if len(results) < 2 {
+		if refused != "" {
+			log.Infof("%s", strings.TrimPrefix(refused, "; "))
+		}
+		return
+	}
+	counts := map[promote.Status]int{}
+	for _, res := range results {
+		counts[res.Status]++
+	}
+	log.Infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed%s",
+		len(results), counts[promote.StatusPromoted], counts[promote.StatusAlreadyThere], counts[promote.StatusDryRun], counts[promote.StatusFailed], refused)
+	if err := mostSerious(results); err != nil {
+		log.Errorf("exit %d: %s is the most serious failure (order: %s)", failure.ExitCode(err), failure.ClassOf(err), failure.SeverityOrder())
+	}
+}
+
+// finish writes the outputs and the summary and returns the exit code: 0
+// only when every promotion succeeded, else the most serious class's.
+func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result) int {
+	err := mostSerious(results)
+	if werr := outputs.Write(cfg, log, registry, results, err); werr != nil {
+		log.Errorf("writing the outputs: %v", werr)
+		if err == nil {
+			// The promotion happened, but later steps will not see it.
+			// Failing is safe: a re-run finds the tag in place.
+			return failure.ExitCode(&failure.Error{Class: failure.ClassUnexpected})
+		}
+	}
+	return failure.ExitCode(err)
+}
+
+func mostSerious(results []promote.Result) error {
+	errs := make([]error, len(results))
+	for i, res := range results {
+		errs[i] = res.Err
+	}
+	return failure.MostSerious(errs)
+}

@@ -1,0 +1,103 @@
+package promote
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDecide covers every choice of the promotion flow without a call.
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	const a, b = "sha256:aa", "sha256:bb"
+	pair := settings.Pair{Source: imageref.Ref{Namespace: "develop", Repo: "app", Tag: "stg"}, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "prd"}}
+	rule := &immutableRule{id: 7, namespace: "release", repoPattern: "**", tagPattern: "p*"}
+	lookupErr := &failure.Error{Class: failure.ClassNotFound, Code: "ResourceNotFound", RequestID: "r1"}
+	type want struct {
+		verdict verdict
+		class   failure.Class
+		code    string
+	}
+	tests := []struct {
+		name string
+		cfg  settings.Config
+		o    observation
+		want want
+	}{
+		{"a lookup failed", settings.Config{Verify: true}, observation{err: lookupErr}, want{verdictRefuse, failure.ClassNotFound, "ResourceNotFound"}},
+		{"unverified: copy blind", settings.Config{}, observation{}, want{verdict: verdictCopy}},
+		{"new destination", settings.Config{Verify: true}, observation{verified: true, srcDigest: a}, want{verdict: verdictCopy}},
+		{"already there", settings.Config{Verify: true}, observation{verified: true, srcDigest: a, dstDigest: a}, want{verdict: verdictSkip}},
+		{"already there beats override", settings.Config{Verify: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: a}, want{verdict: verdictSkip}},
+		{"pin holds", settings.Config{Verify: true, ExpectedDigest: a}, observation{verified: true, srcDigest: a}, want{verdict: verdictCopy}},
+		{"pin fails before anything else", settings.Config{Verify: true, ExpectedDigest: b}, observation{verified: true, srcDigest: a, dstDigest: a}, want{verdictRefuse, failure.ClassConflict, failure.CodeDigestMismatch}},
+		{"elsewhere, no override: the service decides", settings.Config{Verify: true}, observation{verified: true, srcDigest: a, dstDigest: b}, want{verdict: verdictCopy}},
+		{"elsewhere, override", settings.Config{Verify: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: b}, want{verdict: verdictCopy}},
+		{"elsewhere, immutable", settings.Config{Verify: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: b, immutable: immutability{rule: rule}}, want{verdictRefuse, failure.ClassConflict, failure.CodeImmutableTag}},
+		{"elsewhere, immutable, no override", settings.Config{Verify: true}, observation{verified: true, srcDigest: a, dstDigest: b, immutable: immutability{rule: rule}}, want{verdictRefuse, failure.ClassConflict, failure.CodeImmutableTag}},
+		{"elsewhere, rules unreadable: copy, the service decides", settings.Config{Verify: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: b, immutable: immutability{err: errors.New("denied")}}, want{verdict: verdictCopy}},
+		{"dry run, new", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a}, want{verdict: verdictDryRun}},
+		{"dry run, taken", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a, dstDigest: b}, want{verdictRefuse, failure.ClassConflict, failure.CodeDestinationExists}},
+		{"dry run, taken, override", settings.Config{DryRun: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: b}, want{verdict: verdictDryRun}},
+		{"dry run, no namespace", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a, nsMissing: true}, want{verdictRefuse, failure.ClassNotFound, failure.CodeNamespaceNotFound}},
+		{"dry run, already there", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a, dstDigest: a}, want{verdict: verdictSkip}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := decide(&tt.cfg, "tcr-1", pair, tt.o)
+			got := want{verdict: p.verdict}
+			if e, ok := errors.AsType[*failure.Error](p.err); ok {
+				got.class, got.code = e.Class, e.Code
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("decide (-want +got):\n%s", diff)
+			}
+			if (p.verdict == verdictRefuse) != (p.err != nil) {
+				t.Errorf("plan %v carries error %v", p.verdict, p.err)
+			}
+		})
+	}
+}
+
+// TestGlobMatch: Harbor's doublestar patterns, as immutability rules use
+// them (the emulator, standard library only, has its own implementation).
+func TestGlobMatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"", "anything", true},
+		{"**", "app", true},
+		{"**", "team/a/app", true},
+		{"*", "app", true},
+		{"*", "team/app", false},
+		{"team/**", "team/a/app", true},
+		{"team/**", "team", true},
+		{"team/**", "other/app", false},
+		{"**/app", "app", true},
+		{"**/app", "team/a/app", true},
+		{"v*", "v1.2", true},
+		{"v*", "latest", false},
+		{"v?", "v1", true},
+		{"v?", "v10", false},
+		{"{prd,v1.*}", "v1.2", true},
+		{"{prd,v1.*}", "prd", true},
+		{"{prd,v1.*}", "v2.0", false},
+		{"v[0-9]*", "v3", true},
+		{"v[0-9]*", "vx", false},
+		{"release-{a,b{c,d}}", "release-bd", true},
+		{"[", "[", false}, // malformed matches nothing
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %t, want %t", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}

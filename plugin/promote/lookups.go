@@ -1,0 +1,192 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// The read-only calls the promotion flow observes the registry with. Each
+// returns the RequestId of its answer, so that a client-side conclusion
+// ("no such tag") still names the answer it was drawn from.
+
+// imageTag is one tag of a repository and what it points at.
+type imageTag struct{ tag, digest string }
+
+// images lists the tags of ref's repository named tag exactly, or pointing
+// at digest.
+func (p *Promoter) images(ctx context.Context, ref imageref.Ref, tag, digest string) ([]imageTag, string, error) {
+	return tcrapi.Do(ctx, p.api, "DescribeImages", func(ctx context.Context) ([]imageTag, string, error) {
+		req := tcr.NewDescribeImagesRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.NamespaceName = common.StringPtr(ref.Namespace)
+		req.RepositoryName = common.StringPtr(ref.Repo)
+		if tag != "" {
+			req.ImageVersion = common.StringPtr(tag)
+			req.ExactMatch = common.BoolPtr(true)
+		}
+		if digest != "" {
+			req.Digest = common.StringPtr(digest)
+			req.Limit = common.Int64Ptr(100)
+		}
+		resp, err := p.tcr.DescribeImagesWithContext(ctx, req)
+		if err != nil {
+			return nil, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImagesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
+		var out []imageTag
+		for _, img := range resp.Response.ImageInfoList {
+			if img == nil || tag != "" && tcrapi.Field(img.ImageVersion) != tag || digest != "" && tcrapi.Field(img.Digest) != digest {
+				continue // the filter is the server's; trust only exact matches
+			}
+			t := imageTag{tcrapi.Field(img.ImageVersion), tcrapi.Field(img.Digest)}
+			if !imageref.IsDigest(t.digest) || !imageref.IsTag(t.tag) {
+				// An empty digest would equal an absent tag's, and a
+				// false "already there" would follow.
+				return nil, "", tcrapi.BadAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
+			}
+			out = append(out, t)
+		}
+		return out, id, nil
+	})
+}
+
+// digest returns what ref (a tag) points at, "" if the tag does not exist.
+// A repository or namespace that does not exist holds no tags, however TCR
+// says so: an error, an empty list, or Harbor's "project not found". It is
+// for destinations, which DuplicateImage creates; a source that is missing
+// is reported with the answer that said so (resolveSource).
+func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error) {
+	tags, _, err := p.images(ctx, ref, ref.Tag, "")
+	if failure.ClassOf(err) == failure.ClassNotFound {
+		return "", nil
+	}
+	if err != nil || len(tags) == 0 {
+		return "", err
+	}
+	return tags[0].digest, nil
+}
+
+// resolved is a resolved source: the tag to copy from and its digest (on
+// the Personal edition, its ImageId instead).
+type resolved struct {
+	tag, digest, imageID string
+}
+
+// resolveSource returns the tag to copy from and its digest. A digest
+// source is resolved to a tag pointing at it, as DuplicateImage takes
+// tags. An error answer is reported as it came; only a successful answer
+// without the tag becomes ClientError.SourceNotFound.
+func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolved, error) {
+	if src.ByDigest() {
+		tags, id, err := p.images(ctx, src, "", src.Digest)
+		if err != nil {
+			return resolved{}, failure.About(err, "the source %s", src)
+		}
+		if len(tags) == 0 {
+			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
+				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
+		}
+		p.log.Debugf("%s is tagged %s", src, tags[0].tag)
+		return resolved{tag: tags[0].tag, digest: src.Digest}, nil
+	}
+	// A tag, pinned or not: the pin is decide's to check.
+	tags, id, err := p.images(ctx, src, src.Tag, "")
+	if err != nil {
+		return resolved{}, failure.About(err, "the source %s", src)
+	}
+	if len(tags) == 0 {
+		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
+			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
+	}
+	return resolved{tag: src.Tag, digest: tags[0].digest}, nil
+}
+
+// settle reads ref until it points at want, for at most index_lag (and
+// within the step's deadline): TCR's index may lag a few seconds behind a
+// write, showing the tag absent, or still at stale, its digest before the
+// write. It returns the last digest seen ("" for absent) and whether ref
+// settled: it showed want, or a digest that is neither want nor stale.
+func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale string) (got string, settled bool, err error) {
+	start := time.Now()
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		if got, err = p.digest(ctx, ref); err != nil {
+			return "", false, err
+		}
+		if got == want || got != "" && got != stale {
+			return got, true, nil
+		}
+		if time.Since(start)+wait > p.cfg.IndexLag {
+			return got, false, nil
+		}
+		p.log.Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, orNone(got), want, wait)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return got, false, nil
+		}
+		if !tcrapi.Sleep(ctx, wait) {
+			return got, false, tcrapi.Stopped(ctx, "DescribeImages")
+		}
+	}
+}
+
+// namespaceExists asks DescribeNamespaces whether the namespace exists;
+// its name filter is fuzzy, so names are compared here.
+func (p *Promoter) namespaceExists(ctx context.Context, name string) (bool, error) {
+	found, _, err := tcrapi.Do(ctx, p.api, "DescribeNamespaces", func(ctx context.Context) (bool, string, error) {
+		req := tcr.NewDescribeNamespacesRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.NamespaceName = common.StringPtr(name)
+		req.Limit = common.Int64Ptr(100)
+		resp, err := p.tcr.DescribeNamespacesWithContext(ctx, req)
+		if err != nil {
+			return false, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeNamespacesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return false, "", err
+		}
+		for _, ns := range resp.Response.NamespaceList {
+			if ns != nil && tcrapi.Field(ns.Name) == name {
+				return true, id, nil
+			}
+		}
+		return false, id, nil
+	})
+	return found, err
+}
+
+// publicDomain is the instance's registry host, from DescribeInstances.
+func (p *Promoter) publicDomain(ctx context.Context) (string, error) {
+	domain, _, err := tcrapi.Do(ctx, p.api, "DescribeInstances", func(ctx context.Context) (string, string, error) {
+		req := tcr.NewDescribeInstancesRequest()
+		req.Registryids = common.StringPtrs([]string{p.target.RegistryID})
+		resp, err := p.tcr.DescribeInstancesWithContext(ctx, req)
+		if err != nil {
+			return "", "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeInstancesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return "", "", err
+		}
+		for _, r := range resp.Response.Registries {
+			if r != nil && tcrapi.Field(r.RegistryId) == p.target.RegistryID {
+				if d := tcrapi.Field(r.PublicDomain); !imageref.IsHost(d) {
+					// It would go into the image output.
+					return "", "", tcrapi.BadAnswer("DescribeInstances gave %s the domain %.80q, not a host name", p.target.RegistryID, d)
+				}
+				return tcrapi.Field(r.PublicDomain), id, nil
+			}
+		}
+		return "", id, nil
+	})
+	return domain, err
+}

@@ -1,0 +1,169 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// The Personal edition (ccr.ccs.tencentyun.com and its regional hosts) has
+// its own two actions. DuplicateImagePersonal copies namespace/repo:tag to
+// namespace/repo:tag and answers the copied digest; it has no Override.
+// DescribeImagePersonal lists a repository's tags with an ImageId that is
+// not documented as the manifest digest (Docker's "image ID" is the
+// config's), so an ImageId is compared only with another ImageId, never
+// with a digest. What the Personal API cannot answer is not checked:
+// there is no digest of a source before the copy (so no expected_digest,
+// no digest source), and no read-back of the destination's digest — the
+// digest reported is the copy's own answer.
+
+// personalTag is one tag of a Personal repository.
+type personalTag struct {
+	name, imageID string
+}
+
+// personalTag looks up ref's tag; nil if the repository holds no such tag.
+// A repository that does not exist answers ResourceNotFound.ErrNoRepo,
+// returned as the error.
+func (p *Promoter) personalTag(ctx context.Context, ref imageref.Ref) (*personalTag, string, error) {
+	const page = 100
+	for offset := int64(0); ; offset += page {
+		tags, total, id, err := p.personalTags(ctx, ref, offset, page)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, t := range tags {
+			if t.name == ref.Tag { // Tag is a search: match exactly here
+				return &t, id, nil
+			}
+		}
+		if len(tags) == 0 || offset+page >= total {
+			return nil, id, nil
+		}
+	}
+}
+
+func (p *Promoter) personalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]personalTag, int64, string, error) {
+	type page struct {
+		tags  []personalTag
+		total int64
+	}
+	pg, id, err := tcrapi.Do(ctx, p.api, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
+		req := tcr.NewDescribeImagePersonalRequest()
+		req.RepoName = common.StringPtr(ref.Namespace + "/" + ref.Repo)
+		req.Tag = common.StringPtr(ref.Tag)
+		req.Offset, req.Limit = common.Int64Ptr(offset), common.Int64Ptr(limit)
+		resp, err := p.tcr.DescribeImagePersonalWithContext(ctx, req)
+		if err != nil {
+			return page{}, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImagePersonalResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return page{}, "", err
+		}
+		var pg page
+		if d := resp.Response.Data; d != nil {
+			pg.total = tcrapi.Field(d.TagCount)
+			for _, t := range d.TagInfo {
+				if t != nil {
+					pg.tags = append(pg.tags, personalTag{name: tcrapi.Field(t.TagName), imageID: tcrapi.Field(t.ImageId)})
+				}
+			}
+		}
+		return pg, id, nil
+	})
+	return pg.tags, pg.total, id, err
+}
+
+// personalSource checks that the source tag exists, once per source.
+func (p *Promoter) personalSource(ctx context.Context, src imageref.Ref) (resolved, error) {
+	return p.sources.get(src, func() (resolved, error) {
+		t, id, err := p.personalTag(ctx, src)
+		switch {
+		case err != nil:
+			return resolved{}, failure.About(err, "the source %s", src)
+		case t == nil:
+			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImagePersonal", Code: failure.CodeSourceNotFound, RequestID: id,
+				Message: fmt.Sprintf("%s does not exist in %s", src, p.cfg.RegistryHost)}
+		}
+		return resolved{tag: t.name, imageID: t.imageID}, nil
+	})
+}
+
+// promotePersonal runs one promotion on the Personal edition: the source
+// checked (verify), the destination checked when there is no override —
+// the API has none — then DuplicateImagePersonal.
+func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Result {
+	res := Result{Source: pair.Source, Destination: pair.Destination}
+	fail := func(err error) Result {
+		res.Err, res.RequestID = err, failure.RequestID(err)
+		return res
+	}
+	src, dst := pair.Source, pair.Destination
+	var srcID string // the source's ImageId, when verified
+	if p.verifying() {
+		s, err := p.personalSource(ctx, src)
+		if err != nil {
+			return fail(err)
+		}
+		srcID = s.imageID
+	}
+	if !p.cfg.Override {
+		d, _, err := p.personalTag(ctx, dst)
+		if err != nil && failure.ClassOf(err) != failure.ClassNotFound { // a new repository is fine
+			return fail(failure.About(err, "the destination %s", dst))
+		}
+		if d != nil {
+			if srcID != "" && d.imageID == srcID {
+				p.log.Infof("%s already holds the image %s holds (ImageId %s): nothing to copy", dst, src, d.imageID)
+				res.Status = StatusAlreadyThere
+				return res
+			}
+			return fail(&failure.Error{Class: failure.ClassConflict, Action: "DescribeImagePersonal", Code: failure.CodeDestinationExists, Message: fmt.Sprintf(
+				"%s already exists (ImageId %s) and the Personal edition cannot tell whether it is the image of %s; its copy has no override flag, so the step checks first: set override to copy over it",
+				dst, orNone(d.imageID), src)})
+		}
+	}
+	if p.cfg.DryRun {
+		p.log.Infof("dry run: would copy %s to %s on %s; nothing changed (the Personal edition tells the digest only when it copies)", src, dst, p.cfg.RegistryHost)
+		res.Status = StatusDryRun
+		return res
+	}
+	digest, id, err := p.copyPersonal(ctx, src, dst)
+	if err != nil {
+		return fail(err)
+	}
+	res.Status, res.RequestID, res.Copied = StatusPromoted, id, true
+	if imageref.IsDigest(digest) { // the answer is untrusted text: only a digest is reported as one
+		res.Digest, res.Image = digest, p.image(dst, digest)
+	}
+	return res
+}
+
+// copyPersonal is DuplicateImagePersonal: it answers the digest it copied.
+func (p *Promoter) copyPersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error) {
+	return tcrapi.Do(ctx, p.api, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
+		req := tcr.NewDuplicateImagePersonalRequest()
+		req.SrcImage = common.StringPtr(src.String()) // tags: the Personal edition takes no digest
+		req.DestImage = common.StringPtr(dst.String())
+		resp, err := p.tcr.DuplicateImagePersonalWithContext(ctx, req)
+		if err != nil {
+			return "", "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DuplicateImagePersonalResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return "", "", err
+		}
+		d := ""
+		if resp.Response.Data != nil {
+			d = tcrapi.Field(resp.Response.Data.Digest)
+		}
+		return d, id, nil
+	})
+}

@@ -1,0 +1,169 @@
+package promote
+
+import (
+	"cmp"
+	"context"
+	"sync"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+)
+
+// Promoter runs the promotions of one run within one instance. It is safe
+// for concurrent use: promotions share its lookups.
+type Promoter struct {
+	api    *tcrapi.Client
+	tcr    *tcr.Client // signed for the target's region
+	cfg    *settings.Config
+	target Target
+	log    *cilog.Logger
+
+	domain     func() (string, error)          // the registry host, looked up once
+	rules      func() ([]immutableRule, error) // the tag immutability rules, read once
+	sources    memo[imageref.Ref, resolved]    // each source resolved once
+	namespaces memo[string, bool]              // dry run: each namespace checked once
+	warnOnce   sync.Once
+	domainWarn sync.Once
+	bg         group // background lookups, waited for before the run ends
+}
+
+// New makes the promoter of one run; its lookups run under ctx.
+func New(ctx context.Context, api *tcrapi.Client, client *tcr.Client, cfg *settings.Config, target Target, log *cilog.Logger) *Promoter {
+	p := &Promoter{api: api, tcr: client, cfg: cfg, target: target, log: log, bg: group{dropped: true}}
+	p.domain = sync.OnceValues(func() (string, error) {
+		// The host the user wrote, else the instance's public domain.
+		if d := cmp.Or(cfg.RegistryDomain, cfg.RegistryHost); d != "" {
+			return d, nil
+		}
+		return p.publicDomain(ctx)
+	})
+	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
+	return p
+}
+
+// memo runs a lookup once per key, for every promotion that asks.
+type memo[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]func() (V, error)
+}
+
+func (m *memo[K, V]) get(key K, lookup func() (V, error)) (V, error) {
+	m.mu.Lock()
+	f := m.m[key]
+	if f == nil {
+		if m.m == nil {
+			m.m = map[K]func() (V, error){}
+		}
+		f = sync.OnceValues(lookup)
+		m.m[key] = f
+	}
+	m.mu.Unlock()
+	return f()
+}
+
+func (p *Promoter) resolve(ctx context.Context, src imageref.Ref) (resolved, error) {
+	return p.sources.get(src, func() (resolved, error) { return p.resolveSource(ctx, src) })
+}
+
+// verifying reports whether the run reads digests.
+func (p *Promoter) verifying() bool { return p.cfg.Verify || p.cfg.DryRun }
+
+// needsDigest reports whether the run cannot do without DescribeImages.
+func (p *Promoter) needsDigest() bool {
+	return p.cfg.ExpectedDigest != "" || len(p.cfg.Pairs) > 0 && p.cfg.Pairs[0].Source.Digest != "" || p.cfg.DryRun
+}
+
+// promote runs one promotion.
+func (p *Promoter) promote(ctx context.Context, pair settings.Pair) Result {
+	if p.cfg.Personal {
+		return p.promotePersonal(ctx, pair)
+	}
+	o := p.observe(ctx, pair)
+	return p.act(ctx, pair, o, decide(p.cfg, p.target.RegistryID, pair, o))
+}
+
+// observation is what the registry held when the promotion started.
+type observation struct {
+	verified  bool         // the digests below were read
+	from      string       // the source tag to copy from (a digest source's tag)
+	srcDigest string       // what the source points at
+	dstDigest string       // what the destination points at; "" if it does not exist
+	immutable immutability // of the destination, when it exists at another image
+	nsMissing bool         // dry run: the destination namespace does not exist
+	err       error        // a lookup failed: the promotion fails with it
+}
+
+// observe reads what the decision needs. Without verify it reads nothing;
+// if the credentials may not read images, it warns and reads nothing —
+// unless the settings need the digests.
+func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation {
+	o := observation{from: pair.Source.Tag}
+	if !p.verifying() {
+		return o
+	}
+	// The two lookups are independent: overlap them.
+	var (
+		src    resolved
+		srcErr error
+		dstErr error
+		wg     group
+	)
+	wg.Go(func() { src, srcErr = p.resolve(ctx, pair.Source) })
+	wg.Go(func() { o.dstDigest, dstErr = p.digest(ctx, pair.Destination) })
+	wg.Wait()
+	if err := cmp.Or(srcErr, dstErr); err != nil {
+		return observation{from: pair.Source.Tag, err: p.unverifiable(err)}
+	}
+	o.verified, o.from, o.srcDigest = true, src.tag, src.digest
+	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
+		o.immutable = p.immutabilityOf(pair.Destination)
+	}
+	if p.cfg.DryRun && o.dstDigest != o.srcDigest {
+		ns := pair.Destination.Namespace
+		exists, err := p.namespaces.get(ns, func() (bool, error) { return p.namespaceExists(ctx, ns) })
+		o.nsMissing, o.err = !exists, err
+	}
+	return o
+}
+
+// unverifiable decides what a failed lookup means. If err only says the
+// credentials may not read images, verification is skipped (with one
+// warning) and it returns nil — unless a digest pin, a digest source or a
+// dry run needs the reads. Otherwise it returns the error to fail with.
+func (p *Promoter) unverifiable(err error) error {
+	if failure.ClassOf(err) != failure.ClassPermission {
+		return err
+	}
+	if p.needsDigest() {
+		return failure.WithNote(err, "DescribeImages is needed for expected_digest, a digest source or dry_run")
+	}
+	p.warnOnce.Do(func() {
+		p.log.Warnf("cannot verify: %s; promoting without reading digests back (grant tcr:DescribeImages, or set verify: false to silence this)", err)
+	})
+	return nil
+}
+
+// image is the full reference of a verified destination, or "" (with a
+// warning, once) when the registry's domain cannot be known.
+func (p *Promoter) image(dst imageref.Ref, digest string) string {
+	domain, err := p.domain()
+	if domain == "" {
+		p.domainWarn.Do(func() {
+			p.log.Warnf("no image output: DescribeInstances gave no domain for %s (%v); set registry_domain", p.target.RegistryID, err)
+		})
+		return ""
+	}
+	dst.Host, dst.Digest = domain, digest
+	return dst.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

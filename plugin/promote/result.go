@@ -1,0 +1,50 @@
+// Package promote runs the promotions: for each, observe → decide → act —
+// observe reads the registry (the source's digest, the destination, what
+// else the decision needs), decide is a pure function from the settings
+// and that observation to a plan, and act carries the plan out (the
+// DuplicateImage call, the read-back) — concurrently for a batch, under
+// the API's limits, on TCR Enterprise or the Personal edition. It also
+// finds the instance a registry host names. It returns results; the step
+// above it reports them.
+package promote
+
+import "github.com/tcr-promote/tcr-promote/plugin/imageref"
+
+// Status is a promotion's outcome.
+type Status int
+
+const (
+	StatusFailed       Status = iota
+	StatusPromoted            // this run changed the destination
+	StatusAlreadyThere        // the destination already held the source's image
+	StatusDryRun              // every precondition checked, nothing changed
+)
+
+func (s Status) String() string {
+	return [...]string{"failed", "promoted", "already_there", "dry_run"}[s]
+}
+
+// Result is the outcome of one promotion.
+type Result struct {
+	Source      imageref.Ref
+	Destination imageref.Ref
+	Status      Status
+	// RequestID is the DuplicateImage call's whenever a copy was made,
+	// even if a later call failed; otherwise the failed call's.
+	RequestID string
+	// Copied: a DuplicateImage call succeeded, so the registry changed,
+	// whatever happened after.
+	Copied bool
+	// MaybeCopied: a DuplicateImage was sent and what became of it is
+	// unknown (its answer lost, and the destination could not be read).
+	MaybeCopied bool
+	Digest      string // what the destination points at, when verified
+	Image       string // domain/namespace/repo:tag@digest, when verified
+	Err         error  // nil on success; a *failure.Error otherwise
+}
+
+// Target is the instance the promotions run in (on the Personal edition,
+// only the region).
+type Target struct {
+	RegistryID, Region string
+}

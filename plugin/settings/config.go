@@ -1,0 +1,259 @@
+package settings
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+)
+
+// Config is the validated configuration of one run. It is read-only:
+// nothing writes to it after Load; what is learnt later (the instance a
+// host names) is a value of its own.
+type Config struct {
+	RegistryID     string
+	Region         string
+	Pairs          []Pair // every (source repo × destination tag), in promotion order
+	Override       bool
+	ExpectedDigest string
+	Verify         bool
+	DryRun         bool
+	RegistryDomain string
+	// From source_image: the registry host the user gave, and for an
+	// Enterprise host without registry_id and region, the instance names
+	// to look up (DescribeInstances, every region).
+	RegistryHost   string
+	InstanceNames  []string
+	Personal       bool // the Personal edition: DuplicateImagePersonal
+	SecretID       string
+	SecretKey      string
+	SessionToken   string
+	Scheme         string      // "https" or "http"
+	Host           string      // host or host:port
+	Role           *RoleConfig // keyless: assume a role with an OIDC token
+	OutputFile     string
+	OutputDir      string
+	RootCAs        *x509.CertPool // the system's and ca_cert's; nil: the system's
+	Proxy          *url.URL       // nil: $HTTPS_PROXY/$NO_PROXY
+	NoProxy        []string
+	CI             CIEnv
+	Timeout        time.Duration
+	AttemptTimeout time.Duration
+	IndexLag       time.Duration
+	Retries        int
+	RateLimit      int
+	Debug          bool
+
+	warnings []string
+	secrets  []string // every secret setting's value, to mask
+}
+
+// Warnings are what the settings allow but should not: printed, not failed.
+func (c *Config) Warnings() []string { return c.warnings }
+
+// Secrets are the values to mask before anything is printed.
+func (c *Config) Secrets() []string { return c.secrets }
+
+// Pair is one promotion: a source and the tag it is copied to.
+type Pair struct {
+	Source, Destination imageref.Ref
+}
+
+// RoleConfig is how to assume a CAM role with an OIDC token.
+type RoleConfig struct {
+	Arn, ProviderID, SessionName string
+	Duration                     time.Duration
+	Audience                     string
+	Token                        string // given directly
+	TokenFile                    string
+	STSScheme, STSHost           string
+}
+
+// CIEnv is what the CI runner tells the step through its own variables,
+// read once, with the settings.
+type CIEnv struct {
+	GitHub       bool   // GITHUB_ACTIONS=true: workflow commands, masks, annotations
+	GitHubOutput string // $GITHUB_OUTPUT
+	StepSummary  string // $GITHUB_STEP_SUMMARY
+	DroneOutput  string // $DRONE_OUTPUT (Harness)
+	CNB          bool   // CNB=true: outputs as ##[set-output] lines
+	TokenURL     string // $ACTIONS_ID_TOKEN_REQUEST_URL: GitHub's OIDC token endpoint
+	TokenBearer  string // $ACTIONS_ID_TOKEN_REQUEST_TOKEN
+	RunnerDebug  bool   // RUNNER_DEBUG=1: GitHub's "debug logging" re-run
+}
+
+func readCIEnv(l *lookuper) CIEnv {
+	return CIEnv{
+		GitHub: l.plain("GITHUB_ACTIONS") == "true", GitHubOutput: l.plain("GITHUB_OUTPUT"), StepSummary: l.plain("GITHUB_STEP_SUMMARY"),
+		DroneOutput: l.plain("DRONE_OUTPUT"), CNB: l.plain("CNB") == "true",
+		TokenURL: l.plain("ACTIONS_ID_TOKEN_REQUEST_URL"), TokenBearer: l.plain("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+		RunnerDebug: l.plain("RUNNER_DEBUG") == "1",
+	}
+}
+
+// Load reads and validates the settings from env. Any problem is a usage
+// error (exit 64) naming every offending setting; nothing has been sent.
+// The Config is never nil: on error it holds what could be read, so
+// secrets can still be masked and outputs written.
+func Load(env envconfig.Lookuper) (*Config, error) {
+	l := newLookuper(env)
+	var s Settings
+	p := &parser{l: l}
+	// The decoders keep their own errors, so this fails only on a bad
+	// struct tag: a bug, reported like any problem.
+	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &s, Lookuper: l}); err != nil {
+		p.fail("%v", err)
+	}
+	c := &Config{secrets: secretValues(&s), CI: readCIEnv(l)}
+	p.promotions(&s, c)
+	p.behaviour(&s, c)
+	p.access(&s, c)
+	p.network(&s, c)
+	p.files(&s, c)
+	p.timing(&s, c)
+	p.consistent(c)
+	return c, p.err()
+}
+
+// behaviour reads what the promotion does: override, verify, dry run, the
+// digest pin, the domain of the image output.
+func (p *parser) behaviour(s *Settings, c *Config) {
+	c.Override = p.bool("OVERRIDE", s.Override)
+	c.Verify = p.bool("VERIFY", s.Verify)
+	c.DryRun = p.bool("DRY_RUN", s.DryRun)
+	c.Debug = p.bool("DEBUG", s.Debug) || c.CI.RunnerDebug
+	c.ExpectedDigest = p.match("EXPECTED_DIGEST", s.ExpectedDigest, imageref.IsDigest, "a digest: sha256: and 64 lower-case hex digits")
+	c.RegistryDomain = p.match("REGISTRY_DOMAIN", s.RegistryDomain, imageref.IsHost, "a host name such as acme.tencentcloudcr.com")
+}
+
+// timing reads the deadlines, the retries and the rate.
+func (p *parser) timing(s *Settings, c *Config) {
+	c.Timeout = p.duration("TIMEOUT", s.Timeout)
+	c.AttemptTimeout = p.duration("ATTEMPT_TIMEOUT", s.AttemptTimeout)
+	c.IndexLag = p.wait("INDEX_LAG", s.IndexLag)
+	c.Retries = p.count("RETRIES", s.Retries, 0, 100)
+	c.RateLimit = p.count("RATE_LIMIT", s.RateLimit, 1, 1000)
+}
+
+// consistent checks what the settings ask for together.
+func (p *parser) consistent(c *Config) {
+	if p.failed() || len(c.Pairs) == 0 {
+		return
+	}
+	src := c.Pairs[0].Source
+	srcKey := p.l.Key("SOURCE_REFERENCE")
+	if c.RegistryHost != "" {
+		srcKey = p.l.Key("SOURCE_IMAGE")
+	}
+	switch {
+	case c.Personal && src.Digest != "":
+		p.fail("%s names a digest, but the Personal edition can only copy and look up tags: name the source by its tag", srcKey)
+	case c.Personal && c.ExpectedDigest != "":
+		p.fail("expected_digest cannot be checked on the Personal edition (%s): its API gives no tag's digest before a copy; leave it out, or promote within an Enterprise instance", c.RegistryHost)
+	case src.Digest != "" && !c.Verify:
+		p.fail("%s is a digest, which needs verify: true (a tag is looked up for it)", srcKey)
+	case c.ExpectedDigest != "" && !c.Verify:
+		p.fail("expected_digest needs verify: true (the source's digest must be read to be compared)")
+	case src.Tag != "" && src.Digest != "" && c.ExpectedDigest != "" && src.Digest != c.ExpectedDigest:
+		p.fail("%s pins %s, and expected_digest is %s: they must agree (one of them is enough)", srcKey, src.Digest, c.ExpectedDigest)
+	}
+	for _, pair := range c.Pairs {
+		if pair.Source == pair.Destination {
+			p.fail("the destination %s is the source itself; set destination_tag, destination_namespace or destination_repo", pair.Destination)
+		}
+	}
+}
+
+// parser collects every problem in the settings so that one run reports
+// them all.
+type parser struct {
+	l        *lookuper
+	problems []string
+}
+
+func (p *parser) fail(format string, args ...any) {
+	p.problems = append(p.problems, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) failed() bool { return len(p.problems) > 0 }
+
+func (p *parser) err() error {
+	if len(p.problems) == 0 {
+		return nil
+	}
+	return failure.Usagef("invalid settings: %s", strings.Join(p.problems, "; "))
+}
+
+// required fails when v is empty, naming the setting's variables and the
+// setting that may stand for it (its or: tag), if any.
+func (p *parser) required(key, v string) string {
+	if v != "" {
+		return v
+	}
+	n := names(key)
+	msg := fmt.Sprintf("%s is required (set %s or %s)", strings.ToLower(key), n[0], n[1])
+	for _, s := range all() {
+		if s.Env == key && s.Or != "" {
+			msg += ", or give " + s.Or
+		}
+	}
+	p.fail("%s", msg)
+	return v
+}
+
+func (p *parser) match(key, v string, valid func(string) bool, what string) string {
+	if v != "" && !valid(v) {
+		p.fail("%s: %q is not %s", p.l.Key(key), v, what)
+	}
+	return v
+}
+
+func (p *parser) bool(key string, b Bool) bool {
+	if why := b.problem(); why != "" {
+		p.fail("%s: %s", p.l.Key(key), why)
+	}
+	return b.Value
+}
+
+func (p *parser) duration(key string, d Duration) time.Duration {
+	if d.bad || d.Value == 0 {
+		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), d.raw)
+	}
+	return d.Value
+}
+
+// wait is a duration that may be 0.
+func (p *parser) wait(key string, d Duration) time.Duration {
+	if d.bad {
+		p.fail("%s: %q is not a duration such as 10s, or 0", p.l.Key(key), d.raw)
+	}
+	return d.Value
+}
+
+func (p *parser) count(key string, c Count, lo, hi int) int {
+	if c.bad || c.Value < lo || c.Value > hi {
+		p.fail("%s: %q is not a whole number from %d to %d", p.l.Key(key), c.raw, lo, hi)
+	}
+	return c.Value
+}
+
+// list returns a list setting's items, each checked by valid; nil when it
+// is not set.
+func (p *parser) list(key string, l List, valid func(string) bool, what string) []string {
+	if !l.set() {
+		return nil
+	}
+	if why := l.problem(); why != "" {
+		p.fail("%s: %s", p.l.Key(key), why)
+	}
+	for _, it := range l.Items {
+		p.match(key, it, valid, what)
+	}
+	return l.Items
+}

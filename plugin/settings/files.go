@@ -1,0 +1,64 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// files checks where the outputs go, before any request: they are written
+// after the copy, when it is too late to say that no later step will
+// learn of it.
+func (p *parser) files(s *Settings, c *Config) {
+	c.OutputFile = p.outputFile("OUTPUT_FILE", s.OutputFile)
+	c.OutputDir = p.directory("OUTPUT_DIR", s.OutputDir)
+}
+
+// directory checks that v, when set, is a directory the step can write to.
+func (p *parser) directory(key, v string) string {
+	if v == "" {
+		return ""
+	}
+	if fi, err := os.Stat(v); err != nil || !fi.IsDir() {
+		p.fail("%s: %q is not a directory", p.l.Key(key), v)
+		return "" // nothing is written there: one error, not two
+	} else if err := writable(v); err != nil {
+		p.fail("%s: %q is not a directory the step can write to: %v", p.l.Key(key), v, err)
+		return ""
+	}
+	return v
+}
+
+// outputFile checks that v, when set, is a file the step can create or
+// replace: its directory exists and takes new files, and it is not itself
+// a directory.
+func (p *parser) outputFile(key, v string) string {
+	if v == "" {
+		return ""
+	}
+	dir := filepath.Dir(v)
+	var err error
+	if fi, serr := os.Stat(v); serr == nil && fi.IsDir() {
+		err = errors.New("it is a directory, not a file")
+	} else if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+		err = fmt.Errorf("%s is not a directory: create it first (the outputs are written after the copy)", dir)
+	} else {
+		err = writable(dir)
+	}
+	if err != nil {
+		p.fail("%s: %q cannot be written: %v", p.l.Key(key), v, err)
+		return "" // nothing is written there: one error, not two
+	}
+	return v
+}
+
+// writable proves that dir takes new files by making one: permission
+// bits, read-only mounts and ACLs all show.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".tcr-promote-check-*")
+	if err != nil {
+		return errors.Unwrap(err) // the path is in the message already
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
+}

@@ -1,0 +1,117 @@
+// Package settings reads the step's settings — PLUGIN_<NAME> (Drone,
+// Woodpecker, CNB), INPUT_<NAME> and INPUT_<NAME-WITH-HYPHENS> (GitHub) —
+// with go-envconfig, validates them all at once and returns a read-only
+// Config: what to promote, where, how, and what the CI runner said about
+// itself. Nothing has been sent when it returns; every problem found is
+// named, as the variable the user wrote.
+package settings
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Settings are the step's settings as the CI passed them, decoded by
+// go-envconfig through the lookuper of this package (an empty value counts
+// as unset; values are trimmed as GitHub's toolkit trims inputs). The
+// struct is the single source of the settings' names, defaults and
+// descriptions: --help, the README table and the parity tests are derived
+// from it.
+type Settings struct {
+	SourceImage          string   `env:"SOURCE_IMAGE" desc:"the source as one reference, <host>/<namespace>/<repo>:<tag>, …@sha256:<digest> or …:<tag>@sha256:<digest> (the digest pins the tag), e.g. acme.tencentcloudcr.com/develop/app:stg; the instance and region are found from the host (Enterprise), or the Personal edition is used (ccr.ccs.tencentyun.com…)"`
+	DestinationImage     List     `env:"DESTINATION_IMAGE" desc:"the destination as a reference, <host>/<namespace>/<repo>:<tag> or without the host (release/app:prd); a list creates each"`
+	RegistryID           string   `env:"REGISTRY_ID" or:"source_image" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6; with source_image, found from the host unless given (needed for a custom domain)"`
+	Region               string   `env:"REGION, default=$TENCENTCLOUD_REGION" or:"source_image" desc:"region of the instance, e.g. ap-guangzhou; with source_image, found from the host unless given"`
+	SourceNamespace      string   `env:"SOURCE_NAMESPACE" or:"source_image" desc:"namespace of the source image"`
+	SourceRepo           List     `env:"SOURCE_REPO" or:"source_image" desc:"repository of the source image (may be nested, team/app); a list (comma- or newline-separated, or a JSON array) promotes each"`
+	SourceReference      string   `env:"SOURCE_REFERENCE" or:"source_image" desc:"source tag (e.g. stg), or a digest (sha256:…) that a tag of the source repository points at"`
+	DestinationTag       List     `env:"DESTINATION_TAG" or:"destination_image" desc:"tag to create, e.g. prd; a list (e.g. prd,v1.4.2,latest) creates each"`
+	DestinationNamespace string   `env:"DESTINATION_NAMESPACE" desc:"namespace of the destination (default: source_namespace)"`
+	DestinationRepo      string   `env:"DESTINATION_REPO" desc:"repository of the destination (default: source_repo; only with one source_repo)"`
+	Override             Bool     `env:"OVERRIDE, default=false" desc:"replace an existing destination tag (true/false)"`
+	ExpectedDigest       string   `env:"EXPECTED_DIGEST" desc:"promote only if the source still points at this digest (sha256:…)"`
+	Verify               Bool     `env:"VERIFY, default=true" desc:"resolve the source's digest first and read the destination back after (true/false)"`
+	DryRun               Bool     `env:"DRY_RUN, default=false" desc:"check every precondition and report what would happen; change nothing"`
+	RegistryDomain       string   `env:"REGISTRY_DOMAIN" desc:"registry host for the image output, e.g. acme.tencentcloudcr.com (default: the instance's PublicDomain)"`
+	SecretID             string   `env:"SECRET_ID, default=$TENCENTCLOUD_SECRET_ID" desc:"SecretId of the API key"`
+	SecretKey            string   `env:"SECRET_KEY, default=$TENCENTCLOUD_SECRET_KEY" secret:"true" desc:"SecretKey of the API key"`
+	SessionToken         string   `env:"SESSION_TOKEN, default=$TENCENTCLOUD_SESSION_TOKEN" secret:"true" desc:"token of temporary credentials (also read from $TENCENTCLOUD_SECURITY_TOKEN)"`
+	RoleArn              string   `env:"ROLE_ARN" desc:"CAM role to assume with the CI's OIDC token (keyless), e.g. qcs::cam::uin/100000000001:roleName/tcr-promote"`
+	ProviderID           string   `env:"PROVIDER_ID" desc:"the CAM OIDC identity provider, with role_arn"`
+	RoleSessionName      string   `env:"ROLE_SESSION_NAME" desc:"session name of the assumed role (default: from the CI run, e.g. repository and run id)"`
+	RoleDuration         Duration `env:"ROLE_DURATION, default=1h" desc:"lifetime of the temporary credentials (at most 12h)"`
+	Audience             string   `env:"AUDIENCE, default=sts.tencentcloudapi.com" desc:"audience of the GitHub OIDC token; must match the identity provider's client ID"`
+	WebIdentityToken     string   `env:"WEB_IDENTITY_TOKEN" secret:"true" desc:"an OIDC token given directly, e.g. GitLab id_tokens"`
+	WebIdentityTokenFile string   `env:"WEB_IDENTITY_TOKEN_FILE" desc:"a file holding the OIDC token"`
+	STSEndpoint          string   `env:"STS_ENDPOINT, default=sts.tencentcloudapi.com" desc:"STS host or URL, like endpoint"`
+	Endpoint             string   `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
+	OutputFile           string   `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
+	OutputDir            string   `env:"OUTPUT_DIR" desc:"also write each output to its own file in this directory, holding exactly the value (Tekton results, Argo output parameters)"`
+	CACert               string   `env:"CA_CERT" desc:"a CA to trust besides the system's, PEM text or a file (e.g. a TLS-inspecting proxy's, or a private endpoint's)"`
+	Proxy                string   `env:"PROXY" desc:"proxy for the API calls (TCR, STS), e.g. http://proxy.internal:3128; default $HTTPS_PROXY"`
+	NoProxy              List     `env:"NO_PROXY" desc:"hosts to reach without the proxy, comma-separated (example.com also covers its subdomains; IPs and CIDRs too)"`
+	Timeout              Duration `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
+	AttemptTimeout       Duration `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
+	IndexLag             Duration `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`
+	Retries              Count    `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt; requests refused for rate are sent again within timeout and do not count"`
+	RateLimit            Count    `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (TCR allows 20 for the whole account); below it the step adapts to the share other pipelines leave"`
+	Debug                Bool     `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
+}
+
+// Setting describes one setting, for --help and the parity tests.
+type Setting struct {
+	Name     string // snake_case, as in action.yml and .drone.yml
+	Env      string // upper snake case, without prefix
+	Default  string
+	Required bool
+	Or       string // required unless this setting is given instead
+	Secret   bool   // its value is masked on GitHub and never printed
+	Desc     string
+}
+
+// Names returns the environment variables the setting is read from, in
+// order of precedence.
+func (s Setting) Names() []string { return names(s.Env) }
+
+func names(key string) []string {
+	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
+}
+
+// All lists the settings in declaration order.
+func All() []Setting { return slices.Clone(all()) }
+
+// all reads the struct tags once.
+var all = sync.OnceValue(func() []Setting {
+	t := reflect.TypeFor[Settings]()
+	out := make([]Setting, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		env, opts, _ := strings.Cut(f.Tag.Get("env"), ",")
+		_, def, _ := strings.Cut(strings.TrimSpace(opts), "default=")
+		out = append(out, Setting{
+			Name:     strings.ToLower(env),
+			Env:      env,
+			Default:  def,
+			Required: strings.Contains(opts, "required"),
+			Or:       f.Tag.Get("or"),
+			Secret:   f.Tag.Get("secret") == "true",
+			Desc:     f.Tag.Get("desc"),
+		})
+	}
+	return out
+})
+
+// secretValues returns the values of the settings tagged secret.
+func secretValues(s *Settings) []string {
+	var out []string
+	v := reflect.ValueOf(s).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("secret") == "true" && v.Field(i).String() != "" {
+			out = append(out, v.Field(i).String())
+		}
+	}
+	return out
+}

@@ -1,0 +1,159 @@
+package tcrapi
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+)
+
+// Do runs one API action: one attempt, then retries of transient failures
+// (class temporary) with backoff, each attempt under its own deadline and
+// all of them under ctx's. send performs one attempt and returns its value
+// and the RequestId of its answer. On failure the error is an *Error: the
+// last real answer, with its RequestId — or a cancellation, wherever the
+// step was cancelled.
+//
+// A request refused for rate (RequestLimitExceeded) was not carried out:
+// sending it again is always safe. It goes back to the action's limiter,
+// which slows down, and does not count against retries; only the step's
+// deadline bounds it.
+//
+// A request whose last attempt was ambiguous — sent, and no answer says
+// what became of it — may have been carried out: before it is sent again,
+// check (if given) decides whether it may be; an error from check ends the
+// call with that error.
+func Do[T any](ctx context.Context, c *Client, action string, send func(ctx context.Context) (T, string, error), check ...ResendCheck) (T, string, error) {
+	var zero T
+	var last *failure.Error
+	lim := c.limiters[action]
+	for retry := 0; ; {
+		if last != nil && last.Ambiguous && len(check) > 0 {
+			if err := check[0](ctx, last); err != nil {
+				return zero, "", err
+			}
+		}
+		sentAt := time.Now()
+		if lim != nil {
+			// Every attempt, retries included, takes its turn under the
+			// action's limit: staying under it beats bouncing off it.
+			var err error
+			if sentAt, err = lim.wait(ctx); err != nil {
+				// The limiter sees the deadline coming before the context
+				// does: that is the last real error's end, not a new one.
+				return zero, "", failure.OutOfTime(ended(ctx, action, last), c.opts.Timeout)
+			}
+		}
+		if last != nil && !isThrottle(last) {
+			c.log.Infof("%s: retry %d of %d after %s (%s)", action, retry, c.opts.Retries, last.Code, last.Message)
+		}
+		v, id, err := attempt(ctx, c, action, send)
+		if err == nil {
+			if lim != nil {
+				lim.succeeded()
+			}
+			return v, id, nil
+		}
+		last = err
+		if ctx.Err() != nil {
+			return zero, "", failure.OutOfTime(err, c.opts.Timeout)
+		}
+		if lim != nil && isThrottle(err) {
+			lim.throttled(sentAt)
+			continue
+		}
+		if !err.Temporary() || retry >= c.opts.Retries {
+			return zero, "", err
+		}
+		wait := c.backoff(retry)
+		retry++
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			// Waiting would overrun the step's deadline: give up now
+			// with the real error rather than a timeout.
+			return zero, "", failure.OutOfTime(err, c.opts.Timeout)
+		}
+		if !Sleep(ctx, wait) {
+			return zero, "", ended(ctx, action, last)
+		}
+	}
+}
+
+// ResendCheck decides whether a request whose last attempt was ambiguous
+// may be sent again: nil sends it.
+type ResendCheck func(ctx context.Context, last *failure.Error) error
+
+// isThrottle reports whether TCR refused the request for rate.
+func isThrottle(e *failure.Error) bool {
+	return e.Code == failure.CodeRateLimit || strings.HasPrefix(e.Code, failure.CodeRateLimit+".")
+}
+
+// ended is the error of a call that stopped before its next attempt: a
+// cancellation if the step was cancelled, else the last real error, else
+// (nothing was sent) a timeout.
+func ended(ctx context.Context, action string, last *failure.Error) *failure.Error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return failure.Canceled(action, ctx.Err())
+	}
+	if last != nil {
+		return last
+	}
+	return &failure.Error{Class: failure.ClassTemporary, Action: action, Code: failure.CodeTimeout, Message: "the step's timeout came before the request could be sent", Err: context.DeadlineExceeded}
+}
+
+// attempt sends one request under attempt_timeout and classifies its
+// outcome.
+func attempt[T any](ctx context.Context, c *Client, action string, send func(ctx context.Context) (T, string, error)) (T, string, *failure.Error) {
+	actx, cancel := context.WithTimeout(ctx, c.opts.AttemptTimeout)
+	defer cancel()
+	ex := &exchange{}
+	v, id, err := send(context.WithValue(actx, exchangeKey{}, ex))
+	if err != nil {
+		return v, "", classify(ctx, action, ex, err)
+	}
+	return v, id, nil
+}
+
+// jitterBackoff is exponential backoff with full jitter: a uniform wait in
+// [0, min(max, base·2^retry)), so that many pipelines retrying together
+// spread out instead of striking in step.
+func jitterBackoff(base, max time.Duration) func(int) time.Duration {
+	return func(retry int) time.Duration {
+		ceiling := max
+		if retry < 30 && base<<retry < max {
+			ceiling = base << retry
+		}
+		return rand.N(ceiling)
+	}
+}
+
+// Sleep waits d or until ctx is done; false if ctx ended first.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Stopped is the error of work that stopped between calls, in action: a
+// cancellation if the step was cancelled, else its deadline.
+func Stopped(ctx context.Context, action string) *failure.Error { return ended(ctx, action, nil) }
+
+// Field returns an answer's field, its zero value where the answer left
+// it out: the SDK's models hold every field as a pointer.
+func Field[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
