@@ -6,9 +6,14 @@
 # the stages `build` and `busybox` can be given as named build contexts —
 # a directory holding out/tcr-promote and etc/ssl/certs/ca-certificates.crt,
 # and one holding bin/busybox — and nothing is pulled (scripts/image.sh).
-ARG GO_VERSION=1.26
+# The base images, pinned by the digest of their multi-platform index, with
+# their tags beside for people and for Dependabot, which keeps both current.
+# The release checks every pin still resolves before it builds; Go's patch
+# is the one go.mod's toolchain line names (a test holds them together).
+ARG GO_IMAGE=golang:1.26.8-bookworm@sha256:9fdc884aacc3bec89b20ffc69f4bb369c78210e3e4f600387b5128b12c199f81
+ARG BUSYBOX_IMAGE=busybox:1.37.0-musl@sha256:5b9c2e4df019f56a2cbb0d7b748208c44cc77c03f793ae1d4bdbdf3e41b044cd
 
-FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
+FROM --platform=$BUILDPLATFORM ${GO_IMAGE} AS build
 ARG TARGETOS TARGETARCH
 ARG VERSION=dev
 WORKDIR /src
@@ -17,10 +22,11 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -ldflags "-s -w -X github.com/tcr-promote/tcr-promote/plugin.Version=${VERSION}" \
-    -o /out/tcr-promote .
+    -o /out/tcr-promote . && \
+    mkdir -p /out/tmp && chmod 1777 /out/tmp
 
 # The official image's static busybox, for the GitLab variant.
-FROM busybox:1.37-musl AS busybox
+FROM ${BUSYBOX_IMAGE} AS busybox
 
 # GitLab CI runs `script:` with sh (and greps): busybox has both. The
 # binary stays the ENTRYPOINT, so a GitLab job sets `entrypoint: [""]`
@@ -31,6 +37,9 @@ COPY --from=busybox /bin/busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/tcr-promote /usr/local/bin/tcr-promote
+# A /tmp anyone may write to, as every Unix has: `demo` and anything else
+# that asks os.TempDir for room finds it.
+COPY --from=build --chmod=1777 /out/tmp /tmp
 ENV PATH=/usr/local/bin:/bin
 LABEL org.opencontainers.image.title="tcr-promote (GitLab)" \
       org.opencontainers.image.description="Promote an image tag in Tencent Cloud Container Registry with one server-side copy; with busybox for GitLab's script:" \
@@ -46,6 +55,8 @@ FROM scratch AS runtime
 ARG VERSION=dev
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/tcr-promote /tcr-promote
+# A /tmp anyone may write to, as every Unix has: `demo` needs one.
+COPY --from=build --chmod=1777 /out/tmp /tmp
 LABEL org.opencontainers.image.title="tcr-promote" \
       org.opencontainers.image.description="Promote an image tag in Tencent Cloud Container Registry with one server-side copy, verified by digest" \
       org.opencontainers.image.source="https://github.com/tcr-promote/tcr-promote" \

@@ -292,3 +292,22 @@ func TestContainerImage(t *testing.T) {
 		t.Errorf("the image holds %q, want only %q (no shell)", files, want)
 	}
 }
+
+// TestContainerDemo runs `demo`, which --help advertises, in both images:
+// it needs a writable /tmp, which scratch alone has not.
+func TestContainerDemo(t *testing.T) {
+	t.Parallel()
+	for _, img := range []string{image, gitlabImage} {
+		t.Run(img, func(t *testing.T) {
+			t.Parallel()
+			args := []string{img, "demo"}
+			if img == gitlabImage {
+				args = []string{"--entrypoint", "/usr/local/bin/tcr-promote", img, "demo"}
+			}
+			code, out := runContainer(t, args...)
+			if code != 0 || !strings.Contains(out, "emulator now has release/app:prd: true") {
+				t.Errorf("demo in %s: exit %d\n%s", img, code, out)
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ module github.com/tcr-promote/tcr-promote
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/bmatcuk/doublestar/v4 v4.10.0
 	github.com/distribution/reference v0.6.0

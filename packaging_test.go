@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"gopkg.in/yaml.v3"
@@ -86,9 +91,13 @@ var sortStrings = cmp.Transformer("sort", func(in []string) []string {
 })
 
 // componentOnly are the component's own inputs; notInComponent are settings
-// it deliberately does not take as inputs.
+// it deliberately does not take as inputs; componentDefaults are the
+// defaults it deliberately sets apart from the step's.
 var (
-	componentOnly  = map[string]bool{"job_name": true, "stage": true, "image": true}
+	componentOnly     = map[string]bool{"job_name": true, "stage": true, "image": true}
+	componentDefaults = map[string]string{
+		"dotenv_prefix": "TCR_", // GitLab passes the report on to every later job, over its own variables
+	}
 	notInComponent = map[string]string{
 		"secret_id":               "credentials come from masked CI/CD variables, not inputs",
 		"secret_key":              "credentials come from masked CI/CD variables, not inputs",
@@ -187,8 +196,12 @@ func TestGitLabComponent(t *testing.T) {
 			if in.Default != nil {
 				d = fmt.Sprint(in.Default)
 			}
-			if in.Default == nil != (s.Required && s.Default == "") || d != defaultIn(s) {
-				t.Errorf("input %s: default %v, want %q (required %t)", name, in.Default, defaultIn(s), s.Required)
+			wantDefault := defaultIn(s)
+			if d, ok := componentDefaults[name]; ok {
+				wantDefault = d
+			}
+			if in.Default == nil != (s.Required && s.Default == "") || d != wantDefault {
+				t.Errorf("input %s: default %v, want %q (required %t)", name, in.Default, wantDefault, s.Required)
 			}
 			if in.Regex != "" {
 				// GitLab checks inputs against these before the job
@@ -274,6 +287,22 @@ func TestDockerfile(t *testing.T) {
 // passes settings — a settings: map (Drone, Woodpecker, CNB), PLUGIN_
 // variables (GitLab, Tekton, Argo, Jenkins) — and checks each names a real
 // setting: a typo there would be ignored silently by the CI.
+// ourStep reports whether the step above a settings: line at indent runs
+// this project's image: the nearest image: line at that indent says.
+func ourStep(above []string, indent int) bool {
+	for i := len(above) - 1; i >= 0; i-- {
+		l := above[i]
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		if lead < indent && strings.TrimSpace(l) != "" && !strings.HasPrefix(strings.TrimSpace(l), "#") && !strings.HasPrefix(strings.TrimSpace(l), "- https") {
+			return true // the step's own start: no image: line seen (a file of settings only)
+		}
+		if lead == indent && strings.HasPrefix(strings.TrimSpace(l), "image:") {
+			return strings.Contains(l, "tcr-promote")
+		}
+	}
+	return true
+}
+
 func TestExamplesUseRealSettings(t *testing.T) {
 	t.Parallel()
 	names, envs := map[string]bool{}, map[string]bool{}
@@ -298,10 +327,11 @@ func TestExamplesUseRealSettings(t *testing.T) {
 				t.Errorf("%s: %s is not a setting", f, v)
 			}
 		}
-		// The keys directly under each settings: map.
+		// The keys directly under each settings: map of a step that runs
+		// this image (another plugin's settings are its own).
 		lines := strings.Split(string(b), "\n")
 		for i, l := range lines {
-			if strings.TrimSpace(l) != "settings:" {
+			if strings.TrimSpace(l) != "settings:" || !ourStep(lines[:i], indent(l)) {
 				continue
 			}
 			child := -1
@@ -344,5 +374,98 @@ func TestExamplesUseRealSettings(t *testing.T) {
 		if !slices.Contains(results, want) {
 			t.Errorf("the Task has no result %s", want)
 		}
+	}
+}
+
+// TestStandsAlone: no file of the project points outside it.
+func TestStandsAlone(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("git", "ls-files").Output()
+	if err != nil {
+		t.Skipf("git ls-files: %v", err)
+	}
+	for _, f := range strings.Fields(string(out)) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // deleted in the work tree
+		}
+		if outside := "../" + "shared/"; strings.Contains(string(b), outside) {
+			t.Errorf("%s points outside the project (%s)", f, outside)
+		}
+	}
+}
+
+// TestOutputsThroughEnv: no example and no README snippet puts an output
+// or an input into a run: script, where its text would be shell code.
+func TestOutputsThroughEnv(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("examples/github/*.yml")
+	for _, f := range append(files, "README.md", "composite/action.yml", "action.yml") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inRun, indent := false, 0
+		for i, line := range strings.Split(string(b), "\n") {
+			trimmed := strings.TrimSpace(line)
+			lead := len(line) - len(strings.TrimLeft(line, " "))
+			if strings.HasPrefix(strings.TrimPrefix(trimmed, "- "), "run:") {
+				inRun, indent = true, lead
+			} else if inRun && trimmed != "" && lead <= indent {
+				inRun = false
+			}
+			if inRun && regexp.MustCompile(`\$\{\{\s*(steps|inputs|needs|github\.event)\.`).MatchString(line) {
+				t.Errorf("%s:%d: an expression in run: %s", f, i+1, trimmed)
+			}
+		}
+	}
+}
+
+// TestTektonResultsOfABatch runs a batch with output_dir, as the Task
+// does, and holds every file the step writes there to a result the Task
+// declares.
+func TestTektonResultsOfABatch(t *testing.T) {
+	t.Parallel()
+	var task struct {
+		Spec struct {
+			Results []struct{ Name string } `yaml:"results"`
+		} `yaml:"spec"`
+	}
+	b, err := os.ReadFile("tekton/tcr-promote.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &task); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, r := range task.Spec.Results {
+		declared[r.Name] = true
+	}
+	emu, endpoint := world(t)
+	dir := t.TempDir()
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{Env: envconfig.MapLookuper(map[string]string{
+		"PLUGIN_ENDPOINT": endpoint, "PLUGIN_SECRET_ID": refID, "PLUGIN_SECRET_KEY": refKey, "PLUGIN_OUTPUT_DIR": dir,
+		"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE": "release/app:prd,release/app:v1,release/app:v1.4",
+	}), Stdout: &stdout, Stderr: &stderr}
+	if code := r.Run(context.Background(), []string{"tcr-promote"}); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	entries, _ := os.ReadDir(dir)
+	var written []string
+	for _, e := range entries {
+		written = append(written, e.Name())
+		if !declared[e.Name()] {
+			t.Errorf("the step writes %s, which the Task does not declare", e.Name())
+		}
+	}
+	for _, want := range []string{"promoted", "request_ids", "results"} {
+		if !slices.Contains(written, want) {
+			t.Errorf("a batch of 3 wrote %v, not %s", written, want)
+		}
+	}
+	if n := len(emu.Tags("tcr-sh", "release", "app")); n != 3 {
+		t.Errorf("%d tags promoted, want 3", n)
 	}
 }

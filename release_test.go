@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,15 +140,68 @@ func TestCompositeRunScript(t *testing.T) {
 	})
 	t.Run("another binary", func(t *testing.T) {
 		before := len(emu.Requests())
-		code, text, _ := run(t, strings.Repeat("0", 64), version)
-		if code != 1 || !strings.Contains(text, "not the "+strings.Repeat("0", 64)+" this release pinned") || len(emu.Requests()) != before {
+		code, text, outputs := run(t, strings.Repeat("0", 64), version)
+		if code != 1 || !strings.Contains(text, "not the "+strings.Repeat("0", 64)+" this release pinned") || len(emu.Requests()) != before || outputs["error_code"] != "ClientError.ChecksumMismatch" {
 			t.Errorf("exit %d, want 1 without running it\n%s", code, text)
 		}
 	})
 	t.Run("not a release", func(t *testing.T) {
-		code, text, _ := run(t, "", "dev")
-		if code != 64 || !strings.Contains(text, "composite@v1") {
-			t.Errorf("exit %d, want 64 pointing at a release\n%s", code, text)
+		code, text, outputs := run(t, "", "dev")
+		if code != 64 || !strings.Contains(text, "composite@v1") || outputs["error_class"] != "usage" {
+			t.Errorf("exit %d, outputs %v, want 64 pointing at a release\n%s", code, outputs, text)
 		}
 	})
+	t.Run("the download fails", func(t *testing.T) {
+		code, text, outputs := run(t, hex.EncodeToString(sum[:]), "v9.9.9") // the server has no such release
+		if code != 75 || !strings.Contains(text, "::error title=tcr-promote: temporary::downloading tcr-promote-v9.9.9-linux-amd64") ||
+			outputs["error_code"] != "ClientError.DownloadFailed" || outputs["error_class"] != "temporary" || outputs["promoted"] != "false" {
+			t.Errorf("exit %d, outputs %v, want 75 with an annotation and the outputs\n%s", code, outputs, text)
+		}
+	})
+}
+
+// TestOneGoAndPinnedImages: the release, the image and the GitLab job
+// build with the one Go patch go.mod's toolchain line states, and every
+// base image is pinned — by digest, its tag beside — or, where no digest
+// can be, by an exact version; nothing follows :latest.
+func TestOneGoAndPinnedImages(t *testing.T) {
+	t.Parallel()
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	toolchain := regexp.MustCompile(`(?m)^toolchain go(\d+\.\d+\.\d+)$`).FindStringSubmatch(read("go.mod"))
+	if toolchain == nil {
+		t.Fatal("go.mod states no toolchain (go1.x.y)")
+	}
+	goImage := regexp.MustCompile(`golang:(\d+\.\d+\.\d+)-bookworm@sha256:[0-9a-f]{64}`)
+	for _, f := range []string{"Dockerfile", ".gitlab-ci.yml"} {
+		m := goImage.FindStringSubmatch(read(f))
+		if m == nil || m[1] != toolchain[1] {
+			t.Errorf("%s builds with %v, not golang:%s pinned by digest", f, m, toolchain[1])
+		}
+	}
+	for _, f := range []string{".github/workflows/release.yml", ".github/workflows/ci.yml"} {
+		if s := read(f); !strings.Contains(s, "go-version-file: go.mod") || strings.Contains(s, "go-version:") {
+			t.Errorf("%s does not take Go from go.mod's toolchain", f)
+		}
+	}
+	pinned := regexp.MustCompile(`^[a-z0-9./_-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$`)
+	for _, m := range regexp.MustCompile(`(?m)^ARG [A-Z_]+_IMAGE=(\S+)$`).FindAllStringSubmatch(read("Dockerfile"), -1) {
+		if !pinned.MatchString(m[1]) {
+			t.Errorf("Dockerfile: %s is not pinned by digest with its tag", m[1])
+		}
+	}
+	if df := read("Dockerfile"); regexp.MustCompile(`(?m)^FROM (--platform=\S+ )?[a-z][^$ ]*( |$)`).MatchString(strings.ReplaceAll(df, "FROM scratch", "")) {
+		t.Errorf("Dockerfile: a FROM names an image directly, not through a pinned ARG")
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s+image: (\S+)`).FindAllStringSubmatch(read(".gitlab-ci.yml"), -1) {
+		exact := regexp.MustCompile(`:v?\d+\.\d+\.\d+$`).MatchString(m[1])
+		if !pinned.MatchString(m[1]) && !exact || strings.HasSuffix(m[1], ":latest") {
+			t.Errorf(".gitlab-ci.yml: image %s is neither pinned by digest nor an exact version", m[1])
+		}
+	}
 }

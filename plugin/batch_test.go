@@ -139,10 +139,17 @@ func testBatchPartialFailure(t *testing.T, b tcremu.Behaviour) {
 	if strings.Count(md, "\n| `develop/") != 6 || !strings.Contains(md, "❌ not_found") || !strings.Contains(md, "✅ already there") {
 		t.Errorf("summary lacks a row per promotion:\n%s", md)
 	}
-	for _, dst := range []string{"release/app:latest", "release/web:prd", "release/web:latest"} {
-		if !strings.Contains(res.stderr, "→ "+dst) {
-			t.Errorf("stderr does not report %s:\n%s", dst, res.stderr)
+	// The log says each cause once, with the destinations it hit.
+	for _, line := range []string{
+		"1 failed: conflict (" + b.ConflictCode + "): release/app:latest",
+		"2 failed: not_found (" + missingCode(b, false) + "): release/web:prd, release/web:latest",
+	} {
+		if strings.Count(res.stderr, line) != 1 {
+			t.Errorf("stderr does not say once %q:\n%s", line, res.stderr)
 		}
+	}
+	if n := strings.Count(res.stderr, "next: "); n != 2 {
+		t.Errorf("%d next: lines, want one per cause (2):\n%s", n, res.stderr)
 	}
 }
 
@@ -225,8 +232,12 @@ func TestBatchSharedSourceFailure(t *testing.T) {
 	if res.code != 77 {
 		t.Fatalf("exit %d, want 77\n%s", res.code, res.stderr)
 	}
-	if n := strings.Count(res.stderr, "(DescribeImages is needed for expected_digest"); n != 4 {
-		t.Errorf("the explanation appears %d times, want once per promotion (4):\n%s", n, res.stderr)
+	// One cause: said once, with all four destinations.
+	if n := strings.Count(res.stderr, "(DescribeImages is needed for expected_digest"); n != 1 {
+		t.Errorf("the explanation appears %d times, want once for the one cause:\n%s", n, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "4 failed: permission") {
+		t.Errorf("stderr does not count the four failures of one cause:\n%s", res.stderr)
 	}
 	if strings.Contains(res.stderr, "dry_run) (DescribeImages") {
 		t.Errorf("the explanation was appended twice to one message:\n%s", res.stderr)
@@ -241,14 +252,14 @@ func TestBatchSharedSourceFailure(t *testing.T) {
 func TestBatchOverTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	tags := make([]string, 12)
+	tags := make([]string, 100)
 	for i := range tags {
 		tags[i] = fmt.Sprintf("o%d", i)
 	}
 	res := run(t, with(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "500ms", "PLUGIN_VERIFY": "false",
 	}))
-	if !strings.Contains(res.stdout, "12 promotions at 10 copies/s need at least 1.2s, more than timeout (500ms)") {
+	if !strings.Contains(res.stdout, "100 promotions at 10 copies/s need at least 10s, more than timeout (500ms)") {
 		t.Errorf("no up-front warning:\n%s", res.stdout)
 	}
 	if res.code != 75 {
@@ -256,6 +267,18 @@ func TestBatchOverTimeout(t *testing.T) {
 	}
 	if n := f.emu.Count("DuplicateImage", ""); n == 0 || n == len(tags) {
 		t.Errorf("%d copies made, want some but not all", n)
+	}
+	// A dry run copies nothing, so no copy rate can make it late.
+	dry := run(t, with(f.droneVars(), map[string]string{
+		"PLUGIN_DESTINATION_TAG": strings.Join(tags[:30], ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "2s", "PLUGIN_DRY_RUN": "true",
+	}))
+	if dry.code != 0 || strings.Contains(dry.stdout, "copies/s") {
+		t.Errorf("dry run: exit %d, want 0 and no warning about copies\n%s%s", dry.code, dry.stdout, dry.stderr)
+	}
+	// Ninety-odd timeouts are one cause: said once, not once per tag.
+	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+	if n := strings.Count(res.stderr, "next: "); n != strings.Count(res.stderr, " failed: ") || n > 2 || len(lines) > 12 {
+		t.Errorf("%d next: lines in %d lines of stderr, want one per cause:\n%s", n, len(lines), res.stderr)
 	}
 }
 

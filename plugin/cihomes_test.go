@@ -169,6 +169,10 @@ func TestOutputDir(t *testing.T) {
 		if res.code != 64 || len(f.emu.Requests()) != 0 {
 			t.Errorf("exit %d, %d requests; want 64 before any", res.code, len(f.emu.Requests()))
 		}
+		// One cause, one error: no second "writing the outputs" after it.
+		if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "PLUGIN_OUTPUT_DIR") {
+			t.Errorf("stderr, want one error naming the setting:\n%s", res.stderr)
+		}
 	})
 }
 
@@ -255,4 +259,34 @@ func TestProxy(t *testing.T) {
 			t.Errorf("exit %d; the password in the log:\n%s%s", res.code, res.stdout, res.stderr)
 		}
 	})
+}
+
+// TestDotenvPrefix: dotenv_prefix goes before every dotenv key, in
+// output_file and Harness' $DRONE_OUTPUT, and nowhere else.
+func TestDotenvPrefix(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	out, drone, gh := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "drone.env"), filepath.Join(f.dir, "gh")
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "DRONE_OUTPUT": drone, "GITHUB_OUTPUT": gh, "PLUGIN_DOTENV_PREFIX": "TCR_"}))
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	for _, path := range []string{out, drone} {
+		env := readDotenv(t, path)
+		if env["TCR_REQUEST_ID"] != f.lastRequestID("DuplicateImage") || env["TCR_IMAGE"] == "" || env["TCR_PROMOTED"] != "true" {
+			t.Errorf("%s: %v, want every key prefixed", filepath.Base(path), env)
+		}
+		for k := range env {
+			if !strings.HasPrefix(k, "TCR_") {
+				t.Errorf("%s: key %s without the prefix", filepath.Base(path), k)
+			}
+		}
+	}
+	if outs := readGitHubOutput(t, gh); outs["image"] == "" {
+		t.Errorf("GitHub's outputs changed too: %v", outs)
+	}
+	before := len(f.emu.Requests())
+	if bad := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DOTENV_PREFIX": "1X"})); bad.code != 64 || len(f.emu.Requests()) != before {
+		t.Errorf("a bad prefix: exit %d, %d requests sent", bad.code, len(f.emu.Requests())-before)
+	}
 }

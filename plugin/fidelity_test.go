@@ -214,3 +214,36 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Errorf("retried, or no advice on trusting a CA:\n%s%s", res.stdout, res.stderr)
 	}
 }
+
+// TestImmutabilityRulesRefused: without tcr:DescribeImmutableTagRules the
+// step still promotes, and says what it could not read.
+func TestImmutabilityRulesRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	_ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestB)
+	f.emu.Deny(secretID, "DescribeImmutableTagRules")
+	res, env := f.promote(t, 0, map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_OVERRIDE": "true"})
+	if env["DIGEST"] != digestA || !strings.Contains(res.stdout, "warning: the tag immutability rules could not be read (grant tcr:DescribeImmutableTagRules)") {
+		t.Errorf("outputs %v\n%s", env, res.stdout)
+	}
+}
+
+// TestRegionFromTheEnvironment: registry_id with source_image but no
+// region signs for $TENCENTCLOUD_REGION; the log and a not-found error say
+// so, where the region came from and what to do.
+func TestRegionFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	vars := map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "", "PLUGIN_SOURCE_NAMESPACE": "", "PLUGIN_SOURCE_REPO": "", "PLUGIN_SOURCE_REFERENCE": "",
+		"PLUGIN_DESTINATION_TAG": "", "PLUGIN_DESTINATION_NAMESPACE": "", "PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE": "release/app:prd",
+		"TENCENTCLOUD_REGION": "ap-shanghai"}
+	res, _ := f.promote(t, 66, vars)
+	for _, want := range []string{"instance tcr-1 in ap-shanghai, the region from $TENCENTCLOUD_REGION", "the calls were signed for ap-shanghai, the region from $TENCENTCLOUD_REGION"} {
+		if !strings.Contains(res.stdout+res.stderr, want) {
+			t.Errorf("the log lacks %q:\n%s%s", want, res.stdout, res.stderr)
+		}
+	}
+	if res, _ := f.promote(t, 0, with(vars, map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou"})); strings.Contains(res.stderr, "signed for") {
+		t.Errorf("a note on success:\n%s", res.stderr)
+	}
+}

@@ -3,15 +3,18 @@ package plugin
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
-// Help is the --help text, derived from the Settings struct and the class
-// table so that it cannot drift from the code.
+// helpWidth is the width --help keeps to: a terminal's, or a CI log's.
+const helpWidth = 80
+
+// Help is the --help text, derived from the settings struct, the outputs
+// and the class table so that it cannot drift from the code; every line
+// fits in 80 columns (the README's tables have every detail).
 func Help() string {
 	var b strings.Builder
 	b.WriteString(`tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
@@ -19,31 +22,24 @@ with one server-side copy (DuplicateImage; DuplicateImagePersonal on the
 Personal edition), e.g. acme.tencentcloudcr.com/develop/app:stg ->
 release/app:prd, and reports the RequestId and digest to the pipeline.
 
-Usage: tcr-promote [--help | --version | demo]   (demo: a real promotion against the built-in emulator)
-Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker),
+Usage: tcr-promote [--help | --version | demo]
+  demo: a real promotion against the built-in emulator, no cloud account.
+
+Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker, CNB),
 INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too), first found wins; an
-empty value counts as unset.
+empty value counts as unset. The README's table has every detail.
 
 Settings:
 `)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  name\tvariables\tdefault\tmeaning")
 	for _, s := range settings.All() {
-		def := s.Default
-		switch {
-		case s.Required && def != "":
-			def = "required, else " + def
-		case s.Required:
-			def = "required"
-		case s.Or != "" && def != "":
-			def = def + " (without " + s.Or + ": required)"
-		case s.Or != "":
-			def = "required without " + s.Or
+		n := s.Names()
+		desc := s.Desc
+		if def := defaultText(s); def != "" {
+			desc = "[" + def + "] " + desc
 		}
-		names := s.Names()
-		fmt.Fprintf(tw, "  %s\t%s, %s\t%s\t%s\n", s.Name, names[0], names[1], def, s.Desc)
+		b.WriteString(wrap(fmt.Sprintf("  %s (%s, %s)", s.Name, n[0], n[1]), "      ") + "\n")
+		b.WriteString(wrap("      "+desc, "      ") + "\n")
 	}
-	tw.Flush()
 	b.WriteString(`
 Image references: source_image (acme.tencentcloudcr.com/develop/app:stg) and
 destination_image (release/app:prd) stand for the separate names. From an
@@ -59,25 +55,61 @@ Retries: a transient failure is retried up to retries times, with backoff,
 within timeout. A request TCR refuses for rate (RequestLimitExceeded) was not
 carried out: it is sent again, without counting against retries, at a pace
 that adapts to the share of TCR's account-wide limits other pipelines leave,
-until timeout (then exit 75 with the last refusal's RequestId).
+until timeout (then exit 75 with the last refusal's RequestId). A copy whose
+answer was lost is settled by reading the destination, never sent blindly.
 
 Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness),
 output_file (dotenv, upper-case keys), output_dir (a file each, exactly the
 value; also IMAGE_URL and IMAGE_DIGEST for Tekton Chains) and, on CNB only,
 stdout lines in CNB's set-output form (base64 for unsafe values):
 `)
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, o := range outputs.Specs {
-		fmt.Fprintf(tw, "  %s\t%s\n", o.Name, o.Desc)
+		b.WriteString(wrap("  "+o.Name+"  "+o.Desc, "      ") + "\n")
 	}
-	tw.Flush()
-	b.WriteString(`
-Exit codes:
-`)
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	b.WriteString("\nExit codes:\n")
 	for _, c := range failure.Classes() {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\n", c.Code, c.Name, c.When)
+		b.WriteString(wrap(fmt.Sprintf("  %-3d %s: %s", c.Code, c.Name, c.When), "      ") + "\n")
 	}
-	tw.Flush()
+	return b.String()
+}
+
+// defaultText says a setting's default, or when it is required.
+func defaultText(s settings.Setting) string {
+	switch {
+	case s.Required && s.Default != "":
+		return "required, else " + s.Default
+	case s.Required:
+		return "required"
+	case s.Or != "" && s.Default != "":
+		return "default " + s.Default + "; required without " + s.Or
+	case s.Or != "":
+		return "required without " + s.Or
+	case s.Default != "":
+		return "default " + s.Default
+	}
+	return ""
+}
+
+// wrap breaks text at spaces into lines of at most helpWidth columns, the
+// lines after the first indented by indent. A word longer than a line
+// stands alone.
+func wrap(text, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(text) {
+		if i == 0 {
+			lead := text[:len(text)-len(strings.TrimLeft(text, " "))]
+			b.WriteString(lead + word)
+			line = len([]rune(lead + word))
+			continue
+		}
+		if line+1+len([]rune(word)) > helpWidth {
+			b.WriteString("\n" + indent + word)
+			line = len([]rune(indent + word))
+			continue
+		}
+		b.WriteString(" " + word)
+		line += 1 + len([]rune(word))
+	}
 	return b.String()
 }

@@ -23,11 +23,12 @@ func TestPersonalEdition(t *testing.T) {
 		logs       []string
 		wantStatus string
 	}{
-		{name: "promoted, the copy's digest reported", code: 0, copies: 1, final: digestA, digestOut: digestA},
+		{name: "promoted, the copy's digest reported", code: 0, copies: 1, final: digestA, digestOut: digestA,
+			logs: []string{"promoted develop/app:stg → develop/app:prd in hkccr.ccs.tencentyun.com"}},
 		{name: "destination exists at another image: checked first, as there is no override flag", existing: digestB,
 			code: 73, errCode: "ClientError.DestinationExists", copies: 0, final: digestB, logs: []string{"has no override flag"}},
-		{name: "destination already holds the same image", existing: digestA, code: 0, copies: 0, final: digestA,
-			logs: []string{"already holds the image develop/app:stg holds (ImageId sha256:"}},
+		{name: "destination already holds the same image: copied again only to learn the digest", existing: digestA, code: 0, copies: 1, final: digestA, digestOut: digestA,
+			logs: []string{"already holds the image develop/app:stg holds (ImageId sha256:", "already promoted develop/app:stg → develop/app:prd in hkccr.ccs.tencentyun.com"}},
 		{name: "override copies over", existing: digestB, vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, code: 0, copies: 1, final: digestA, digestOut: digestA},
 		{name: "dry run", vars: map[string]string{"PLUGIN_DRY_RUN": "true"}, code: 0, copies: 0,
 			logs: []string{"dry run: would copy develop/app:stg to develop/app:prd on hkccr.ccs.tencentyun.com", "tells the digest only when it copies"}},

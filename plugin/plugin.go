@@ -141,6 +141,9 @@ func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.L
 	if err != nil {
 		return failedAll(log, cfg, registry, err), registry
 	}
+	if cfg.RegionFromEnv && target.Region == cfg.Region && cfg.RegistryHost != "" {
+		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, target.RegistryID, target.Region)
+	}
 	log.Debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
 		version(), len(cfg.Pairs), registry, target.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
 	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
@@ -177,6 +180,7 @@ func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
 		}
 		return
 	}
+	causes(log, results)
 	counts := map[promote.Status]int{}
 	for _, res := range results {
 		counts[res.Status]++

@@ -12,7 +12,10 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
 )
 
-// report logs one line for a success, or the failure with what to do next.
+// report logs one promotion as it ends: one line for a success; for the
+// failure of a single promotion, what failed, why and what to do next. In
+// a batch a failure's details wait for causes, which says each cause once;
+// with debug they are printed here too.
 func report(log *cilog.Logger, registry string, res promote.Result, batch bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
 	if res.Source == (imageref.Ref{}) {
@@ -33,23 +36,37 @@ func report(log *cilog.Logger, registry string, res promote.Result, batch bool) 
 		return
 	}
 	class := failure.ClassOf(res.Err)
-	e, _ := errors.AsType[*failure.Error](res.Err)
 	if class == failure.ClassUsage {
 		log.Errorf("%s (exit %d)", res.Err, failure.ExitCode(res.Err))
 		log.Annotate("tcr-promote: invalid settings", res.Err.Error())
 		return
 	}
-	exit := fmt.Sprintf(" (exit %d)", failure.ExitCode(res.Err))
 	if batch {
-		exit = "" // the batch's exit code is decided at the end
+		// The registry's own change is said per promotion, always.
+		registryChanged(log, res)
+		log.Debugf("failed %s: %s: %s", what, class, res.Err)
+		return
 	}
-	log.Errorf("failed %s: %s%s", what, class, exit)
-	if e != nil {
-		log.Errorf("  %s: %s", cmpOrNone(e.Code), e.Message)
-		log.Errorf("  RequestId: %s", cmp.Or(e.RequestID, "none (no answer from the API)"))
-	} else {
-		log.Errorf("  %s", res.Err)
+	log.Errorf("failed %s: %s (exit %d)", what, class, failure.ExitCode(res.Err))
+	details(log, res.Err)
+	registryChanged(log, res)
+	log.Errorf("  next: %s", failure.Next(res.Err))
+	log.Annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
+}
+
+// details writes a failure's code, message and RequestId.
+func details(log *cilog.Logger, err error) {
+	e, ok := errors.AsType[*failure.Error](err)
+	if !ok {
+		log.Errorf("  %s", err)
+		return
 	}
+	log.Errorf("  %s: %s", cmp.Or(e.Code, "none"), e.Message)
+	log.Errorf("  RequestId: %s", cmp.Or(e.RequestID, "none (no answer from the API)"))
+}
+
+// registryChanged says what a failed promotion changed, or may have.
+func registryChanged(log *cilog.Logger, res promote.Result) {
 	switch {
 	case res.Copied:
 		// The failure came after the copy: say plainly what changed.
@@ -57,13 +74,47 @@ func report(log *cilog.Logger, registry string, res promote.Result, batch bool) 
 	case res.MaybeCopied:
 		log.Errorf("  the registry may have been changed: DuplicateImage was sent to write %s, and what became of it is unknown; a re-run reads it first", res.Destination)
 	}
-	log.Errorf("  next: %s", failure.Next(res.Err))
-	log.Annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
 }
 
-func cmpOrNone(s string) string {
-	if s == "" {
-		return "none"
+// causes ends a batch's log with its failures grouped by cause — class,
+// code and advice — each said once with a count, the destinations it hit,
+// the first one's message and RequestId, and what to do next; one
+// annotation each. A hundred timeouts are one cause, not four hundred
+// lines (each promotion's own is in results, the job summary, and the log
+// with debug).
+func causes(log *cilog.Logger, results []promote.Result) {
+	type cause struct {
+		class failure.Class
+		code  string
+		next  string
 	}
-	return s
+	var order []cause
+	hit := map[cause][]promote.Result{}
+	for _, res := range results {
+		if res.Err == nil {
+			continue
+		}
+		c := cause{failure.ClassOf(res.Err), failure.CodeOf(res.Err), failure.Next(res.Err)}
+		if hit[c] == nil {
+			order = append(order, c)
+		}
+		hit[c] = append(hit[c], res)
+	}
+	for _, c := range order {
+		rs := hit[c]
+		var dsts []string
+		for _, r := range rs[:min(len(rs), 5)] {
+			dsts = append(dsts, r.Destination.String())
+		}
+		if len(rs) > 5 {
+			dsts = append(dsts, fmt.Sprintf("and %d more", len(rs)-5))
+		}
+		head := fmt.Sprintf("%d failed: %s (%s): %s", len(rs), c.class, cmp.Or(c.code, "no code"), strings.Join(dsts, ", "))
+		log.Errorf("%s", head)
+		first := rs[0]
+		log.Errorf("  first, %s → %s:", first.Source, first.Destination)
+		details(log, first.Err)
+		log.Errorf("  next: %s", c.next)
+		log.Annotate("tcr-promote: "+c.class.String(), fmt.Sprintf("%s; first: %s", head, first.Err))
+	}
 }

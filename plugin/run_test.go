@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
@@ -137,6 +138,10 @@ func TestOutputFileUnwritable(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stderr, "writing the outputs") {
 		t.Fatalf("exit %d, want 1 with the reason\n%s", res.code, res.stderr)
 	}
+	// One error, naming the file once.
+	if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 || strings.Count(lines[0], "vanishing") != 1 {
+		t.Errorf("stderr, want one line naming the file once:\n%s", res.stderr)
+	}
 	if _, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); !ok {
 		t.Error("the promotion itself did not happen")
 	}
@@ -159,5 +164,15 @@ func TestPlainHTTPWarning(t *testing.T) {
 	res = run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.example.com:1", "PLUGIN_DESTINATION_TAG": ""}))
 	if res.code != 64 || !strings.Contains(res.stdout, "warning: PLUGIN_ENDPOINT sends credentials-signed requests over plain http to tcr.example.com:1") {
 		t.Errorf("no plain-http warning in %q", res.stdout)
+	}
+}
+
+// TestHelpWidth: --help fits a terminal, 80 columns.
+func TestHelpWidth(t *testing.T) {
+	t.Parallel()
+	for i, line := range strings.Split(plugin.Help(), "\n") {
+		if n := utf8.RuneCountInString(line); n > 80 {
+			t.Errorf("line %d has %d columns: %s", i+1, n, line)
+		}
 	}
 }

@@ -8,7 +8,8 @@
 #
 # Installs podman, runc, busybox-static and ca-certificates from Debian when
 # they are missing. PODMAN_FLAGS are the flags this sandbox needs (cgroupfs,
-# runc, ulimits); see ../shared/reference/ci-more.md §6 of the project notes.
+# runc, ulimits): the sandboxes this project is built in refuse raising
+# rlimits and have hybrid cgroups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -32,7 +33,8 @@ fi
 
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
-mkdir -p "$ctx/build/out" "$ctx/build/etc/ssl/certs" "$ctx/busybox/bin"
+mkdir -p "$ctx/build/out/tmp" "$ctx/build/etc/ssl/certs" "$ctx/busybox/bin"
+chmod 1777 "$ctx/build/out/tmp"
 echo "== go build (static, as the Dockerfile's build stage)"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/tcr-promote/tcr-promote/plugin.Version=${version}" -o "$ctx/build/out/tcr-promote" .
 cp /etc/ssl/certs/ca-certificates.crt "$ctx/build/etc/ssl/certs/ca-certificates.crt"

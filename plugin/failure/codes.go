@@ -32,6 +32,11 @@ const (
 	CodeIndexLag           = "ClientError.IndexLag"
 	CodeInstanceNotFound   = "ClientError.InstanceNotFound"
 
+	// The composite action's, before the binary runs (composite/run.sh).
+	CodeDownloadFailed    = "ClientError.DownloadFailed"
+	CodeChecksumMismatch  = "ClientError.ChecksumMismatch"
+	CodeUnsupportedRunner = "ClientError.UnsupportedRunner"
+
 	// The keyless flow's own.
 	CodeOIDCToken = "ClientError.OIDCTokenError"
 	CodeNoCreds   = "ClientError.CredentialError"
@@ -144,6 +149,9 @@ var codeTable = map[string]Class{
 	CodeRedirect:                                      ClassUnexpected,
 	CodeAnswerTooLarge:                                ClassUnexpected,
 	CodePanic:                                         ClassUnexpected,
+	CodeChecksumMismatch:                              ClassUnexpected,
+	CodeDownloadFailed:                                ClassTemporary,
+	CodeUnsupportedRunner:                             ClassUnavailable,
 }
 
 // ClassOfCode classifies an error code: the code itself, else the nearest

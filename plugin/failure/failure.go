@@ -152,6 +152,14 @@ func RequestID(err error) string {
 	return ""
 }
 
+// CodeOf is the code err carries, if any.
+func CodeOf(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Code
+	}
+	return ""
+}
+
 // Usagef returns a usage error; nothing has been sent when it is made.
 func Usagef(format string, args ...any) *Error {
 	return &Error{Class: ClassUsage, Code: CodeInvalidSettings, Message: fmt.Sprintf(format, args...)}

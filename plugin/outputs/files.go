@@ -3,6 +3,7 @@ package outputs
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,7 +30,10 @@ func writeFile(path, text string, ours bool) error {
 func replaceFile(path, text string) error {
 	dir, base := filepath.Split(path)
 	f, err := os.CreateTemp(cmp.Or(dir, "."), "."+base+".tmp-*")
-	if err != nil {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		// The caller names path; the temporary's own name would say it twice.
+		return fmt.Errorf("creating it: %w", pe.Err)
+	} else if err != nil {
 		return err
 	}
 	_, werr := f.WriteString(text)

@@ -98,8 +98,15 @@ func githubLine(o output) (string, error) {
 // one line, no quoting), which Harness' godotenv also reads. A value with a
 // control character, or one a dotenv reader would unquote or cut at a
 // comment, is refused rather than altered.
-func dotenvLine(o output) (string, error) {
-	key := strings.ToUpper(o.Name)
+func dotenvLine(o output) (string, error) { return dotenvWith("")(o) }
+
+// dotenvWith is dotenvLine with prefix before each key (dotenv_prefix).
+func dotenvWith(prefix string) func(output) (string, error) {
+	return func(o output) (string, error) { return dotenv(prefix, o) }
+}
+
+func dotenv(prefix string, o output) (string, error) {
+	key := prefix + strings.ToUpper(o.Name)
 	if !isOutputName(o.Name) {
 		return "", fmt.Errorf("output %q: bad name: %w", o.Name, errUnsafeValue)
 	}

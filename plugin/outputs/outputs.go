@@ -132,10 +132,10 @@ func sinks(cfg *settings.Config, log *cilog.Logger) []sink {
 		out = append(out, lineFile(p, false, githubLine))
 	}
 	if p := cfg.CI.DroneOutput; p != "" {
-		out = append(out, lineFile(p, false, dotenvLine))
+		out = append(out, lineFile(p, false, dotenvWith(cfg.DotenvPrefix)))
 	}
 	if p := cfg.OutputFile; p != "" {
-		out = append(out, lineFile(p, true, dotenvLine))
+		out = append(out, lineFile(p, true, dotenvWith(cfg.DotenvPrefix)))
 	}
 	if cfg.CI.CNB {
 		// Only on CNB: GitHub's runner parses ##[ commands too.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
@@ -76,6 +78,15 @@ type immutability struct {
 func (p *Promoter) immutabilityOf(ref imageref.Ref) immutability {
 	rules, err := p.rules()
 	if err != nil {
+		p.rulesWarn.Do(func() {
+			// Not fatal: TCR itself refuses to overwrite an immutable
+			// tag; only the advice is poorer without the rules.
+			why := "the tag immutability rules could not be read"
+			if failure.ClassOf(err) == failure.ClassPermission {
+				why += " (grant tcr:DescribeImmutableTagRules)"
+			}
+			p.log.Warnf("%s: %v; an overwrite TCR refuses is then explained less well", why, err)
+		})
 		return immutability{err: err}
 	}
 	for _, r := range rules {

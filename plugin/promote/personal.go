@@ -1,7 +1,9 @@
 package promote
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -123,6 +125,7 @@ func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Resu
 			if srcID != "" && d.imageID == srcID {
 				p.log.Infof("%s already holds the image %s holds (ImageId %s): nothing to copy", dst, src, d.imageID)
 				res.Status = StatusAlreadyThere
+				res.Digest, res.Image = p.personalDigest(ctx, src, dst)
 				return res
 			}
 			return fail(&failure.Error{Class: failure.ClassConflict, Action: "DescribeImagePersonal", Code: failure.CodeDestinationExists, Message: fmt.Sprintf(
@@ -166,4 +169,18 @@ func (p *Promoter) copyPersonal(ctx context.Context, src, dst imageref.Ref) (dig
 		}
 		return d, id, nil
 	})
+}
+
+// personalDigest learns the digest of a destination that already holds
+// the source's image: the Personal API tells a digest only when it copies,
+// so the same image is copied once more, its content unchanged. If that
+// copy is refused, there is no digest to report, and the log says why.
+func (p *Promoter) personalDigest(ctx context.Context, src, dst imageref.Ref) (digest, image string) {
+	d, _, err := p.copyPersonal(ctx, src, dst)
+	if err != nil || !imageref.IsDigest(d) {
+		p.log.Warnf("no digest outputs for %s: the Personal API tells a digest only when it copies, and copying the same image again to learn it failed (%v)", dst, cmp.Or[error](err, errors.New("no digest in the answer")))
+		return "", ""
+	}
+	p.log.Debugf("%s is %s (copied again, the same image, to learn its digest)", dst, d)
+	return d, p.image(dst, d)
 }

@@ -3,6 +3,7 @@ package promote
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -28,6 +29,7 @@ type Promoter struct {
 	namespaces memo[string, bool]              // dry run: each namespace checked once
 	warnOnce   sync.Once
 	domainWarn sync.Once
+	rulesWarn  sync.Once
 	bg         group // background lookups, waited for before the run ends
 }
 
@@ -79,11 +81,19 @@ func (p *Promoter) needsDigest() bool {
 
 // promote runs one promotion.
 func (p *Promoter) promote(ctx context.Context, pair settings.Pair) Result {
+	var res Result
 	if p.cfg.Personal {
-		return p.promotePersonal(ctx, pair)
+		res = p.promotePersonal(ctx, pair)
+	} else {
+		o := p.observe(ctx, pair)
+		res = p.act(ctx, pair, o, decide(p.cfg, p.target.RegistryID, pair, o))
 	}
-	o := p.observe(ctx, pair)
-	return p.act(ctx, pair, o, decide(p.cfg, p.target.RegistryID, pair, o))
+	if failure.ClassOf(res.Err) == failure.ClassNotFound && p.cfg.RegionFromEnv && p.target.Region == p.cfg.Region {
+		// A region nobody wrote in the settings finds nothing if it is
+		// not the instance's: say where it came from.
+		res.Err = failure.WithNote(res.Err, fmt.Sprintf("the calls were signed for %s, the region from $TENCENTCLOUD_REGION: set region, or leave registry_id out to find the instance from its host", p.cfg.Region))
+	}
+	return res
 }
 
 // observation is what the registry held when the promotion started.

@@ -19,6 +19,7 @@ import (
 type Config struct {
 	RegistryID     string
 	Region         string
+	RegionFromEnv  bool   // region was not given: it is $TENCENTCLOUD_REGION's
 	Pairs          []Pair // every (source repo × destination tag), in promotion order
 	Override       bool
 	ExpectedDigest string
@@ -38,6 +39,7 @@ type Config struct {
 	Host           string      // host or host:port
 	Role           *RoleConfig // keyless: assume a role with an OIDC token
 	OutputFile     string
+	DotenvPrefix   string // before every dotenv key, e.g. TCR_
 	OutputDir      string
 	RootCAs        *x509.CertPool // the system's and ca_cert's; nil: the system's
 	Proxy          *url.URL       // nil: $HTTPS_PROXY/$NO_PROXY

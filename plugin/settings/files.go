@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // files checks where the outputs go, before any request: they are written
@@ -12,6 +13,7 @@ import (
 // learn of it.
 func (p *parser) files(s *Settings, c *Config) {
 	c.OutputFile = p.outputFile("OUTPUT_FILE", s.OutputFile)
+	c.DotenvPrefix = p.match("DOTENV_PREFIX", s.DotenvPrefix, isKeyPrefix, "a prefix of dotenv keys: letters, digits and _, not starting with a digit (e.g. TCR_)")
 	c.OutputDir = p.directory("OUTPUT_DIR", s.OutputDir)
 }
 
@@ -61,4 +63,11 @@ func writable(dir string) error {
 		return errors.Unwrap(err) // the path is in the message already
 	}
 	return errors.Join(f.Close(), os.Remove(f.Name()))
+}
+
+// isKeyPrefix: what may stand before a dotenv key, by GitLab's rules for
+// them: letters, digits and _, not starting with a digit.
+func isKeyPrefix(s string) bool {
+	return len(s) <= 64 && (s[0] < '0' || s[0] > '9') &&
+		strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == ""
 }

@@ -12,6 +12,7 @@ import (
 // names an Enterprise instance, the names to look it up by.
 func (p *parser) promotions(s *Settings, c *Config) {
 	c.RegistryID, c.Region = s.RegistryID, s.Region
+	c.RegionFromEnv = c.Region != "" && !p.l.isSet("REGION")
 	if s.SourceImage == "" {
 		p.byNames(s, c)
 		return
@@ -99,6 +100,7 @@ func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.
 		return nil, false
 	}
 	p.exclusive("DESTINATION_IMAGE", "DESTINATION_NAMESPACE", "DESTINATION_REPO", "DESTINATION_TAG")
+	spelt := map[imageref.Ref]string{} // each destination, as first written
 	for _, item := range p.list("DESTINATION_IMAGE", s.DestinationImage, func(string) bool { return true }, "") {
 		d, err := imageref.Parse(item)
 		switch {
@@ -111,6 +113,12 @@ func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.
 				p.l.Key("DESTINATION_IMAGE"), item, d.Host, srcHost)
 		default:
 			d.Host = ""
+			if first, dup := spelt[d]; dup {
+				// Two copies onto one tag would race, and be counted twice.
+				p.fail("%s: %q and %q are the same destination, %s: name it once", p.l.Key("DESTINATION_IMAGE"), first, item, d)
+				continue
+			}
+			spelt[d] = item
 			out = append(out, d)
 		}
 	}
@@ -138,7 +146,7 @@ func (p *parser) registry(src imageref.Ref, c *Config) {
 	case imageref.HostPersonal:
 		c.Personal = true
 		if !p.l.isSet("REGION") {
-			c.Region = region // the host's, not $TENCENTCLOUD_REGION's
+			c.Region, c.RegionFromEnv = region, false // the host's, not $TENCENTCLOUD_REGION's
 		}
 		if c.RegistryID != "" {
 			p.fail("%s: %s is the Personal edition, which has no instance ID", p.l.Key("REGISTRY_ID"), src.Host)

@@ -48,6 +48,7 @@ type Settings struct {
 	STSEndpoint          string   `env:"STS_ENDPOINT, default=sts.tencentcloudapi.com" desc:"STS host or URL, like endpoint"`
 	Endpoint             string   `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
 	OutputFile           string   `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
+	DotenvPrefix         string   `env:"DOTENV_PREFIX" desc:"put this before every key of the dotenv outputs (output_file, $DRONE_OUTPUT), e.g. TCR_: GitLab passes dotenv variables on to every later job, where they win over the job's own variables"`
 	OutputDir            string   `env:"OUTPUT_DIR" desc:"also write each output to its own file in this directory, holding exactly the value (Tekton results, Argo output parameters)"`
 	CACert               string   `env:"CA_CERT" desc:"a CA to trust besides the system's, PEM text or a file (e.g. a TLS-inspecting proxy's, or a private endpoint's)"`
 	Proxy                string   `env:"PROXY" desc:"proxy for the API calls (TCR, STS), e.g. http://proxy.internal:3128; default $HTTPS_PROXY"`

@@ -60,7 +60,7 @@ func TestLoadConfig(t *testing.T) {
 			"PLUGIN_REGION": "", "PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
 			"TENCENTCLOUD_REGION": "ap-shanghai", "TENCENTCLOUD_SECRET_ID": "eid", "TENCENTCLOUD_SECRET_KEY": "ekey", "TENCENTCLOUD_SECURITY_TOKEN": "tok",
 		}), change: func(c *settings.Config) {
-			c.Region, c.SecretID, c.SecretKey, c.SessionToken = "ap-shanghai", "eid", "ekey", "tok"
+			c.Region, c.RegionFromEnv, c.SecretID, c.SecretKey, c.SessionToken = "ap-shanghai", true, "eid", "ekey", "tok"
 		}},
 		{name: "session token setting wins", vars: with(baseVars(), map[string]string{"PLUGIN_SESSION_TOKEN": "t1", "TENCENTCLOUD_SESSION_TOKEN": "t2", "TENCENTCLOUD_SECURITY_TOKEN": "t3"}),
 			change: func(c *settings.Config) { c.SessionToken = "t1" }},
@@ -225,6 +225,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"source_image without a tag", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app"}), []string{"names no tag (:tag) or digest"}},
 		{"source_image without a namespace", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/app:stg"}), []string{"needs a namespace and a repository"}},
 		{"a digest destination", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app@sha256:" + strings.Repeat("a", 64)}), []string{"a destination is a tag, not a digest"}},
+		{"the same destination spelt twice", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,acme.tencentcloudcr.com/release/app:prd"}),
+			[]string{`"release/app:prd" and "acme.tencentcloudcr.com/release/app:prd" are the same destination`}},
 		{"a destination on another host", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,b.tencentcloudcr.com/release/app:prd"}), []string{"is on b.tencentcloudcr.com, the source on acme.tencentcloudcr.com"}},
 		{"a custom domain without registry_id", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "cr.example.com/develop/app:stg"}), []string{"cr.example.com is not a TCR Enterprise domain", "set registry_id and region"}},
 		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
