@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/internal/redistest"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -106,22 +107,50 @@ func median[T cmp.Ordered](xs []T) T {
 	return s[len(s)/2]
 }
 
-// BenchmarkContention runs N pipelines at once — N processes of the real
-// binary, default settings, each promoting 8 repositories × 5 tags into
-// its own namespace — against one emulator that enforces TCR's limits for
-// all of them together (DuplicateImage 20/s, DescribeImages 100/s) and
-// answers in 30 ms. It reports the aggregate promotions/s, the share of
-// requests refused by the limit, the pipelines that failed, and the spread
-// between the first and the last pipeline to finish.
+// BenchmarkPipelines runs the real binary as CI runs it — one process
+// per pipeline, default settings — against one emulator that enforces
+// TCR's limits for all of them together (DuplicateImage 20/s,
+// DescribeImages 100/s, counted by the sliding second):
 //
-//	go test -run '^$' -bench Contention -benchtime 1x .
-func BenchmarkContention(b *testing.B) {
+//   - lone: one pipeline promoting 25 repositories × 4 tags, the emulator
+//     answering in 80 ms;
+//   - pipelines=N (10, 20, 50): N pipelines at once, each promoting 8
+//     repositories × 5 tags into its own namespace, answers in 30 ms, each
+//     pacing on its own;
+//   - store/pipelines=N: the same sharing rate_store, a real Redis.
+//
+// It reports the promotions per second together (all promotions over the
+// time from the start to the last pipeline's end), the share of all
+// requests that the limit refused, the pipelines that failed, and the
+// spread between the first and the last pipeline to finish.
+//
+//	go test -run '^$' -bench Pipelines -benchtime 1x .
+func BenchmarkPipelines(b *testing.B) {
 	bin := binary(b)
-	for _, n := range []int{1, 5, 10, 20} {
-		b.Run(fmt.Sprintf("pipelines=%d", n), func(b *testing.B) {
+	shapes := []struct {
+		name        string
+		pipelines   int
+		repos, tags int
+		latency     time.Duration
+		store       bool
+	}{
+		{"lone", 1, 25, 4, 80 * time.Millisecond, false},
+		{"pipelines=10", 10, 8, 5, 30 * time.Millisecond, false},
+		{"pipelines=20", 20, 8, 5, 30 * time.Millisecond, false},
+		{"pipelines=50", 50, 8, 5, 30 * time.Millisecond, false},
+		{"store/pipelines=10", 10, 8, 5, 30 * time.Millisecond, true},
+		{"store/pipelines=20", 20, 8, 5, 30 * time.Millisecond, true},
+		{"store/pipelines=50", 50, 8, 5, 30 * time.Millisecond, true},
+	}
+	for _, shape := range shapes {
+		b.Run(shape.name, func(b *testing.B) {
+			store := ""
+			if shape.store {
+				store = redistest.URL(b)
+			}
 			var rate, refused, failed, spread float64
 			for b.Loop() {
-				r := contend(b, bin, n)
+				r := contend(b, bin, contendShape{shape.pipelines, shape.repos, shape.tags, shape.latency, store})
 				rate += r.rate
 				refused += r.refused
 				failed += float64(r.failed)
@@ -136,60 +165,77 @@ func BenchmarkContention(b *testing.B) {
 	}
 }
 
+type contendShape struct {
+	pipelines, repos, tags int
+	latency                time.Duration
+	store                  string // rate_store, or ""
+}
+
 type contention struct {
 	rate, refused float64
 	failed        int
 	spread        time.Duration
 }
 
-func contend(b *testing.B, bin string, pipelines int) contention {
+func contend(b *testing.B, bin string, shape contendShape) contention {
 	b.Helper()
 	const id, key = "AKIDbench", "bench-secret"
-	emu := tcremu.New(tcremu.WithCredential(id, key), tcremu.WithLatency(30*time.Millisecond),
+	emu := tcremu.New(tcremu.WithCredential(id, key), tcremu.WithLatency(shape.latency),
 		tcremu.WithRateLimit("DuplicateImage", 20), tcremu.WithRateLimit("DescribeImages", 100))
 	emu.AddInstance("tcr-1", "ap-guangzhou", "acme.tencentcloudcr.com")
-	repos := make([]string, 8)
+	repos := make([]string, shape.repos)
 	for i := range repos {
 		repos[i] = fmt.Sprintf("svc%d", i)
 		_ = emu.PutImage("tcr-1", "develop", repos[i], "stg", fmt.Sprintf("sha256:%064x", i))
 	}
-	for p := range pipelines {
+	tags := make([]string, shape.tags)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("v1.%d", i)
+	}
+	for p := range shape.pipelines {
 		_ = emu.AddNamespace("tcr-1", fmt.Sprintf("release%d", p))
 	}
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
+	account := fmt.Sprintf("bench-%d", time.Now().UnixNano()) // a bucket of this run's own
 
 	start := time.Now()
-	finish := make([]time.Time, pipelines)
-	codes := make([]int, pipelines)
+	finish := make([]time.Time, shape.pipelines)
+	codes := make([]int, shape.pipelines)
 	var wg sync.WaitGroup
-	for p := range pipelines {
+	for p := range shape.pipelines {
 		wg.Go(func() {
 			c := exec.Command(bin)
 			c.Env = []string{
 				"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
 				"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=" + strings.Join(repos, ","), "PLUGIN_SOURCE_REFERENCE=stg",
-				fmt.Sprintf("PLUGIN_DESTINATION_NAMESPACE=release%d", p), "PLUGIN_DESTINATION_TAG=prd,v1,v1.4,v1.4.2,latest",
+				fmt.Sprintf("PLUGIN_DESTINATION_NAMESPACE=release%d", p), "PLUGIN_DESTINATION_TAG=" + strings.Join(tags, ","),
 				"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key,
+			}
+			if shape.store != "" {
+				c.Env = append(c.Env, "PLUGIN_RATE_STORE="+shape.store, "PLUGIN_RATE_STORE_KEY="+account)
 			}
 			out, err := c.CombinedOutput()
 			finish[p], codes[p] = time.Now(), c.ProcessState.ExitCode()
 			if err != nil && codes[p] <= 0 {
 				b.Errorf("pipeline %d: %v\n%s", p, err, out)
 			}
+			if codes[p] != 0 {
+				b.Logf("pipeline %d: exit %d\n%s", p, codes[p], out)
+			}
 		})
 	}
 	wg.Wait()
 	r := contention{}
 	first, last := finish[0], finish[0]
-	for p := range pipelines {
+	for p := range shape.pipelines {
 		if codes[p] != 0 {
 			r.failed++
 		}
 		first, last = minTime(first, finish[p]), maxTime(last, finish[p])
 	}
 	promoted := 0
-	for p := range pipelines {
+	for p := range shape.pipelines {
 		for _, repo := range repos {
 			promoted += len(emu.Tags("tcr-1", fmt.Sprintf("release%d", p), repo))
 		}
@@ -203,10 +249,15 @@ func contend(b *testing.B, bin string, pipelines int) contention {
 			byAction[e.Action]++
 		}
 	}
-	b.Logf("%d pipelines: %d requests, refused %v", pipelines, len(all), byAction)
+	b.Logf("%d pipelines: %d promotions in %.2fs, %d requests, refused %v, finished %.1f–%.1fs", shape.pipelines, promoted,
+		last.Sub(start).Seconds(), len(all), byAction, first.Sub(start).Seconds(), last.Sub(start).Seconds())
 	if os.Getenv("CONTENTION_TIMELINE") != "" {
+		// On stderr: a benchmark's own log is cut after a few lines.
 		perSec := map[int][4]int{}
 		for _, e := range all {
+			if e.Action != "DuplicateImage" && e.Action != "DescribeImages" {
+				continue
+			}
 			s := int(e.Time.Sub(start).Seconds())
 			v := perSec[s]
 			i := 0
@@ -220,10 +271,10 @@ func contend(b *testing.B, bin string, pipelines int) contention {
 			perSec[s] = v
 		}
 		for s := 0; s <= int(last.Sub(start).Seconds()); s++ {
-			b.Logf("t=%2ds copies %2d refused %2d, lookups %3d refused %3d", s, perSec[s][0], perSec[s][1], perSec[s][2], perSec[s][3])
+			fmt.Fprintf(os.Stderr, "t=%2ds copies %2d refused %2d, lookups %3d refused %3d\n", s, perSec[s][0], perSec[s][1], perSec[s][2], perSec[s][3])
 		}
-		for p := range pipelines {
-			b.Logf("pipeline %d finished at %.1fs", p, finish[p].Sub(start).Seconds())
+		for p := range shape.pipelines {
+			fmt.Fprintf(os.Stderr, "pipeline %d finished at %.1fs\n", p, finish[p].Sub(start).Seconds())
 		}
 	}
 	r.rate = float64(promoted) / last.Sub(start).Seconds()

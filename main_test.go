@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tcr-promote/tcr-promote/internal/redistest"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -31,6 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	redistest.Stop()
 	os.RemoveAll(buildDir)
 	os.Exit(code)
 }

@@ -149,11 +149,13 @@ func compositeEnv() []string {
 // credentials come from a Secret, where they do not show in the TaskRun,
 // and the outputs go to the results directory.
 var notTektonParams = map[string]string{
-	"secret_id":          "from the credentials Secret",
-	"secret_key":         "from the credentials Secret",
-	"session_token":      "from the credentials Secret",
-	"web_identity_token": "a secret: use web_identity_token_file with a projected token",
-	"output_dir":         "the Task's results directory",
+	"secret_id":           "from the credentials Secret",
+	"secret_key":          "from the credentials Secret",
+	"session_token":       "from the credentials Secret",
+	"web_identity_token":  "a secret: use web_identity_token_file with a projected token",
+	"output_dir":          "the Task's results directory",
+	"rate_store":          "from the credentials Secret: it may hold a password",
+	"rate_store_password": "from the credentials Secret",
 }
 
 func tektonSettings() []settings.Setting {

@@ -268,6 +268,10 @@ func TestBatchOverTimeout(t *testing.T) {
 	if n := f.emu.Count("DuplicateImage", ""); n == 0 || n == len(tags) {
 		t.Errorf("%d copies made, want some but not all", n)
 	}
+	// The promotions that could not get a turn say why, with figures.
+	if !strings.Contains(res.stderr, "after the step's deadline:") || !strings.Contains(res.stderr, "requests of this run queue before it, at ") {
+		t.Errorf("the timeouts do not give the limiter's figures:\n%s", res.stderr)
+	}
 	// A dry run copies nothing, so no copy rate can make it late.
 	dry := run(t, with(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags[:30], ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "2s", "PLUGIN_DRY_RUN": "true",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -172,3 +173,80 @@ func percentile(d []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkRoundTrips counts the sequential round trips of each flow — a
+// request that starts only after another's answer is one more — from the
+// emulator's log, with 50 ms on every answer: one unverified promotion
+// is one round trip (the copy), a verified one three (both lookups at
+// once, the copy, the read-back); a batch starts copying after one (its
+// first promotion's lookups) and ends one after its last copy.
+//
+//	go test ./plugin -run '^$' -bench RoundTrips -benchtime 1x
+func BenchmarkRoundTrips(b *testing.B) {
+	flows := []struct {
+		name string
+		vars map[string]string
+	}{
+		{"single/verify=false", map[string]string{"PLUGIN_VERIFY": "false"}},
+		{"single/verify=true", nil},
+		{"batch=10", map[string]string{"PLUGIN_DESTINATION_TAG": "a,b,c,d,e,f,g,h,i,j"}},
+	}
+	for _, flow := range flows {
+		b.Run(flow.name, func(b *testing.B) {
+			var total, first, after float64
+			for b.Loop() {
+				emu := tcremu.New(tcremu.WithCredential(secretID, secretKey), tcremu.WithLatency(50*time.Millisecond))
+				emu.AddInstance("tcr-1", "ap-guangzhou", "acme.tencentcloudcr.com")
+				_ = emu.AddNamespace("tcr-1", "release")
+				_ = emu.PutImage("tcr-1", "develop", "app", "stg", digestA)
+				srv := httptest.NewServer(emu)
+				vars := map[string]string{
+					"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_REGISTRY_DOMAIN": "acme.tencentcloudcr.com",
+					"PLUGIN_SOURCE_NAMESPACE": "develop", "PLUGIN_SOURCE_REPO": "app", "PLUGIN_SOURCE_REFERENCE": "stg",
+					"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_TAG": "prd",
+					"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": srv.URL,
+				}
+				maps.Copy(vars, flow.vars)
+				r := &plugin.Runner{Env: envconfig.MapLookuper(vars), Stdout: io.Discard, Stderr: io.Discard}
+				if code := r.Run(context.Background(), []string{"tcr-promote"}); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+				srv.Close()
+				depth := roundTrips(emu.Requests())
+				log := emu.Requests()
+				firstCopy, lastCopy, deepest := 0, 0, 0
+				for i, e := range log {
+					deepest = max(deepest, depth[i])
+					if e.Action == "DuplicateImage" {
+						if firstCopy == 0 {
+							firstCopy = depth[i]
+						}
+						lastCopy = max(lastCopy, depth[i])
+					}
+				}
+				total += float64(deepest)
+				first += float64(firstCopy - 1)
+				after += float64(deepest - lastCopy)
+			}
+			n := float64(b.N)
+			b.ReportMetric(total/n, "round-trips")
+			b.ReportMetric(first/n, "before-first-copy")
+			b.ReportMetric(after/n, "after-last-copy")
+		})
+	}
+}
+
+// roundTrips gives each request of a log its place in the longest chain
+// of requests each sent after the one before was answered.
+func roundTrips(log []tcremu.Entry) []int {
+	depth := make([]int, len(log))
+	for i, e := range log {
+		depth[i] = 1
+		for j := range i {
+			if !log[j].Done.After(e.Time) {
+				depth[i] = max(depth[i], depth[j]+1)
+			}
+		}
+	}
+	return depth
+}

@@ -78,7 +78,7 @@ func TestEmptyAnswers(t *testing.T) {
 		{"DescribeImmutableTagRules", overwrite, 0, ""},
 	}
 	for _, tt := range tests {
-		for _, body := range []string{`{}`, `{"Response":null}`, `{"Response":{}}`} {
+		for _, body := range []string{`{}`, `{"Response":null}`, `{"Response":{}}`, `null`, ` true`, `42`} {
 			t.Run(tt.action+" "+body, func(t *testing.T) {
 				t.Parallel()
 				f := newFixture(t, tcremu.WithWebIdentity(providerID, roleArn, "jwt"))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
@@ -20,6 +21,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -127,16 +129,36 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.Logger) ([]promote.Result, string) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	api := tcrapi.New(tcrapi.Options{
+	store, err := openStore(cfg)
+	if err != nil {
+		log.Release()
+		return failedAll(log, cfg, "", err), ""
+	}
+	opts := tcrapi.Options{
 		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
 		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff,
-	}, log)
+	}
+	if store != nil {
+		defer store.Close()
+		opts.Store = store
+	}
+	api := tcrapi.New(opts, log)
 	cred, err := creds.Resolve(ctx, cfg, api, log, r.DefaultCredentials)
 	log.Release()
+	var account sync.WaitGroup
+	if err == nil && store != nil {
+		// Learnt beside the instance's lookup, before the first turn.
+		account.Go(func() {
+			key, from := creds.Account(ctx, cfg, api, cred, log)
+			store.Use(key)
+			log.Infof("rate_store %s: taking turns as %s (from %s)", store.Where(), key, from)
+		})
+	}
 	target := promote.Target{RegistryID: cfg.RegistryID, Region: cfg.Region}
 	if err == nil {
 		target, err = promote.FindInstance(ctx, api, api.TCR(cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
 	}
+	account.Wait()
 	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
 	if err != nil {
 		return failedAll(log, cfg, registry, err), registry
@@ -154,6 +176,18 @@ func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.L
 	results := p.Promote(ctx, func(res promote.Result) { report(log, registry, res, batch) })
 	summarize(log, results, api.Refusals())
 	return results, registry
+}
+
+// openStore opens rate_store, if set; nothing is sent yet.
+func openStore(cfg *settings.Config) (*ratestore.Store, error) {
+	if cfg.RateStore == nil {
+		return nil, nil
+	}
+	store, err := ratestore.Open(cfg.RateStore.URL, cfg.RateStore.Password, cfg.RootCAs)
+	if err != nil {
+		return nil, failure.Usagef("invalid settings: %s: %v", cfg.RateStore.Setting, err)
+	}
+	return store, nil
 }
 
 // failedAll reports the cause that kept every promotion from starting

@@ -45,6 +45,7 @@ var actions = sync.OnceValue(func() map[string]action {
 		"DuplicateImagePersonal":    tcrAction((*Emulator).duplicateImagePersonal),
 		"DescribeImagePersonal":     tcrAction((*Emulator).describeImagePersonal),
 		"AssumeRoleWithWebIdentity": stsAction,
+		"GetCallerIdentity":         identityAction,
 	}
 })
 

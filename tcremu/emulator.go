@@ -46,6 +46,7 @@ type Emulator struct {
 	logf       func(format string, args ...any)
 	latency    time.Duration
 	roles      map[string]role // web identity token -> what it may assume
+	account    string          // the UIN every credential belongs to
 }
 
 type key struct {
@@ -108,6 +109,12 @@ func WithCredential(secretID, secretKey string) Option {
 	return func(e *Emulator) { e.keys[secretID] = key{secret: secretKey} }
 }
 
+// WithAccount sets the account (UIN) every credential belongs to, as STS
+// GetCallerIdentity tells it.
+func WithAccount(uin string) Option {
+	return func(e *Emulator) { e.account = uin }
+}
+
 // WithClock replaces the clock used for signature windows and timestamps.
 func WithClock(now func() time.Time) Option {
 	return func(e *Emulator) { e.now = now }
@@ -135,6 +142,7 @@ func New(opts ...Option) *Emulator {
 		behaviour:  Behaviours()[0],
 		limits:     map[string]*window{},
 		roles:      map[string]role{},
+		account:    "100000000001",
 	}
 	for _, o := range opts {
 		o(e)

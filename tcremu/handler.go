@@ -38,7 +38,8 @@ type Entry struct {
 	Token     string // the X-TC-Token header, to check that a session token was sent
 	Language  string
 	Body      string
-	Code      string // the error code answered, "" on success
+	Code      string    // the error code answered, "" on success
+	Done      time.Time // when the answer was ready: Time + the latency, or later
 	RequestID string
 	Fault     bool // a fault answered instead of (or after) the service
 }
@@ -134,7 +135,7 @@ func (e *Emulator) arrive(entry Entry) int {
 
 func (e *Emulator) finish(idx int, code string, fault bool) {
 	e.mu.Lock()
-	e.log[idx].Code, e.log[idx].Fault = code, fault
+	e.log[idx].Code, e.log[idx].Fault, e.log[idx].Done = code, fault, e.now()
 	entry, logf := e.log[idx], e.logf
 	e.mu.Unlock()
 	if logf != nil {

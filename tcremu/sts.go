@@ -3,6 +3,7 @@ package tcremu
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"reflect"
 	"time"
 )
@@ -25,6 +26,24 @@ var stsAction = action{
 	params: reflect.TypeFor[assumeRoleParams](),
 	run: func(e *Emulator, c call, p any) (any, *apiError) {
 		return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))
+	},
+}
+
+// identityAction is GetCallerIdentity: signed, it says whose the key is.
+var identityAction = action{
+	service: "sts", version: STSAPIVersion, regional: true,
+	params: reflect.TypeFor[struct{}](),
+	run: func(e *Emulator, c call, _ any) (any, *apiError) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		// Every key is the account owner's here; a role's keys are the role's.
+		kind, arn := "CAMUser", fmt.Sprintf("qcs::cam::uin/%s:uin/%s", e.account, e.account)
+		if e.keys[c.secretID].token != "" {
+			kind, arn = "CAMRole", fmt.Sprintf("qcs::sts:%s:assumed-role/tcr-promote", e.account)
+		}
+		return map[string]string{
+			"Arn": arn, "AccountId": e.account, "UserId": e.account, "PrincipalId": e.account, "Type": kind,
+		}, nil
 	},
 }
 

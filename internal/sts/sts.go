@@ -1,5 +1,5 @@
-// Package sts holds STS's (2018-08-13) AssumeRoleWithWebIdentity, written
-// like the official generated package
+// Package sts holds STS's (2018-08-13) AssumeRoleWithWebIdentity and
+// GetCallerIdentity, written like the official generated package
 // github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813,
 // for the same reason as internal/tcr: only the common module can be
 // fetched here.
@@ -75,5 +75,41 @@ func NewClient(credential common.CredentialIface, region string, clientProfile *
 func (c *Client) AssumeRoleWithWebIdentityWithContext(ctx context.Context, request *AssumeRoleWithWebIdentityRequest) (*AssumeRoleWithWebIdentityResponse, error) {
 	request.SetContext(ctx)
 	response := NewAssumeRoleWithWebIdentityResponse()
+	return response, c.Send(request, response)
+}
+
+// GetCallerIdentityRequest asks who signs it: the account (UIN) above all,
+// which names the bucket that the account's pipelines share in rate_store.
+type GetCallerIdentityRequest struct {
+	*tchttp.BaseRequest
+}
+
+func NewGetCallerIdentityRequest() *GetCallerIdentityRequest {
+	request := &GetCallerIdentityRequest{BaseRequest: &tchttp.BaseRequest{}}
+	request.Init().WithApiInfo("sts", APIVersion, "GetCallerIdentity")
+	return request
+}
+
+type GetCallerIdentityResponseParams struct {
+	Arn         *string `json:"Arn,omitnil,omitempty" name:"Arn"`
+	AccountId   *string `json:"AccountId,omitnil,omitempty" name:"AccountId"`
+	UserId      *string `json:"UserId,omitnil,omitempty" name:"UserId"`
+	PrincipalId *string `json:"PrincipalId,omitnil,omitempty" name:"PrincipalId"`
+	Type        *string `json:"Type,omitnil,omitempty" name:"Type"`
+	RequestId   *string `json:"RequestId,omitnil,omitempty" name:"RequestId"`
+}
+
+type GetCallerIdentityResponse struct {
+	*tchttp.BaseResponse
+	Response *GetCallerIdentityResponseParams `json:"Response"`
+}
+
+func NewGetCallerIdentityResponse() *GetCallerIdentityResponse {
+	return &GetCallerIdentityResponse{BaseResponse: &tchttp.BaseResponse{}}
+}
+
+func (c *Client) GetCallerIdentityWithContext(ctx context.Context, request *GetCallerIdentityRequest) (*GetCallerIdentityResponse, error) {
+	request.SetContext(ctx)
+	response := NewGetCallerIdentityResponse()
 	return response, c.Send(request, response)
 }

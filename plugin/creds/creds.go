@@ -7,6 +7,8 @@ package creds
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/sts"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
@@ -90,7 +93,7 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 	if err != nil {
 		return nil, err
 	}
-	client := api.STS(role.STSScheme, role.STSHost, cmp.Or(cfg.Region, tcrapi.AnyRegion))
+	client := api.STS(nil, role.STSScheme, role.STSHost, cmp.Or(cfg.Region, tcrapi.AnyRegion))
 	creds, _, err := tcrapi.Do(ctx, api, failure.ActionAssumeRole, func(ctx context.Context) (*sts.Credentials, string, error) {
 		req := sts.NewAssumeRoleWithWebIdentityRequest()
 		req.ProviderId = common.StringPtr(role.ProviderID)
@@ -223,6 +226,72 @@ func isCredential(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// Account names the account whose limit the pipelines sharing rate_store
+// share — TCR counts its limits per account — and says where the name
+// came from: rate_store_key; else the UIN, from role_arn or from STS
+// GetCallerIdentity; else, if STS cannot say, a hash of the SecretId (a
+// warning says to set rate_store_key, as pipelines signing with other
+// keys of the account would not share the bucket).
+func Account(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, cred common.CredentialIface, log *cilog.Logger) (key, from string) {
+	store := cfg.RateStore
+	if store.Key != "" {
+		return store.Key, "rate_store_key"
+	}
+	if cfg.Role != nil {
+		if uin, ok := uinOf(cfg.Role.Arn); ok {
+			return "uin-" + uin, "role_arn"
+		}
+	}
+	client := api.STS(cred, store.STSScheme, store.STSHost, cmp.Or(cfg.Region, tcrapi.AnyRegion))
+	// A few seconds at most: the promotions wait for the answer, and a
+	// hash of the key serves where STS cannot be reached.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	uin, _, err := tcrapi.Do(ctx, api, "GetCallerIdentity", func(ctx context.Context) (string, string, error) {
+		resp, err := client.GetCallerIdentityWithContext(ctx, sts.NewGetCallerIdentityRequest())
+		if err != nil {
+			return "", "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *sts.GetCallerIdentityResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return "", "", err
+		}
+		if uin := deref(resp.Response.AccountId); isUIN(uin) {
+			return uin, id, nil
+		}
+		return "", "", tcrapi.BadAnswer("STS GetCallerIdentity answered no account")
+	})
+	if err == nil {
+		return "uin-" + uin, "STS GetCallerIdentity"
+	}
+	id, _, _ := cred.GetCredential()
+	sum := sha256.Sum256([]byte(id))
+	log.Warnf("rate_store: the account could not be learnt (STS GetCallerIdentity: %v): sharing turns under a hash of the SecretId; set rate_store_key to the same name in every pipeline of the account", err)
+	return "key-" + hex.EncodeToString(sum[:8]), "a hash of the SecretId"
+}
+
+// uinOf is the account in a role ARN, qcs::cam::uin/<uin>:roleName/<name>.
+func uinOf(arn string) (string, bool) {
+	_, rest, ok := strings.Cut(arn, "::uin/")
+	if !ok {
+		return "", false
+	}
+	uin, _, _ := strings.Cut(rest, ":")
+	return uin, isUIN(uin)
+}
+
+func isUIN(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
 			return false
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
-	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/pace"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
@@ -16,6 +16,11 @@ import (
 // copies and read-backs overlap — paced by the per-action rate limiters,
 // keeps going when one fails, calls done as each ends, and returns the
 // results in promotion order.
+//
+// Every request of promotion i waits in the limiters as the i-th: a
+// read-back or a lookup of an earlier promotion goes before a later one's,
+// so the first copy waits for its own two lookups only, and a source
+// shared by many promotions is read at the turn of the first that needs it.
 func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 	pairs := p.cfg.Pairs
 	results := make([]Result, len(pairs))
@@ -23,28 +28,17 @@ func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 		// The domain lookup overlaps the promotions instead of following.
 		p.bg.Go(func() { _, _ = p.domain() }) // a panic comes back to whoever asks next
 	}
-	if len(pairs) > 1 && p.verifying() && !p.cfg.Personal {
-		// Resolve each source before the destinations' lookups queue up
-		// behind the same rate limiter: every copy waits for its source,
-		// so a source lookup stuck behind a hundred others would hold the
-		// whole batch. One promotion overlaps the two lookups instead.
-		wg := group{dropped: true}
-		for _, src := range distinctSources(pairs) {
-			wg.Go(func() { _, _ = p.resolve(ctx, src) }) // memoized: a panic comes back to the promotions
-		}
-		wg.Wait()
-	}
 	var finished atomic.Int64
 	stop := p.progress(len(pairs), &finished)
 	defer stop()
-	g := &gate{limit: p.inFlight}
-	g.cond = sync.NewCond(&g.mu)
+	g := newGate(p.inFlight)
+	defer g.close()
 	var wg sync.WaitGroup
 	for i, pair := range pairs {
 		g.enter()
 		wg.Go(func() {
 			defer g.leave()
-			results[i] = p.guarded(ctx, pair)
+			results[i] = p.guarded(pace.InOrder(ctx, i), pair)
 			finished.Add(1)
 			done(results[i])
 		})
@@ -100,24 +94,52 @@ func (g *group) Wait() {
 }
 
 // inFlight is how many promotions may run at once: enough to keep copies
-// going at the rate DuplicateImage is paced at now (each promotion spends
-// a few round trips around its copy), and no more. A promotion started long
-// before its turn to copy reads a destination that may change meanwhile,
-// and spends lookups that the other pipelines sharing the limits could use.
+// going at the rate DuplicateImage is paced at now — each promotion
+// spends about three round trips (its lookups, the copy, the read-back)
+// and a little waiting — and no more: a promotion started long before its
+// turn to copy reads a destination that may change meanwhile, and spends
+// lookups that the other pipelines sharing the limits could use. Until a
+// round trip is measured, three.
 func (p *Promoter) inFlight() int {
 	action := "DuplicateImage"
 	if p.cfg.Personal {
 		action = "DuplicateImagePersonal"
 	}
-	return min(tcrapi.MaxInFlight, 2+int(p.api.Rate(action)))
+	rtt, ok := p.api.RoundTrip()
+	if !ok {
+		return 3
+	}
+	busy := 3*rtt + 50*time.Millisecond
+	return min(tcrapi.MaxInFlight, 2+int(p.api.Rate(action)*busy.Seconds()))
 }
 
-// gate admits up to limit() callers at a time; the limit may change.
+// gate admits up to limit() callers at a time; the limit may change, so
+// it looks again every tick as well as when a caller leaves.
 type gate struct {
 	mu    sync.Mutex
 	cond  *sync.Cond
 	n     int
 	limit func() int
+	quit  chan struct{}
+	done  sync.WaitGroup
+}
+
+func newGate(limit func() int) *gate {
+	g := &gate{limit: limit, quit: make(chan struct{})}
+	g.cond = sync.NewCond(&g.mu)
+	g.done.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-g.quit:
+				return
+			case <-t.C:
+				g.cond.Broadcast()
+			}
+		}
+	})
+	return g
 }
 
 func (g *gate) enter() {
@@ -134,6 +156,11 @@ func (g *gate) leave() {
 	defer g.mu.Unlock()
 	g.n--
 	g.cond.Broadcast()
+}
+
+func (g *gate) close() {
+	close(g.quit)
+	g.done.Wait()
 }
 
 // progress prints n/N done and the rate about every second while a batch
@@ -159,16 +186,4 @@ func (p *Promoter) progress(total int, done *atomic.Int64) (stop func()) {
 		}
 	})
 	return func() { close(quit); wg.Wait() }
-}
-
-func distinctSources(pairs []settings.Pair) []imageref.Ref {
-	seen := map[imageref.Ref]bool{}
-	var out []imageref.Ref
-	for _, pair := range pairs {
-		if !seen[pair.Source] {
-			seen[pair.Source] = true
-			out = append(out, pair.Source)
-		}
-	}
-	return out
 }

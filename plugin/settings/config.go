@@ -50,6 +50,7 @@ type Config struct {
 	IndexLag       time.Duration
 	Retries        int
 	RateLimit      int
+	RateStore      *RateStore // nil: each run paces on its own
 	Debug          bool
 
 	warnings []string
@@ -65,6 +66,16 @@ func (c *Config) Secrets() []string { return c.secrets }
 // Pair is one promotion: a source and the tag it is copied to.
 type Pair struct {
 	Source, Destination imageref.Ref
+}
+
+// RateStore is the Redis the pipelines of an account share their turns
+// in.
+type RateStore struct {
+	URL                string // secret: it may hold a password
+	Password           string
+	Key                string // "" to learn the account
+	STSScheme, STSHost string // where GetCallerIdentity learns it
+	Setting            string // the variable as written, for errors
 }
 
 // RoleConfig is how to assume a CAM role with an OIDC token.
@@ -141,6 +152,51 @@ func (p *parser) timing(s *Settings, c *Config) {
 	c.IndexLag = p.wait("INDEX_LAG", s.IndexLag)
 	c.Retries = p.count("RETRIES", s.Retries, 0, 100)
 	c.RateLimit = p.count("RATE_LIMIT", s.RateLimit, 1, 1000)
+	if c.RateStore = p.rateStore(s); c.RateStore != nil {
+		if u, _ := url.Parse(c.RateStore.URL); u != nil {
+			if pw, ok := u.User.Password(); ok {
+				c.secrets = append(c.secrets, pw)
+			}
+		}
+		// Where the account is learnt, if no key names it.
+		if c.Role != nil {
+			c.RateStore.STSScheme, c.RateStore.STSHost = c.Role.STSScheme, c.Role.STSHost
+		} else {
+			c.RateStore.STSScheme, c.RateStore.STSHost = p.endpoint("STS_ENDPOINT", s.STSEndpoint)
+		}
+	}
+}
+
+// rateStore reads rate_store: a redis:// or rediss:// URL with a host.
+// Its value is never echoed: it may hold a password.
+func (p *parser) rateStore(s *Settings) *RateStore {
+	if s.RateStore == "" {
+		for _, kv := range [][2]string{{"RATE_STORE_PASSWORD", s.RateStorePassword}, {"RATE_STORE_KEY", s.RateStoreKey}} {
+			if kv[1] != "" {
+				p.fail("%s needs %s, which is not set", p.l.Key(kv[0]), p.l.Key("RATE_STORE"))
+			}
+		}
+		return nil
+	}
+	u, err := url.Parse(s.RateStore)
+	if err != nil || u.Host == "" || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		p.fail("%s is not a Redis URL such as redis://redis.internal:6379/0 or rediss://… (its value is not shown: it may hold a password)", p.l.Key("RATE_STORE"))
+		return nil
+	}
+	key := p.match("RATE_STORE_KEY", s.RateStoreKey, isStoreKey, "1–64 letters, digits, '.', '_' or '-'")
+	return &RateStore{URL: s.RateStore, Password: s.RateStorePassword, Key: key, Setting: p.l.Key("RATE_STORE")}
+}
+
+func isStoreKey(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // consistent checks what the settings ask for together.

@@ -58,6 +58,9 @@ type Settings struct {
 	IndexLag             Duration `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`
 	Retries              Count    `env:"RETRIES, default=5" desc:"retries of a transient failure after the first attempt; requests refused for rate are sent again within timeout and do not count"`
 	RateLimit            Count    `env:"RATE_LIMIT, default=20" desc:"DuplicateImage requests per second at most (TCR allows 20 for the whole account); below it the step adapts to the share other pipelines leave"`
+	RateStore            string   `env:"RATE_STORE" secret:"true" desc:"a Redis that every pipeline of the account takes its turns from, so that together they use TCR's limit and are almost never refused: redis://host:6379/0, rediss:// for TLS, ?addr=… for a Cluster, ?master_name=… for Sentinel; if it cannot be reached the step warns and paces on its own"`
+	RateStorePassword    string   `env:"RATE_STORE_PASSWORD" secret:"true" desc:"password of rate_store, instead of one in its URL"`
+	RateStoreKey         string   `env:"RATE_STORE_KEY" desc:"the name every pipeline of the account shares its turns under (default: the account's UIN, from role_arn or STS GetCallerIdentity)"`
 	Debug                Bool     `env:"DEBUG, default=false" desc:"more detail in the log, never secrets (also on with RUNNER_DEBUG=1)"`
 }
 

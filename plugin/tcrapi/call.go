@@ -5,9 +5,11 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/pace"
 )
 
 // Do runs one API action: one attempt, then retries of transient failures
@@ -36,25 +38,30 @@ func Do[T any](ctx context.Context, c *Client, action string, send func(ctx cont
 				return zero, "", err
 			}
 		}
-		sentAt := time.Now()
+		var turn pace.Turn
 		if lim != nil {
 			// Every attempt, retries included, takes its turn under the
 			// action's limit: staying under it beats bouncing off it.
 			var err error
-			if sentAt, err = lim.wait(ctx); err != nil {
-				// The limiter sees the deadline coming before the context
-				// does: that is the last real error's end, not a new one.
-				return zero, "", failure.OutOfTime(ended(ctx, action, last), c.opts.Timeout)
+			if turn, err = lim.Wait(ctx); err != nil {
+				return zero, "", late(ctx, action, last, err, c.opts.Timeout)
 			}
 		}
 		if last != nil && !isThrottle(last) {
 			c.log.Infof("%s: retry %d of %d after %s (%s)", action, retry, c.opts.Retries, last.Code, last.Message)
 		}
 		v, id, err := attempt(ctx, c, action, send)
-		if err == nil {
-			if lim != nil {
-				lim.succeeded()
+		if lim != nil {
+			switch {
+			case err != nil && isThrottle(err):
+				lim.Refused(turn)
+			case err == nil || err.RequestID != "":
+				// Any answer but a refusal for rate held a slot of
+				// the limit, an error as much as a success.
+				lim.Accepted(turn)
 			}
+		}
+		if err == nil {
 			return v, id, nil
 		}
 		last = err
@@ -62,7 +69,6 @@ func Do[T any](ctx context.Context, c *Client, action string, send func(ctx cont
 			return zero, "", failure.OutOfTime(err, c.opts.Timeout)
 		}
 		if lim != nil && isThrottle(err) {
-			lim.throttled(sentAt)
 			continue
 		}
 		if !err.Temporary() || retry >= c.opts.Retries {
@@ -79,6 +85,18 @@ func Do[T any](ctx context.Context, c *Client, action string, send func(ctx cont
 			return zero, "", ended(ctx, action, last)
 		}
 	}
+}
+
+// late is the error of a call whose turn under the limit would come after
+// the step's deadline, or that was cancelled while it waited: the last
+// real error, if there was one, else a timeout that gives the limiter's
+// figures.
+func late(ctx context.Context, action string, last *failure.Error, err error, timeout time.Duration) *failure.Error {
+	l, ok := errors.AsType[*pace.LateError](err)
+	if !ok || last != nil {
+		return failure.OutOfTime(ended(ctx, action, last), timeout)
+	}
+	return failure.OutOfTime(&failure.Error{Class: failure.ClassTemporary, Action: action, Code: failure.CodeTimeout, Message: l.Error(), Err: l}, timeout)
 }
 
 // ResendCheck decides whether a request whose last attempt was ambiguous
@@ -109,10 +127,12 @@ func attempt[T any](ctx context.Context, c *Client, action string, send func(ctx
 	actx, cancel := context.WithTimeout(ctx, c.opts.AttemptTimeout)
 	defer cancel()
 	ex := &exchange{}
+	start := time.Now()
 	v, id, err := send(context.WithValue(actx, exchangeKey{}, ex))
 	if err != nil {
 		return v, "", classify(ctx, action, ex, err)
 	}
+	c.rtt.add(time.Since(start))
 	return v, id, nil
 }
 
@@ -156,4 +176,30 @@ func Field[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// roundTrip keeps a moving average of answered round trips: how long a
+// promotion's requests take decides how many promotions a batch keeps in
+// flight.
+type roundTrip struct {
+	mu  sync.Mutex
+	avg time.Duration
+	n   int
+}
+
+func (r *roundTrip) add(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == 0 {
+		r.avg = d
+	} else {
+		r.avg += (d - r.avg) / 8
+	}
+	r.n++
+}
+
+func (r *roundTrip) get() (time.Duration, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.avg, r.n > 0
 }

@@ -114,7 +114,7 @@ func fromWire(e *failure.Error, wire *wireError, sent bool) *failure.Error {
 	case wireTooLarge:
 		e.Class, e.Code, e.Ambiguous = failure.ClassUnexpected, failure.CodeAnswerTooLarge, sent
 		e.Hint = "something between the step and the API answers in its place: check endpoint, proxy and no_proxy"
-	case wireEncoding:
+	case wireEncoding, wireScalar:
 		e.Class, e.Code, e.Ambiguous = failure.ClassUnexpected, failure.CodeBadAnswer, sent
 	default:
 		e.Class, e.Code, e.Ambiguous = failure.ClassTemporary, failure.CodeNetwork, sent

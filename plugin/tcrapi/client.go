@@ -17,6 +17,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/internal/sts"
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
+	"github.com/tcr-promote/tcr-promote/plugin/pace"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	"golang.org/x/net/http/httpproxy"
@@ -35,6 +36,10 @@ type Options struct {
 	AttemptTimeout time.Duration
 	Timeout        time.Duration // the step's, a backstop for the SDK's own
 	RateLimit      int           // DuplicateImage requests per second at most
+	// Store, if set, hands out the turns of the heavy actions
+	// (DuplicateImage, DescribeImages) that every pipeline of the account
+	// shares (rate_store).
+	Store pace.Store
 	// Backoff is the wait before retry n (from 0); nil means exponential
 	// backoff with full jitter from 1s, capped at 20s.
 	Backoff func(retry int) time.Duration
@@ -46,7 +51,8 @@ type Client struct {
 	http     http.RoundTripper
 	opts     Options
 	backoff  func(int) time.Duration
-	limiters map[string]*limiter
+	limiters map[string]*pace.Limiter
+	rtt      roundTrip
 }
 
 // Documented per-action limits of TCR (requests per second, for the
@@ -62,23 +68,31 @@ func New(o Options, log *cilog.Logger) *Client {
 	if base == nil {
 		base = configure(NewTransport().(*http.Transport), o)
 	}
-	c := &Client{log: log, http: guarded(base, log), opts: o, backoff: o.Backoff, limiters: map[string]*limiter{}}
+	c := &Client{log: log, http: guarded(base, log), opts: o, backoff: o.Backoff, limiters: map[string]*pace.Limiter{}}
 	if c.backoff == nil {
 		c.backoff = jitterBackoff(time.Second, 20*time.Second)
 	}
 	for _, l := range []struct {
-		action           string
-		perSecond, burst int
+		action    string
+		perSecond int
+		shared    bool // through the store, if any: the actions a batch spends
 	}{
-		{"DuplicateImage", o.RateLimit, 1},
-		{"DescribeImages", describeImagesLimit - 5, 5}, // a margin: reads are not the bottleneck
-		{"DescribeInstances", defaultActionLimit, 2},
-		{"DescribeNamespaces", defaultActionLimit, 2},
-		{"DescribeImmutableTagRules", defaultActionLimit, 2},
-		{"DuplicateImagePersonal", o.RateLimit, 1},
-		{"DescribeImagePersonal", defaultActionLimit, 2},
+		{"DuplicateImage", o.RateLimit, true},
+		{"DescribeImages", describeImagesLimit - 10, true}, // a margin: reads are not the bottleneck
+		{"DescribeInstances", defaultActionLimit, false},
+		{"DescribeNamespaces", defaultActionLimit, false},
+		{"DescribeImmutableTagRules", defaultActionLimit, false},
+		{"DuplicateImagePersonal", o.RateLimit, true},
+		{"DescribeImagePersonal", defaultActionLimit, true},
 	} {
-		c.limiters[l.action] = newLimiter(l.action, l.perSecond, l.burst, log)
+		var store pace.Store
+		if l.shared {
+			store = o.Store
+		}
+		// The copies' first burst is spaced, for a fair start among
+		// pipelines started together; lookups are on each promotion's path.
+		spaced := l.action == "DuplicateImage" || l.action == "DuplicateImagePersonal"
+		c.limiters[l.action] = pace.NewLimiter(l.action, l.perSecond, spaced, log, store)
 	}
 	return c
 }
@@ -92,10 +106,10 @@ func (c *Client) TCR(cred common.CredentialIface, region string) *tcr.Client {
 	return client
 }
 
-// STS returns the STS client for an endpoint; its web-identity call is
-// sent unsigned.
-func (c *Client) STS(scheme, host, region string) *sts.Client {
-	client, _ := sts.NewClient(nil, region, c.profile(scheme, host))
+// STS returns the STS client for an endpoint, signing with cred (nil for
+// the web-identity call, which is sent unsigned).
+func (c *Client) STS(cred common.CredentialIface, scheme, host, region string) *sts.Client {
+	client, _ := sts.NewClient(cred, region, c.profile(scheme, host))
 	client.WithHttpTransport(c.http)
 	return client
 }
@@ -108,13 +122,17 @@ func (c *Client) HTTP() http.RoundTripper { return c.http }
 func (c *Client) Refusals() int {
 	n := 0
 	for _, l := range c.limiters {
-		n += l.refusals()
+		n += l.Refusals()
 	}
 	return n
 }
 
 // Rate is the rate action is paced at now, requests per second.
-func (c *Client) Rate(action string) float64 { return c.limiters[action].current() }
+func (c *Client) Rate(action string) float64 { return c.limiters[action].Rate() }
+
+// RoundTrip is the typical round trip of an answered request so far, and
+// whether one was measured yet.
+func (c *Client) RoundTrip() (time.Duration, bool) { return c.rtt.get() }
 
 // profile is the common SDK profile for an endpoint.
 func (c *Client) profile(scheme, host string) *profile.ClientProfile {

@@ -1,10 +1,12 @@
 package tcrapi
 
 import (
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +78,7 @@ const (
 	wireRedirect                 // a 3xx: never followed
 	wireTooLarge                 // an answer past maxAnswer
 	wireEncoding                 // an answer that cannot be decoded
+	wireScalar                   // an answer that is a JSON null, boolean, number or string
 )
 
 // wireError is a failure on the wire, its cause in one readable line.
@@ -207,41 +210,80 @@ func tooLarge(n int64) *wireError {
 }
 
 // boundedBody reads at most maxAnswer bytes of an answer and records how
-// reading it ended.
+// reading it ended. It reads the whole answer before giving any of it —
+// the SDK reads it whole anyway — so that an answer the SDK must never
+// parse is refused whole: a bare JSON value (null, true, 42, "…"), which
+// no API answer is, and whose null the SDK's error check dereferences.
 type boundedBody struct {
 	rc     io.ReadCloser
 	ex     *exchange
 	n      int64
-	seen   bool // the first non-blank byte was recorded
+	buf    []byte
+	loaded bool
 	failed error
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
+	if !b.loaded {
+		b.loaded = true
+		b.load()
+	}
 	if b.failed != nil {
 		return 0, b.failed
 	}
-	n, err := b.rc.Read(p)
-	if !b.seen {
-		if s := strings.TrimLeft(string(p[:n]), " \t\r\n"); s != "" {
-			b.seen = true
-			b.ex.record(func(ex *exchange) { ex.first = s[0] })
+	if len(b.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+// load reads the answer into buf, or records why it could not.
+func (b *boundedBody) load() {
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := b.rc.Read(chunk)
+		b.n += int64(n)
+		if b.n > maxAnswer {
+			b.fail(tooLarge(0))
+			return
 		}
+		b.buf = append(b.buf, chunk[:n]...)
+		if err != nil {
+			b.recordFirst()
+		}
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF):
+			b.check()
+		case errors.Is(err, context.DeadlineExceeded):
+			b.fail(&wireError{kind: wireTimeout, cause: fmt.Sprintf("the answer stopped after %d bytes and did not finish in time", b.n), err: err})
+		case errors.Is(err, context.Canceled):
+			b.fail(&wireError{kind: wireCanceled, cause: "the step was cancelled while the answer arrived", err: err})
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			b.fail(&wireError{kind: wireNetwork, cause: fmt.Sprintf("the answer was cut off after %d bytes: the connection closed mid-body", b.n), err: err})
+		default:
+			b.fail(&wireError{kind: wireNetwork, cause: fmt.Sprintf("reading the answer failed after %d bytes: %s", b.n, cilog.Inert(err.Error())), err: err})
+		}
+		return
 	}
-	b.n += int64(n)
-	if b.n > maxAnswer {
-		return 0, b.fail(tooLarge(0))
+}
+
+// recordFirst records the answer's first non-blank byte, which tells
+// JSON cut short from an answer that never was JSON.
+func (b *boundedBody) recordFirst() {
+	if trimmed := bytes.TrimLeft(b.buf, " \t\r\n"); len(trimmed) > 0 {
+		b.ex.record(func(ex *exchange) { ex.first = trimmed[0] })
 	}
-	switch {
-	case err == nil, errors.Is(err, io.EOF):
-		return n, err
-	case errors.Is(err, context.DeadlineExceeded):
-		return n, b.fail(&wireError{kind: wireTimeout, cause: fmt.Sprintf("the answer stopped after %d bytes and did not finish in time", b.n), err: err})
-	case errors.Is(err, context.Canceled):
-		return n, b.fail(&wireError{kind: wireCanceled, cause: "the step was cancelled while the answer arrived", err: err})
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return n, b.fail(&wireError{kind: wireNetwork, cause: fmt.Sprintf("the answer was cut off after %d bytes: the connection closed mid-body", b.n), err: err})
-	default:
-		return n, b.fail(&wireError{kind: wireNetwork, cause: fmt.Sprintf("reading the answer failed after %d bytes: %s", b.n, cilog.Inert(err.Error())), err: err})
+}
+
+// check refuses a whole answer that is a bare JSON value.
+func (b *boundedBody) check() {
+	trimmed := bytes.TrimLeft(b.buf, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] != '{' && trimmed[0] != '[' && json.Valid(trimmed) {
+		b.fail(&wireError{kind: wireScalar, cause: "the answer is a bare JSON value, not an object: not an answer the API gives"})
 	}
 }
 
