@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,7 +30,9 @@ func FuzzAnswers(f *testing.F) {
 	for _, body := range []string{`{}`, `{"Response":null}`, `{"Response":{}}`, `{"Response":{"RequestId":"r"}}`,
 		`{"Response":{"ImageInfoList":[{"ImageVersion":"stg"}],"RequestId":"r"}}`, `{"Response":{"Registries":[{"RegistryName":"acme","RegistryId":"x y"}],"RequestId":"r"}}`,
 		`{"Response":{"Credentials":{"TmpSecretId":"a"},"RequestId":"r"}}`, `{"Response":{"Data":{"TagInfo":[null]},"RequestId":"r"}}`,
-		`{"Response":{"Error":{"Code":"::error::x","Message":"##[set-output a=b]"},"RequestId":"\n"}}`, `<html>`, `{"Response":`, ``} {
+		`{"Response":{"Error":{"Code":"::error::x","Message":"##[set-output a=b]"},"RequestId":"\n"}}`, `<html>`, `{"Response":`, ``,
+		`{"Response":{"Manifest":"{\"manifests\":[{\"platform\":null}]}","Config":"[]","Labels":[null,{"Key":"team"}],"RequestId":"r"}}`,
+		`{"Response":{"ImageInfoList":[{"ImageVersion":"stg","Digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","KmsSignature":"::error::x"}],"RequestId":"r"}}`} {
 		for action := range uint8(len(fuzzActions)) {
 			f.Add(uint8(action), action, uint8(0), body)
 		}
@@ -55,14 +59,15 @@ func fuzzOne(t *testing.T, scenario, action, status uint8, body string) {
 			DefaultCredentials: func(context.Context) (common.CredentialIface, error) { return nil, errors.New("none") },
 		}
 		code := r.Run(context.Background(), []string{"tcr-promote"})
-		if !slices.Contains([]int{0, 1, 64, 65, 66, 69, 73, 75, 77}, code) || strings.Contains(out.String(), failure.CodePanic) {
+		if !slices.Contains([]int{0, 1, 64, 65, 66, 69, 73, 75, 77, 78}, code) || strings.Contains(out.String(), failure.CodePanic) {
 			t.Fatalf("scenario %d, %s answering %d %q: exit %d\n%s", scenario, fuzzActions[int(action)%len(fuzzActions)], status, body, code, out.String())
 		}
 	}
 }
 
 var fuzzActions = []string{"DuplicateImage", "DescribeImages", "DescribeInstances", "AssumeRoleWithWebIdentity",
-	"DuplicateImagePersonal", "DescribeImagePersonal", "DescribeImmutableTagRules", "DescribeNamespaces"}
+	"DuplicateImagePersonal", "DescribeImagePersonal", "DescribeImmutableTagRules", "DescribeNamespaces",
+	"DescribeImageManifests", "CreateSignature"}
 
 func fuzzScenario(n uint8) map[string]string {
 	vars := map[string]string{
@@ -77,7 +82,7 @@ func fuzzScenario(n uint8) map[string]string {
 		}
 		vars["PLUGIN_SOURCE_IMAGE"], vars["PLUGIN_DESTINATION_IMAGE"] = src, dst
 	}
-	switch n % 8 {
+	switch n % 10 {
 	case 1:
 		refs("acme.tencentcloudcr.com/develop/app:stg", "release/app:prd")
 	case 2:
@@ -94,6 +99,10 @@ func fuzzScenario(n uint8) map[string]string {
 		vars["PLUGIN_DESTINATION_TAG"] = "a,b,old"
 	case 7:
 		vars["PLUGIN_VERIFY"] = "false"
+	case 8: // the supply chain: gates, signatures carried, signing after
+		vars["PLUGIN_REQUIRE_SIGNATURE"], vars["PLUGIN_REQUIRE_LABELS"], vars["PLUGIN_SIGN"] = "any", "team=web", "kms"
+	case 9:
+		vars["PLUGIN_REQUIRE_SIGNATURE"], vars["PLUGIN_RECORD_FILE"] = "cosign", filepath.Join(os.TempDir(), "tcr-promote-fuzz-record.json")
 	}
 	return vars
 }

@@ -18,6 +18,8 @@ type resultJSON struct {
 	RequestID                           string `json:"request_id"`
 	ErrorCode                           string `json:"error_code"`
 	ErrorClass                          string `json:"error_class"`
+	PreviousDigest                      string `json:"previous_digest"`
+	Accessories, Platforms              string
 }
 
 // TestBatchEncodings promotes two repositories to three tags, with the
@@ -69,15 +71,20 @@ func TestBatchEncodings(t *testing.T) {
 				if _, ok := env["REQUEST_ID"]; ok {
 					t.Errorf("REQUEST_ID written for a batch: it is for the single-promotion case")
 				}
-				// One source lookup per repository, not per tag.
-				srcLookups := 0
+				// One source lookup per repository, not per tag, and one
+				// look for each source digest's signature tags.
+				srcLookups, sigLookups := 0, 0
 				for _, r := range f.emu.Requests() {
 					if r.Action == "DescribeImages" && strings.Contains(r.Body, `"NamespaceName":"develop"`) {
-						srcLookups++
+						if strings.Contains(r.Body, `"ImageVersion":"sha256-`) {
+							sigLookups++
+						} else {
+							srcLookups++
+						}
 					}
 				}
-				if srcLookups != 2 {
-					t.Errorf("%d source lookups, want 2 (one per repository)", srcLookups)
+				if srcLookups != 2 || sigLookups != 2 {
+					t.Errorf("%d source lookups and %d for signatures, want 2 and 2 (one per repository)", srcLookups, sigLookups)
 				}
 				if !strings.Contains(res.stdout, "6 promotions: 6 promoted, 0 already there, 0 dry run, 0 failed") {
 					t.Errorf("no batch summary line:\n%s", res.stdout)

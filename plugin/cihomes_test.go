@@ -56,7 +56,7 @@ func TestCNB(t *testing.T) {
 		id := f.lastRequestID("DuplicateImage")
 		want := map[string]string{
 			"request_id": id, "digest": digestA, "promoted": "true", "request_ids": id,
-			"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA,
+			"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA, "accessories": "", "platforms": "linux/amd64",
 		}
 		var results []map[string]string
 		if err := json.Unmarshal([]byte(got["results"]), &results); err != nil || len(results) != 1 || results[0]["status"] != "promoted" {

@@ -144,7 +144,7 @@ func TestConflictCheckForbidden(t *testing.T) {
 		}
 	}
 	// The first lookups overlap, so compare the calls made, not their order.
-	if diff := cmp.Diff([]string{"DescribeImages", "DescribeImages", "DescribeImages", "DescribeInstances", "DuplicateImage"}, actions(f.emu.Requests()), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"DescribeImageManifests", "DescribeImages", "DescribeImages", "DescribeImages", "DescribeInstances", "DuplicateImage"}, actions(f.emu.Requests()), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }

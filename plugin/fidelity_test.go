@@ -155,7 +155,8 @@ func immutable(digest, pattern string) func(f *fixture) {
 func failAfterCopy(code string) func(f *fixture) {
 	return func(f *fixture) {
 		f.emu.OnRequest("DuplicateImage", func(int) {
-			f.emu.Inject(tcremu.Fault{Action: "DescribeImages", Code: code, Times: 1})
+			// The read-back's, whatever other lookups run beside it.
+			f.emu.Inject(tcremu.Fault{Action: "DescribeImages", When: `"ImageVersion":"prd"`, Code: code, Times: 1})
 		})
 	}
 }

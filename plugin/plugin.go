@@ -7,6 +7,7 @@ package plugin
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -70,6 +71,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	if code, done := r.arguments(args); done {
 		return code
 	}
+	started := time.Now()
 	cfg, err := settings.Load(r.Env)
 	log := cilog.New(r.Stdout, r.Stderr, cfg.CI.GitHub)
 	// Masks go first, before any line that could carry a secret; lines
@@ -86,10 +88,10 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		log.Release()
 		res := promote.Result{Err: err}
 		report(log, "", res, false)
-		return r.finish(cfg, log, "", []promote.Result{res})
+		return r.finish(cfg, log, "", started, []promote.Result{res})
 	}
 	results, registry := r.executeSafely(ctx, cfg, log)
-	return r.finish(cfg, log, registry, results)
+	return r.finish(cfg, log, registry, started, results)
 }
 
 // arguments handles the command line: --help, --version, or nothing.
@@ -226,19 +228,32 @@ func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
 	}
 }
 
-// finish writes the outputs and the summary and returns the exit code: 0
-// only when every promotion succeeded, else the most serious class's.
-func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result) int {
+// finish writes the outputs, the summary and the promotion record, and
+// returns the exit code: 0 only when every promotion succeeded, else the
+// most serious class's (on Drone, never 78).
+func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, results []promote.Result) int {
 	err := mostSerious(results)
-	if werr := outputs.Write(cfg, log, registry, results, err); werr != nil {
+	werr := outputs.Write(cfg, log, registry, results, err)
+	if werr != nil {
 		log.Errorf("writing the outputs: %v", werr)
-		if err == nil {
-			// The promotion happened, but later steps will not see it.
-			// Failing is safe: a re-run finds the tag in place.
-			return failure.ExitCode(&failure.Error{Class: failure.ClassUnexpected})
+	}
+	if cfg.RecordFile != "" && failure.ClassOf(err) != failure.ClassUsage {
+		run := outputs.Run{Version: version(), Started: started, Finished: time.Now(), Registry: registry}
+		if rerr := outputs.WriteRecord(cfg, run, results); rerr != nil {
+			log.Errorf("writing the promotion record: %s: %v", cfg.RecordFile, rerr)
+			werr = errors.Join(werr, rerr)
 		}
 	}
-	return failure.ExitCode(err)
+	code := failure.ExitCode(err)
+	if werr != nil && err == nil {
+		// The promotion happened, but later steps will not see it.
+		// Failing is safe: a re-run finds the tag in place.
+		code = failure.ExitCode(&failure.Error{Class: failure.ClassUnexpected})
+	}
+	if cfg.CI.Drone {
+		code = failure.DroneSafe(code)
+	}
+	return code
 }
 
 func mostSerious(results []promote.Result) error {

@@ -25,9 +25,9 @@ func TestVerifiedPromotion(t *testing.T) {
 		logs       []string
 	}{
 		{name: "promoted with digest outputs", code: 0, duplicates: 1, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"}},
+			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"})},
 		{name: "registry_domain skips DescribeInstances", vars: map[string]string{"PLUGIN_REGISTRY_DOMAIN": "cr.example.com"}, code: 0, duplicates: 1, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "IMAGE": "cr.example.com/release/app:prd@" + digestA, "PROMOTED": "true"}},
+			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": "cr.example.com/release/app:prd@" + digestA, "PROMOTED": "true"})},
 		{name: "source moved mid-promotion", setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB, copyID: true,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
 			logs: []string{"after the copy release/app:prd points at " + digestB + ", not at " + digestA, "the source moved in between", "which was not the image checked",
@@ -36,17 +36,17 @@ func TestVerifiedPromotion(t *testing.T) {
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
 			logs:    []string{"release/app:prd now holds " + digestB, "the registry was changed"}},
 		{name: "digest as source", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestA}, code: 0, duplicates: 1, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"}},
+			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"})},
 		{name: "digest as source, no tag points at it", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestB}, code: 66, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.SourceNotFound", "ERROR_CLASS": "not_found"},
 			logs:    []string{"no tag of develop/app points at " + digestB}},
 		{name: "expected_digest holds", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestA}, code: 0, duplicates: 1, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"}},
+			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"})},
 		{name: "expected_digest fails", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestB}, code: 73, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
 			logs:    []string{"develop/app:stg points at " + digestA + ", not at the expected " + digestB, "nothing was copied"}},
 		{name: "already there", setup: func(f *fixture) { _ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestA) }, code: 0, duplicates: 0, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "false"},
+			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "false", "PREVIOUS_DIGEST": digestA}),
 			logs:    []string{"release/app:prd already points at " + digestA + ", as develop/app:stg does: nothing to copy", "already promoted develop/app:stg"}},
 		{name: "source tag missing", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone"}, code: 66, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.SourceNotFound", "ERROR_CLASS": "not_found"}},
@@ -59,7 +59,7 @@ func TestVerifiedPromotion(t *testing.T) {
 		{name: "DescribeImages forbidden with a digest source", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestA}, setup: func(f *fixture) { f.emu.Deny(secretID, "DescribeImages") }, code: 77, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "AuthFailure.UnauthorizedOperation", "ERROR_CLASS": "permission"}},
 		{name: "DescribeInstances forbidden: no image output", setup: func(f *fixture) { f.emu.Deny(secretID, "DescribeInstances") }, code: 0, duplicates: 1, finalDst: digestA,
-			outputs: map[string]string{"DIGEST": digestA, "PROMOTED": "true"},
+			outputs: verified(map[string]string{"DIGEST": digestA, "PROMOTED": "true"}),
 			logs:    []string{"no image output: DescribeInstances gave no domain", "set registry_domain"}},
 	}
 	for _, tt := range tests {
@@ -193,4 +193,12 @@ func TestPinnedPromotion(t *testing.T) {
 			t.Errorf("outputs %v, %d copies\n%s", env, f.emu.Count("DuplicateImage", ""), res.stderr)
 		}
 	})
+}
+
+// verified adds what every verified promotion that ended well writes
+// besides: the signature tags carried (none here) and the platforms (the
+// emulator's default image).
+func verified(outputs map[string]string) map[string]string {
+	outputs["ACCESSORIES"], outputs["PLATFORMS"] = "", "linux/amd64"
+	return outputs
 }

@@ -44,6 +44,8 @@ var actions = sync.OnceValue(func() map[string]action {
 		"DescribeImmutableTagRules": tcrAction((*Emulator).describeImmutableTagRules),
 		"DuplicateImagePersonal":    tcrAction((*Emulator).duplicateImagePersonal),
 		"DescribeImagePersonal":     tcrAction((*Emulator).describeImagePersonal),
+		"DescribeImageManifests":    tcrAction((*Emulator).describeImageManifests),
+		"CreateSignature":           tcrAction((*Emulator).createSignature),
 		"AssumeRoleWithWebIdentity": stsAction,
 		"GetCallerIdentity":         identityAction,
 	}
@@ -191,8 +193,17 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 	}
 	now := e.now()
 	img.UpdateTime = now
+	// A copy carries the source's KMS signature only where the
+	// destination namespace would sign a push itself.
+	img.KmsSignature = ""
+	if ns.signPolicy != "" && e.behaviour.SignsOnCopy {
+		img.KmsSignature = kmsSignature(ns.signPolicy, img.Digest)
+	}
 	dst.tags[*p.DestinationTag] = img
 	dst.index(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
+	if e.behaviour.CarriesAccessories && dst != src {
+		e.carry(src, dst, img.Digest, now)
+	}
 	return struct{}{}, nil
 }
 
@@ -259,7 +270,7 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 			continue
 		}
 		list = append(list, ImageInfo{Digest: img.Digest, Size: img.Size, ImageVersion: tag, UpdateTime: img.UpdateTime.UTC().Format(time.RFC3339),
-			Kind: "Artifact::application/vnd.docker.distribution.manifest.v2+json"})
+			Kind: "Artifact::application/vnd.docker.distribution.manifest.v2+json", KmsSignature: img.KmsSignature})
 	}
 	// Newest first, as the console lists them.
 	sort.Slice(list, func(i, j int) bool {
@@ -391,6 +402,9 @@ func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any,
 		var list []NamespaceInfo
 		for name := range r.namespaces {
 			// NamespaceName is a fuzzy filter, as in the console's search.
+			if p.KmsSignPolicy != nil && *p.KmsSignPolicy && r.namespaces[name].signPolicy == "" {
+				continue // only those that sign
+			}
 			if p.NamespaceName == nil || strings.Contains(name, *p.NamespaceName) {
 				list = append(list, NamespaceInfo{Name: name})
 			}

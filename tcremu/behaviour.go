@@ -28,6 +28,19 @@ type Behaviour struct {
 	// IndexLag is how long DescribeImages lags behind DuplicateImage: a
 	// tag written by a copy shows (at its new digest) only that much later.
 	IndexLag time.Duration
+	// CarriesAccessories makes DuplicateImage copy the source digest's
+	// cosign tags (sha256-<hex>.sig, .att, .sbom) along into another
+	// repository, as Harbor's artifact copy carries accessories; whether
+	// TCR's does is undocumented.
+	CarriesAccessories bool
+	// SignsOnCopy makes a copy into a namespace with a signature policy
+	// KMS-sign the new tag, as a push there does; whether a copy counts
+	// as a push is undocumented.
+	SignsOnCopy bool
+	// IndexLabels makes DescribeImageManifests give an index the labels
+	// of its first platform's image; otherwise an index has none (which
+	// labels TCR gives an index is undocumented).
+	IndexLabels bool
 }
 
 // MissingAnswer is DescribeImages' answer for a namespace or repository
@@ -49,10 +62,10 @@ const (
 // first being the default (the most likely one, Harbor's).
 func Behaviours() []Behaviour {
 	return []Behaviour{
-		{Name: "harbor", ConflictCode: "FailedOperation.PreconditionFailed"},
+		{Name: "harbor", ConflictCode: "FailedOperation.PreconditionFailed", CarriesAccessories: true, SignsOnCopy: true},
 		{Name: "strict", ConflictCode: "InternalError.ErrorTcrResourceConflict", SameDigestConflicts: true, Missing: MissingEmpty},
-		{Name: "harbor-words", ConflictCode: "InternalError.ErrorConflict", Missing: MissingProjectNotFound},
-		{Name: "lagging", ConflictCode: "FailedOperation.ErrorTcrResourceConflict", SameDigestConflicts: true, IndexLag: 700 * time.Millisecond},
+		{Name: "harbor-words", ConflictCode: "InternalError.ErrorConflict", Missing: MissingProjectNotFound, CarriesAccessories: true, IndexLabels: true},
+		{Name: "lagging", ConflictCode: "FailedOperation.ErrorTcrResourceConflict", SameDigestConflicts: true, IndexLag: 700 * time.Millisecond, SignsOnCopy: true},
 	}
 }
 

@@ -45,8 +45,9 @@ type Emulator struct {
 	limits     map[string]*window
 	logf       func(format string, args ...any)
 	latency    time.Duration
-	roles      map[string]role // web identity token -> what it may assume
-	account    string          // the UIN every credential belongs to
+	roles      map[string]role     // web identity token -> what it may assume
+	account    string              // the UIN every credential belongs to
+	artifacts  map[string]Artifact // what each digest is, beyond the default
 }
 
 type key struct {
@@ -62,7 +63,8 @@ type registry struct {
 }
 
 type namespace struct {
-	repos map[string]*repository
+	repos      map[string]*repository
+	signPolicy string // the KMS key of its signature policy, "" for none
 }
 
 // repository returns the repository name, creating it — shown to
@@ -92,6 +94,8 @@ type Image struct {
 	// ImageID is what `docker images` shows, the config's digest: not
 	// the manifest digest. The Personal edition reports it.
 	ImageID string
+	// KmsSignature is TCR's KMS signature of the image, "" if unsigned.
+	KmsSignature string
 }
 
 // newImage is the image a push of digest makes, with an image ID of its
@@ -143,6 +147,7 @@ func New(opts ...Option) *Emulator {
 		limits:     map[string]*window{},
 		roles:      map[string]role{},
 		account:    "100000000001",
+		artifacts:  map[string]Artifact{},
 	}
 	for _, o := range opts {
 		o(e)

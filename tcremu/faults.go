@@ -26,6 +26,9 @@ import (
 type Fault struct {
 	Action string // the X-TC-Action it applies to; "" means every action
 	Times  int    // how many matching requests it applies to; 0 means all
+	// When, if set, narrows it to requests whose body holds this text,
+	// e.g. `"ImageVersion":"prd"` for one tag's lookups.
+	When string
 
 	Code    string // answer this API error (HTTP 200, as the service does)
 	Message string
@@ -66,11 +69,11 @@ func (e *Emulator) ClearFaults() {
 }
 
 // takeFault returns the fault for this request, consuming one of its Times.
-func (e *Emulator) takeFault(action string) *Fault {
+func (e *Emulator) takeFault(action, body string) *Fault {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i, f := range e.faults {
-		if f.Action != "" && f.Action != action {
+		if f.Action != "" && f.Action != action || f.When != "" && !strings.Contains(body, f.When) {
 			continue
 		}
 		c := *f

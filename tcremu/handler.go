@@ -90,7 +90,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !pause(r.Context(), e.latency) {
 		return
 	}
-	f := e.takeFault(entry.Action)
+	f := e.takeFault(entry.Action, entry.Body)
 	if f != nil {
 		if !f.wait(r.Context()) {
 			e.finish(idx, "", true)

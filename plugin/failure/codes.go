@@ -32,6 +32,13 @@ const (
 	CodeIndexLag           = "ClientError.IndexLag"
 	CodeInstanceNotFound   = "ClientError.InstanceNotFound"
 
+	// The supply chain's: gates before the copy, what travels with it.
+	CodeUnsigned          = "ClientError.Unsigned"
+	CodeLabelMismatch     = "ClientError.LabelMismatch"
+	CodeNoSignaturePolicy = "ClientError.NoSignaturePolicy"
+	CodeSignatureLag      = "ClientError.SignatureLag"
+	CodeAccessoryConflict = "ClientError.AccessoryConflict"
+
 	// The composite action's, before the binary runs (composite/run.sh).
 	CodeDownloadFailed    = "ClientError.DownloadFailed"
 	CodeChecksumMismatch  = "ClientError.ChecksumMismatch"

@@ -26,6 +26,7 @@ const (
 	ClassConflict
 	ClassTemporary
 	ClassPermission
+	ClassPolicy
 )
 
 // Info describes a class for the exit-code tables (--help, the README).
@@ -46,6 +47,7 @@ var classes = []Info{
 	ClassConflict:    {"conflict", 73, "the destination tag exists at another image and override is false, or it is immutable: FailedOperation.PreconditionFailed, *ResourceConflict, InternalError.ErrConflict, InternalError.ErrorConflict, ResourceInUse*, ClientError.DestinationExists, ClientError.ImmutableTag; the pin failed or the source moved: ClientError.DigestMismatch; someone else wrote the destination: ClientError.DestinationChanged", "set override: true to replace the destination tag, or choose another destination_tag"},
 	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, InternalError, InternalError.DbError, .ErrorTcrInternal, .Unknown, FailedOperation.DbError, .DependenceError, .GetDBDataError, .ErrorGetDBDataError, .GetTcrClient, .EmptyCoreBody, ServiceUnavailable, network errors, timeouts; retries exhausted", "re-run the step; it is safe to repeat"},
 	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied, InternalError.ErrorTcrUnauthorized, InternalError.ErrUnauthorized, FailedOperation.ErrorTcrUnauthorized", "check the credentials, and that their CAM policy allows the TCR actions the step calls (the README's Permissions)"},
+	ClassPolicy:      {"policy", 78, "a gate refused the source before any copy: require_signature (ClientError.Unsigned), require_labels (ClientError.LabelMismatch). On Drone, where 78 ends the pipeline as passing, the step exits 1 instead", "promote an image that meets the gate — signed, built from the expected commit — or change the gate"},
 }
 
 // Classes lists every class in the order of the exit-code table.
@@ -55,13 +57,22 @@ func (c Class) String() string { return classes[c].Name }
 
 // ExitCode returns the process exit code for err: 0 for nil, the class's
 // code for a classified error, 1 for anything else. It is the only place
-// that turns a class into a number. 78 is never used: Drone skips the rest
-// of the pipeline on it.
+// that turns a class into a number. 78 is policy's; on Drone, which ends
+// a pipeline as passing on 78, the step maps it (DroneSafe).
 func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
 	return classes[ClassOf(err)].Code
+}
+
+// DroneSafe is code as Drone may see it: Drone ends a pipeline early, as
+// passing, on 78, so a refusal by a gate exits 1 there.
+func DroneSafe(code int) int {
+	if code == classes[ClassPolicy].Code {
+		return 1
+	}
+	return code
 }
 
 // ClassOf returns the class of err; ClassUnexpected if it is not classified.
@@ -79,7 +90,7 @@ func ClassOf(err error) Class {
 // whose promotions failed differently: what a re-run cannot fix (settings,
 // permissions, wrong names) before what needs a decision (conflicts) before
 // what a re-run may fix (temporary).
-var severity = []Class{ClassUsage, ClassPermission, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassTemporary}
+var severity = []Class{ClassUsage, ClassPermission, ClassPolicy, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassTemporary}
 
 // SeverityOrder names the classes in severity order, for the log.
 func SeverityOrder() string {

@@ -30,11 +30,15 @@ var Specs = []Spec{
 	{"request_id", "RequestId of the DuplicateImage call, or of the failed call (what Tencent Cloud support asks for)"},
 	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
 	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
+	{"previous_digest", "what the destination tag pointed at before this run, empty when it did not exist: promote it back to roll back"},
+	{"accessories", "the cosign signature, attestation and SBOM tags carried into the destination repository with the image, comma-separated; empty when none"},
+	{"platforms", "what the image is, from its manifest: os/arch, or for an index each image's, comma-separated (linux/amd64,linux/arm64)"},
+	{"record_type", "with record_file: the promotion record's predicate type, for actions/attest or cosign attest --type"},
 	{"promoted", "true when at least one promotion changed its destination and ended well (status promoted in results); false when none did"},
 	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
-	{"results", "JSON: one object per promotion with source, destination, digest, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
+	{"results", "JSON: one object per promotion with source, destination, digest, previous_digest, accessories, platforms, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
 	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
-	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary or permission"},
+	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary, permission or policy"},
 }
 
 // output is one named step output, e.g. request_id.
@@ -49,6 +53,9 @@ type output struct {
 // written at all, after which later steps may see nothing.
 func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result, err error) error {
 	outs := values(results, err)
+	if cfg.RecordFile != "" {
+		outs = append([]output{{"record_type", RecordType}}, outs...)
+	}
 	var werr error
 	for _, s := range sinks(cfg, log) {
 		skipped, e := s.write(outs)
@@ -84,6 +91,16 @@ func values(results []promote.Result, err error) []output {
 		}
 		if res.Image != "" {
 			outs = append(outs, output{"image", res.Image})
+		}
+		if res.PreviousDigest != "" {
+			outs = append(outs, output{"previous_digest", res.PreviousDigest})
+		}
+		if res.Err == nil && res.Digest != "" {
+			// Looked for: empty says none, not "unknown".
+			outs = append(outs, output{"accessories", strings.Join(res.Accessories, ",")})
+		}
+		if len(res.Platforms) > 0 {
+			outs = append(outs, output{"platforms", strings.Join(res.Platforms, ",")})
 		}
 	}
 	promoted := false

@@ -17,12 +17,24 @@ import (
 func summary(registryID string, results []promote.Result) string {
 	var b strings.Builder
 	b.WriteString("### tcr-promote: " + mdCell(registryID) + "\n\n")
-	b.WriteString("| source | destination | digest | RequestId | result |\n|---|---|---|---|---|\n")
+	b.WriteString("| source | destination | digest | before | RequestId | result |\n|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n",
-			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n",
+			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(previous(r)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
 	}
 	return b.String()
+}
+
+// previous is what the destination held before, for the summary: the
+// digest to promote back to roll back.
+func previous(r promote.Result) string {
+	switch {
+	case r.PreviousDigest != "":
+		return r.PreviousDigest
+	case r.Digest != "":
+		return "(new)"
+	}
+	return "–"
 }
 
 // resultText is a promotion's outcome for the job summary.
@@ -67,19 +79,23 @@ func mdCell(s string) string {
 
 // resultJSON is one promotion in the results output.
 type resultJSON struct {
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-	Digest      string `json:"digest"`
-	RequestID   string `json:"request_id"`
-	Status      string `json:"status"`
-	ErrorCode   string `json:"error_code"`
-	ErrorClass  string `json:"error_class"`
+	Source         string `json:"source"`
+	Destination    string `json:"destination"`
+	Digest         string `json:"digest"`
+	PreviousDigest string `json:"previous_digest"`
+	Accessories    string `json:"accessories"`
+	Platforms      string `json:"platforms"`
+	RequestID      string `json:"request_id"`
+	Status         string `json:"status"`
+	ErrorCode      string `json:"error_code"`
+	ErrorClass     string `json:"error_class"`
 }
 
 func resultsJSON(results []promote.Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
-		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, RequestID: r.RequestID, Status: r.Status.String()}
+		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, PreviousDigest: r.PreviousDigest,
+			Accessories: strings.Join(r.Accessories, ","), Platforms: strings.Join(r.Platforms, ","), RequestID: r.RequestID, Status: r.Status.String()}
 		if r.Err != nil {
 			j.ErrorClass = failure.ClassOf(r.Err).String()
 			if e, ok := errors.AsType[*failure.Error](r.Err); ok {

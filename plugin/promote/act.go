@@ -15,7 +15,10 @@ import (
 
 // act carries out a plan.
 func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, pl plan) Result {
-	res := Result{Source: pair.Source, Destination: pair.Destination}
+	res := Result{Source: pair.Source, Destination: pair.Destination, Checks: pl.checks}
+	if o.verified {
+		res.PreviousDigest = o.dstDigest
+	}
 	switch pl.verdict {
 	case verdictRefuse:
 		res.Err, res.RequestID = pl.err, failure.RequestID(pl.err)
@@ -23,7 +26,7 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 	case verdictSkip:
 		p.log.Infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
 		res.Status, res.Digest, res.Image = StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
-		return res
+		return p.after(ctx, res, o)
 	case verdictDryRun:
 		verb := "create"
 		if o.dstDigest != "" {
@@ -31,9 +34,51 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 		}
 		p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		res.Status, res.Digest, res.Image = StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
+		res.Platforms = p.platforms(ctx, pair.Source, o)
 		return res
 	}
-	return p.copy(ctx, res, o)
+	res = p.copy(ctx, res, o)
+	if res.Err == nil && res.Digest != "" {
+		return p.after(ctx, res, o)
+	}
+	return res
+}
+
+// after completes a promotion whose destination holds the source's image:
+// the cosign tags carried along, the destination signed (sign: kms), the
+// platforms known. Their failure fails the promotion with their own code
+// and RequestId; the registry was changed all the same.
+func (p *Promoter) after(ctx context.Context, res Result, o observation) Result {
+	res.Platforms = p.platforms(ctx, res.Source, o)
+	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
+	res.Accessories = accs
+	if err == nil && p.cfg.Supply.Sign {
+		var id string
+		if id, err = p.signDestination(ctx, res.Destination, o.srcDigest); err == nil {
+			res.Signed = cmpOr(id, "already")
+		}
+	}
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		if id := failure.RequestID(err); id != "" && !res.Copied {
+			res.RequestID = id
+		}
+	}
+	return res
+}
+
+// platforms is what the source is — its os/arch, or its images' for an
+// index — read beside the copy; unknown (with one warning) if it cannot
+// be read: it is only reported.
+func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observation) []string {
+	m, err := p.manifestOf(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: o.from})
+	if err != nil {
+		p.manifestWarn.Do(func() {
+			p.log.Warnf("no platforms output: DescribeImageManifests: %v (grant tcr:DescribeImageManifests)", err)
+		})
+		return nil
+	}
+	return m.platforms
 }
 
 // copy makes the DuplicateImage call and, when verified, reads the
@@ -42,23 +87,7 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 // again blindly (resendCheck, lost).
 func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 	src, dst := res.Source, res.Destination
-	_, id, err := tcrapi.Do(ctx, p.api, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
-		req := tcr.NewDuplicateImageRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.SourceNamespace = common.StringPtr(src.Namespace)
-		req.SourceRepo = common.StringPtr(src.Repo)
-		req.SourceReference = common.StringPtr(o.from)
-		req.DestinationNamespace = common.StringPtr(dst.Namespace)
-		req.DestinationRepo = common.StringPtr(dst.Repo)
-		req.DestinationTag = common.StringPtr(dst.Tag)
-		req.Override = common.BoolPtr(p.cfg.Override)
-		resp, err := p.tcr.DuplicateImageWithContext(ctx, req)
-		if err != nil {
-			return struct{}{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DuplicateImageResponseParams) *string { return r.RequestId })
-		return struct{}{}, id, err
-	}, p.resendCheck(dst, o))
+	id, err := p.duplicate(ctx, src, o.from, dst, p.cfg.Override, p.resendCheck(dst, o))
 	var e *failure.Error
 	switch {
 	case errors.Is(err, errCopied):
@@ -87,6 +116,33 @@ func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 			Hint: "re-run the step: it finds the copy in place and verifies it (raise index_lag to wait longer)"}
 	}
 	return res
+}
+
+// duplicate sends DuplicateImage: src's repository at tag from, to dst.
+// check decides, after an ambiguous attempt, whether it may go again.
+func (p *Promoter) duplicate(ctx context.Context, src imageref.Ref, from string, dst imageref.Ref, override bool, check tcrapi.ResendCheck) (string, error) {
+	var checks []tcrapi.ResendCheck
+	if check != nil {
+		checks = append(checks, check)
+	}
+	_, id, err := tcrapi.Do(ctx, p.api, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
+		req := tcr.NewDuplicateImageRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.SourceNamespace = common.StringPtr(src.Namespace)
+		req.SourceRepo = common.StringPtr(src.Repo)
+		req.SourceReference = common.StringPtr(from)
+		req.DestinationNamespace = common.StringPtr(dst.Namespace)
+		req.DestinationRepo = common.StringPtr(dst.Repo)
+		req.DestinationTag = common.StringPtr(dst.Tag)
+		req.Override = common.BoolPtr(override)
+		resp, err := p.tcr.DuplicateImageWithContext(ctx, req)
+		if err != nil {
+			return struct{}{}, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DuplicateImageResponseParams) *string { return r.RequestId })
+		return struct{}{}, id, err
+	}, checks...)
+	return id, err
 }
 
 // errCopied: the destination already holds what a copy whose answer was

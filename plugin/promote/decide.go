@@ -20,16 +20,14 @@ const (
 
 type plan struct {
 	verdict verdict
-	err     error // verdictRefuse
+	err     error   // verdictRefuse
+	checks  []Check // what was checked, for the record
 }
 
 // decide picks what to do from the settings and what was observed in
 // registry. It makes no call: every input is in its arguments.
 func decide(cfg *settings.Config, registry string, pair settings.Pair, o observation) plan {
 	src, dst := pair.Source, pair.Destination
-	refuse := func(class failure.Class, code, format string, args ...any) plan {
-		return plan{verdict: verdictRefuse, err: &failure.Error{Class: class, Code: code, Message: fmt.Sprintf(format, args...)}}
-	}
 	// A source written name:tag@digest pins its tag, as expected_digest
 	// does (settings refuse the two disagreeing).
 	pin, pinnedBy := cfg.ExpectedDigest, "set expected_digest to it"
@@ -41,10 +39,39 @@ func decide(cfg *settings.Config, registry string, pair settings.Pair, o observa
 		return plan{verdict: verdictRefuse, err: o.err}
 	case !o.verified:
 		return plan{verdict: verdictCopy}
-	case pin != "" && o.srcDigest != pin:
-		return plan{verdict: verdictRefuse, err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDigestMismatch,
+	}
+	checks := []Check{{Name: "verify", Required: "the source's digest, read before the copy", Found: o.srcDigest, Passed: true}}
+	if pin != "" {
+		checks = append(checks, Check{Name: "expected_digest", Required: pin, Found: o.srcDigest, Passed: o.srcDigest == pin})
+	}
+	if pin != "" && o.srcDigest != pin {
+		return plan{verdict: verdictRefuse, checks: checks, err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDigestMismatch,
 			Message: fmt.Sprintf("%s points at %s, not at the expected %s: it moved since it was tested; nothing was copied", withoutDigest(src), o.srcDigest, pin),
 			Hint:    fmt.Sprintf("the source moved after the tests: promote what was tested (its digest as the source), or, if %s is what should ship, %s", o.srcDigest, pinnedBy)}}
+	}
+	// The gates: before any copy, and before "already there" too — a
+	// re-run must not pass what the gate refuses.
+	gated, err := gates(cfg.Supply, src, o)
+	checks = append(checks, gated...)
+	if err != nil {
+		return plan{verdict: verdictRefuse, err: err, checks: checks}
+	}
+	if cfg.Supply.Sign && o.noPolicy {
+		return plan{verdict: verdictRefuse, err: noSignaturePolicy(dst.Namespace, registry), checks: checks}
+	}
+	pl := decideCopy(cfg, registry, pair, o)
+	pl.checks = checks
+	return pl
+}
+
+// decideCopy is the rest of decide, once the source passed every check:
+// whether the destination needs the copy, and whether it may have it.
+func decideCopy(cfg *settings.Config, registry string, pair settings.Pair, o observation) plan {
+	src, dst := pair.Source, pair.Destination
+	refuse := func(class failure.Class, code, format string, args ...any) plan {
+		return plan{verdict: verdictRefuse, err: &failure.Error{Class: class, Code: code, Message: fmt.Sprintf(format, args...)}}
+	}
+	switch {
 	case o.dstDigest == o.srcDigest:
 		return plan{verdict: verdictSkip}
 	case o.dstDigest != "" && o.immutable.rule != nil:

@@ -46,6 +46,16 @@ func TestDecide(t *testing.T) {
 		{"dry run, taken, override", settings.Config{DryRun: true, Override: true}, observation{verified: true, srcDigest: a, dstDigest: b}, want{verdict: verdictDryRun}},
 		{"dry run, no namespace", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a, nsMissing: true}, want{verdictRefuse, failure.ClassNotFound, failure.CodeNamespaceNotFound}},
 		{"dry run, already there", settings.Config{DryRun: true}, observation{verified: true, srcDigest: a, dstDigest: a}, want{verdict: verdictSkip}},
+		{"kms required, unsigned", gated("kms"), observation{verified: true, srcDigest: a}, want{verdictRefuse, failure.ClassPolicy, failure.CodeUnsigned}},
+		{"kms required, signed", gated("kms"), observation{verified: true, srcDigest: a, srcKms: "kms:k"}, want{verdict: verdictCopy}},
+		{"cosign required, KMS only", gated("cosign"), observation{verified: true, srcDigest: a, srcKms: "kms:k"}, want{verdictRefuse, failure.ClassPolicy, failure.CodeUnsigned}},
+		{"any, cosign", gated("any"), observation{verified: true, srcDigest: a, hasSig: true}, want{verdict: verdictCopy}},
+		{"a gate before already there", gated("kms"), observation{verified: true, srcDigest: a, dstDigest: a}, want{verdictRefuse, failure.ClassPolicy, failure.CodeUnsigned}},
+		{"the pin before a gate", settings.Config{Verify: true, ExpectedDigest: b, Supply: settings.Supply{RequireSignature: "kms"}}, observation{verified: true, srcDigest: a}, want{verdictRefuse, failure.ClassConflict, failure.CodeDigestMismatch}},
+		{"labels hold", labelled("team", "web"), observation{verified: true, srcDigest: a, manifest: manifest{labels: map[string]string{"team": "web", "x": "y"}}}, want{verdict: verdictCopy}},
+		{"a label differs", labelled("team", "web"), observation{verified: true, srcDigest: a, manifest: manifest{labels: map[string]string{"team": "api"}}}, want{verdictRefuse, failure.ClassPolicy, failure.CodeLabelMismatch}},
+		{"a label is empty, as required", labelled("team", ""), observation{verified: true, srcDigest: a, manifest: manifest{labels: map[string]string{"team": ""}}}, want{verdict: verdictCopy}},
+		{"sign, no policy", settings.Config{Verify: true, Supply: settings.Supply{Sign: true}}, observation{verified: true, srcDigest: a, noPolicy: true}, want{verdictRefuse, failure.ClassUnavailable, failure.CodeNoSignaturePolicy}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,4 +110,12 @@ func TestGlobMatch(t *testing.T) {
 			t.Errorf("globMatch(%q, %q) = %t, want %t", tt.pattern, tt.name, got, tt.want)
 		}
 	}
+}
+
+func gated(signature string) settings.Config {
+	return settings.Config{Verify: true, Supply: settings.Supply{RequireSignature: signature}}
+}
+
+func labelled(key, value string) settings.Config {
+	return settings.Config{Verify: true, Supply: settings.Supply{RequireLabels: []settings.Label{{Key: key, Value: value}}}}
 }

@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -16,23 +17,31 @@ import (
 // returns the RequestId of its answer, so that a client-side conclusion
 // ("no such tag") still names the answer it was drawn from.
 
-// imageTag is one tag of a repository and what it points at.
-type imageTag struct{ tag, digest string }
+// imageTag is one tag of a repository, what it points at and its KMS
+// signature ("" if unsigned).
+type imageTag struct{ tag, digest, kms string }
 
-// images lists the tags of ref's repository named tag exactly, or pointing
-// at digest.
-func (p *Promoter) images(ctx context.Context, ref imageref.Ref, tag, digest string) ([]imageTag, string, error) {
+// query is what DescribeImages is asked for: one tag exactly, the tags
+// whose names contain like (its fuzzy match), the tags of one digest.
+type query struct{ tag, like, digest string }
+
+// images lists the tags of ref's repository that q asks for.
+func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
 	return tcrapi.Do(ctx, p.api, "DescribeImages", func(ctx context.Context) ([]imageTag, string, error) {
 		req := tcr.NewDescribeImagesRequest()
 		req.RegistryId = common.StringPtr(p.target.RegistryID)
 		req.NamespaceName = common.StringPtr(ref.Namespace)
 		req.RepositoryName = common.StringPtr(ref.Repo)
-		if tag != "" {
-			req.ImageVersion = common.StringPtr(tag)
+		switch {
+		case q.tag != "":
+			req.ImageVersion = common.StringPtr(q.tag)
 			req.ExactMatch = common.BoolPtr(true)
+		case q.like != "":
+			req.ImageVersion = common.StringPtr(q.like)
+			req.Limit = common.Int64Ptr(100)
 		}
-		if digest != "" {
-			req.Digest = common.StringPtr(digest)
+		if q.digest != "" {
+			req.Digest = common.StringPtr(q.digest)
 			req.Limit = common.Int64Ptr(100)
 		}
 		resp, err := p.tcr.DescribeImagesWithContext(ctx, req)
@@ -45,14 +54,21 @@ func (p *Promoter) images(ctx context.Context, ref imageref.Ref, tag, digest str
 		}
 		var out []imageTag
 		for _, img := range resp.Response.ImageInfoList {
-			if img == nil || tag != "" && tcrapi.Field(img.ImageVersion) != tag || digest != "" && tcrapi.Field(img.Digest) != digest {
+			if img == nil {
+				continue
+			}
+			name := tcrapi.Field(img.ImageVersion)
+			if q.tag != "" && name != q.tag || q.like != "" && !strings.Contains(name, q.like) || q.digest != "" && tcrapi.Field(img.Digest) != q.digest {
 				continue // the filter is the server's; trust only exact matches
 			}
-			t := imageTag{tcrapi.Field(img.ImageVersion), tcrapi.Field(img.Digest)}
+			t := imageTag{name, tcrapi.Field(img.Digest), tcrapi.Field(img.KmsSignature)}
 			if !imageref.IsDigest(t.digest) || !imageref.IsTag(t.tag) {
 				// An empty digest would equal an absent tag's, and a
 				// false "already there" would follow.
 				return nil, "", tcrapi.BadAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
+			}
+			if len(t.kms) > 4096 {
+				return nil, "", tcrapi.BadAnswer("DescribeImages gave %s/%s:%s a KmsSignature of %d bytes", ref.Namespace, ref.Repo, t.tag, len(t.kms))
 			}
 			out = append(out, t)
 		}
@@ -66,7 +82,7 @@ func (p *Promoter) images(ctx context.Context, ref imageref.Ref, tag, digest str
 // for destinations, which DuplicateImage creates; a source that is missing
 // is reported with the answer that said so (resolveSource).
 func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error) {
-	tags, _, err := p.images(ctx, ref, ref.Tag, "")
+	tags, _, err := p.images(ctx, ref, query{tag: ref.Tag})
 	if failure.ClassOf(err) == failure.ClassNotFound {
 		return "", nil
 	}
@@ -76,10 +92,10 @@ func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error)
 	return tags[0].digest, nil
 }
 
-// resolved is a resolved source: the tag to copy from and its digest (on
-// the Personal edition, its ImageId instead).
+// resolved is a resolved source: the tag to copy from, its digest (on the
+// Personal edition, its ImageId instead) and its KMS signature.
 type resolved struct {
-	tag, digest, imageID string
+	tag, digest, imageID, kms string
 }
 
 // resolveSource returns the tag to copy from and its digest. A digest
@@ -88,7 +104,7 @@ type resolved struct {
 // without the tag becomes ClientError.SourceNotFound.
 func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolved, error) {
 	if src.ByDigest() {
-		tags, id, err := p.images(ctx, src, "", src.Digest)
+		tags, id, err := p.images(ctx, src, query{digest: src.Digest})
 		if err != nil {
 			return resolved{}, failure.About(err, "the source %s", src)
 		}
@@ -97,10 +113,10 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
 		}
 		p.log.Debugf("%s is tagged %s", src, tags[0].tag)
-		return resolved{tag: tags[0].tag, digest: src.Digest}, nil
+		return resolved{tag: tags[0].tag, digest: src.Digest, kms: tags[0].kms}, nil
 	}
 	// A tag, pinned or not: the pin is decide's to check.
-	tags, id, err := p.images(ctx, src, src.Tag, "")
+	tags, id, err := p.images(ctx, src, query{tag: src.Tag})
 	if err != nil {
 		return resolved{}, failure.About(err, "the source %s", src)
 	}
@@ -108,7 +124,7 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
 			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
 	}
-	return resolved{tag: src.Tag, digest: tags[0].digest}, nil
+	return resolved{tag: src.Tag, digest: tags[0].digest, kms: tags[0].kms}, nil
 }
 
 // settle reads ref until it points at want, for at most index_lag (and
@@ -138,14 +154,18 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 	}
 }
 
-// namespaceExists asks DescribeNamespaces whether the namespace exists;
-// its name filter is fuzzy, so names are compared here.
-func (p *Promoter) namespaceExists(ctx context.Context, name string) (bool, error) {
+// namespaceExists asks DescribeNamespaces whether the namespace exists —
+// with signing, whether it has a KMS signature policy; its name filter is
+// fuzzy, so names are compared here.
+func (p *Promoter) namespaceExists(ctx context.Context, name string, signing bool) (bool, error) {
 	found, _, err := tcrapi.Do(ctx, p.api, "DescribeNamespaces", func(ctx context.Context) (bool, string, error) {
 		req := tcr.NewDescribeNamespacesRequest()
 		req.RegistryId = common.StringPtr(p.target.RegistryID)
 		req.NamespaceName = common.StringPtr(name)
 		req.Limit = common.Int64Ptr(100)
+		if signing {
+			req.KmsSignPolicy = common.BoolPtr(true)
+		}
 		resp, err := p.tcr.DescribeNamespacesWithContext(ctx, req)
 		if err != nil {
 			return false, "", err

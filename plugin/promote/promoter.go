@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -27,10 +29,17 @@ type Promoter struct {
 	rules      func() ([]immutableRule, error) // the tag immutability rules, read once
 	sources    memo[imageref.Ref, resolved]    // each source resolved once
 	namespaces memo[string, bool]              // dry run: each namespace checked once
-	warnOnce   sync.Once
-	domainWarn sync.Once
-	rulesWarn  sync.Once
-	bg         group // background lookups, waited for before the run ends
+	policies   memo[string, bool]              // sign: each namespace's signature policy, checked once
+	manifests  memo[imageref.Ref, manifest]    // each source tag's platforms and labels, read once
+	// The cosign tags of each digest in a source repository, read once,
+	// and those carried into each destination repository, once.
+	accessoryMemo memo[repoDigest, []imageTag]
+	carried       memo[repoDigest, carriedTags]
+	manifestWarn  sync.Once
+	warnOnce      sync.Once
+	domainWarn    sync.Once
+	rulesWarn     sync.Once
+	bg            group // background lookups, waited for before the run ends
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
@@ -101,40 +110,92 @@ type observation struct {
 	verified  bool         // the digests below were read
 	from      string       // the source tag to copy from (a digest source's tag)
 	srcDigest string       // what the source points at
+	srcKms    string       // the source's KMS signature, "" if unsigned
+	hasSig    bool         // require_signature cosign or any: the source digest's .sig tag exists
+	manifest  manifest     // require_labels: the source's labels
 	dstDigest string       // what the destination points at; "" if it does not exist
 	immutable immutability // of the destination, when it exists at another image
 	nsMissing bool         // dry run: the destination namespace does not exist
+	noPolicy  bool         // sign: kms, and the destination namespace has no signature policy
 	err       error        // a lookup failed: the promotion fails with it
 }
 
 // observe reads what the decision needs. Without verify it reads nothing;
 // if the credentials may not read images, it warns and reads nothing —
-// unless the settings need the digests.
+// unless the settings need the digests. The source's manifest (its
+// platforms) and its cosign tags are read beside the copy unless a gate
+// needs them before it.
 func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation {
 	o := observation{from: pair.Source.Tag}
 	if !p.verifying() {
 		return o
 	}
-	// The two lookups are independent: overlap them.
+	supply := p.cfg.Supply
 	var (
 		src    resolved
 		srcErr error
 		dstErr error
-		wg     group
+		// The reads a gate or signing needs, one per goroutine.
+		manErr, sigErr, polErr error
+		wg                     group
 	)
-	wg.Go(func() { src, srcErr = p.resolve(ctx, pair.Source) })
+	readManifest := func(tag string) {
+		at := imageref.Ref{Namespace: pair.Source.Namespace, Repo: pair.Source.Repo, Tag: tag}
+		if len(supply.RequireLabels) == 0 {
+			p.bg.Go(func() { _, _ = p.manifestOf(ctx, at) }) // for platforms, waited for at the end
+			return
+		}
+		var err error
+		if o.manifest, err = p.manifestOf(ctx, at); err != nil {
+			manErr = failure.WithNote(err, "DescribeImageManifests is needed for require_labels")
+		}
+	}
+	// The independent lookups overlap.
+	if !pair.Source.ByDigest() {
+		wg.Go(func() { readManifest(pair.Source.Tag) })
+	}
+	wg.Go(func() {
+		if src, srcErr = p.resolve(ctx, pair.Source); srcErr != nil {
+			return
+		}
+		if pair.Source.ByDigest() {
+			readManifest(src.tag)
+		}
+		switch want := supply.RequireSignature; {
+		case want == "cosign" || want == "any" && src.kms == "":
+			accs, err := p.accessories(ctx, pair.Source, src.digest)
+			if err != nil {
+				sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
+			}
+			o.hasSig = slices.ContainsFunc(accs, func(t imageTag) bool { return strings.HasSuffix(t.tag, ".sig") })
+		case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination):
+			p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, src.digest) }) // for the copy of them after
+		}
+	})
 	wg.Go(func() { o.dstDigest, dstErr = p.digest(ctx, pair.Destination) })
+	if supply.Sign {
+		wg.Go(func() {
+			ok, err := p.signs(ctx, pair.Destination.Namespace)
+			o.noPolicy = err == nil && !ok
+			if err != nil {
+				polErr = failure.WithNote(err, "DescribeNamespaces is needed for sign: kms")
+			}
+		})
+	}
 	wg.Wait()
 	if err := cmp.Or(srcErr, dstErr); err != nil {
 		return observation{from: pair.Source.Tag, err: p.unverifiable(err)}
 	}
-	o.verified, o.from, o.srcDigest = true, src.tag, src.digest
+	if err := cmp.Or(manErr, sigErr, polErr); err != nil {
+		return observation{from: pair.Source.Tag, err: err}
+	}
+	o.verified, o.from, o.srcDigest, o.srcKms = true, src.tag, src.digest, src.kms
 	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
 		o.immutable = p.immutabilityOf(pair.Destination)
 	}
 	if p.cfg.DryRun && o.dstDigest != o.srcDigest {
 		ns := pair.Destination.Namespace
-		exists, err := p.namespaces.get(ns, func() (bool, error) { return p.namespaceExists(ctx, ns) })
+		exists, err := p.namespaces.get(ns, func() (bool, error) { return p.namespaceExists(ctx, ns, false) })
 		o.nsMissing, o.err = !exists, err
 	}
 	return o

@@ -40,7 +40,15 @@ type Result struct {
 	MaybeCopied bool
 	Digest      string // what the destination points at, when verified
 	Image       string // domain/namespace/repo:tag@digest, when verified
-	Err         error  // nil on success; a *failure.Error otherwise
+	// PreviousDigest is what the destination pointed at before this run,
+	// "" when it did not exist (or was not read): what a rollback
+	// promotes back.
+	PreviousDigest string
+	Accessories    []string // the cosign tags carried into the destination's repository
+	Platforms      []string // os/arch of the image, or of each image of an index
+	Signed         string   // sign: kms: CreateSignature's RequestId, or "already" if it was signed
+	Checks         []Check  // what was checked before the copy
+	Err            error    // nil on success; a *failure.Error otherwise
 }
 
 // Target is the instance the promotions run in (on the Personal edition,

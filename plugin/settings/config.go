@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type Config struct {
 	Host           string      // host or host:port
 	Role           *RoleConfig // keyless: assume a role with an OIDC token
 	OutputFile     string
+	RecordFile     string // the promotion record, when set
 	DotenvPrefix   string // before every dotenv key, e.g. TCR_
 	OutputDir      string
 	RootCAs        *x509.CertPool // the system's and ca_cert's; nil: the system's
@@ -51,10 +53,14 @@ type Config struct {
 	Retries        int
 	RateLimit      int
 	RateStore      *RateStore // nil: each run paces on its own
+	Supply         Supply
 	Debug          bool
 
 	warnings []string
 	secrets  []string // every secret setting's value, to mask
+	// supplySettings names the gates and signing asked for, as written,
+	// for the Personal edition's refusal.
+	supplySettings []string
 }
 
 // Warnings are what the settings allow but should not: printed, not failed.
@@ -67,6 +73,18 @@ func (c *Config) Secrets() []string { return c.secrets }
 type Pair struct {
 	Source, Destination imageref.Ref
 }
+
+// Supply is what travels with a promotion and what it must meet: the
+// gates before any copy, the signatures carried, the signing after.
+type Supply struct {
+	Carry            bool    // copy the cosign tags along
+	RequireSignature string  // "", "kms", "cosign" or "any"
+	RequireLabels    []Label // in the order given
+	Sign             bool    // sign: kms
+}
+
+// Label is one key=value of require_labels.
+type Label struct{ Key, Value string }
 
 // RateStore is the Redis the pipelines of an account share their turns
 // in.
@@ -99,6 +117,46 @@ type CIEnv struct {
 	TokenURL     string // $ACTIONS_ID_TOKEN_REQUEST_URL: GitHub's OIDC token endpoint
 	TokenBearer  string // $ACTIONS_ID_TOKEN_REQUEST_TOKEN
 	RunnerDebug  bool   // RUNNER_DEBUG=1: GitHub's "debug logging" re-run
+	Drone        bool   // DRONE=true (not Woodpecker's compatibility): exit 78 ends a pipeline as passing
+	Run          Run    // the CI run, for the promotion record
+}
+
+// Run is the CI run the step is part of, whatever the runner says of it.
+type Run struct {
+	System, Repository, ID, URL, Commit, Actor string
+}
+
+// readRun reads the run from each CI's own variables.
+func readRun(l *lookuper) Run {
+	get := func(keys ...string) Run {
+		v := make([]string, len(keys))
+		for i, k := range keys {
+			v[i] = l.plain(k)
+		}
+		return Run{Repository: v[0], ID: v[1], URL: v[2], Commit: v[3], Actor: v[4]}
+	}
+	var r Run
+	switch {
+	case l.plain("GITHUB_ACTIONS") == "true":
+		r = get("GITHUB_REPOSITORY", "GITHUB_RUN_ID", "", "GITHUB_SHA", "GITHUB_ACTOR")
+		if server := l.plain("GITHUB_SERVER_URL"); server != "" && r.Repository != "" && r.ID != "" {
+			r.URL = server + "/" + r.Repository + "/actions/runs/" + r.ID
+		}
+		r.System = "github-actions"
+	case l.plain("GITLAB_CI") == "true":
+		r = get("CI_PROJECT_PATH", "CI_PIPELINE_ID", "CI_PIPELINE_URL", "CI_COMMIT_SHA", "GITLAB_USER_LOGIN")
+		r.System = "gitlab-ci"
+	case l.plain("CNB") == "true":
+		r = get("CNB_REPO_SLUG", "CNB_BUILD_ID", "CNB_BUILD_WEB_URL", "CNB_COMMIT", "CNB_BUILD_USER")
+		r.System = "cnb"
+	case l.plain("CI") == "woodpecker":
+		r = get("CI_REPO", "CI_PIPELINE_NUMBER", "CI_PIPELINE_URL", "CI_COMMIT_SHA", "CI_COMMIT_AUTHOR")
+		r.System = "woodpecker"
+	case l.plain("DRONE") == "true":
+		r = get("DRONE_REPO", "DRONE_BUILD_NUMBER", "DRONE_BUILD_LINK", "DRONE_COMMIT_SHA", "DRONE_COMMIT_AUTHOR")
+		r.System = "drone"
+	}
+	return r
 }
 
 func readCIEnv(l *lookuper) CIEnv {
@@ -107,6 +165,8 @@ func readCIEnv(l *lookuper) CIEnv {
 		DroneOutput: l.plain("DRONE_OUTPUT"), CNB: l.plain("CNB") == "true",
 		TokenURL: l.plain("ACTIONS_ID_TOKEN_REQUEST_URL"), TokenBearer: l.plain("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 		RunnerDebug: l.plain("RUNNER_DEBUG") == "1",
+		Drone:       l.plain("DRONE") == "true" && l.plain("CI") != "woodpecker",
+		Run:         readRun(l),
 	}
 }
 
@@ -143,6 +203,52 @@ func (p *parser) behaviour(s *Settings, c *Config) {
 	c.Debug = p.bool("DEBUG", s.Debug) || c.CI.RunnerDebug
 	c.ExpectedDigest = p.match("EXPECTED_DIGEST", s.ExpectedDigest, imageref.IsDigest, "a digest: sha256: and 64 lower-case hex digits")
 	c.RegistryDomain = p.match("REGISTRY_DOMAIN", s.RegistryDomain, imageref.IsHost, "a host name such as acme.tencentcloudcr.com")
+	p.supply(s, c)
+}
+
+// supply reads the gates, what is carried and what is signed. The gates
+// and signing read the registry, so they need verify; the Personal
+// edition has none of it.
+func (p *parser) supply(s *Settings, c *Config) {
+	c.Supply.Carry = p.bool("CARRY_SIGNATURES", s.CarrySignatures)
+	c.Supply.RequireSignature = p.oneOf("REQUIRE_SIGNATURE", s.RequireSignature, "none", "kms", "cosign", "any")
+	c.Supply.Sign = p.oneOf("SIGN", s.Sign, "none", "kms") == "kms"
+	for _, it := range p.list("REQUIRE_LABELS", s.RequireLabels, isLabel, "key=value (a label's key, then = and the value it must have)") {
+		k, v, _ := strings.Cut(it, "=")
+		c.Supply.RequireLabels = append(c.Supply.RequireLabels, Label{k, v})
+	}
+	var need []string
+	for _, n := range []struct {
+		key string
+		set bool
+	}{{"REQUIRE_SIGNATURE", c.Supply.RequireSignature != ""}, {"REQUIRE_LABELS", len(c.Supply.RequireLabels) > 0}, {"SIGN", c.Supply.Sign}} {
+		if n.set {
+			need = append(need, p.l.Key(n.key))
+		}
+	}
+	if len(need) > 0 && !c.Verify {
+		p.fail("%s need verify: true (the source and the destination are read)", strings.Join(need, " and "))
+	}
+	c.supplySettings = need
+}
+
+// oneOf reads a setting that takes one of a few words; the first is
+// "none", read as "".
+func (p *parser) oneOf(key, v string, words ...string) string {
+	if !slices.Contains(words, v) {
+		p.fail("%s: %q is not one of %s", p.l.Key(key), v, strings.Join(words, ", "))
+		return ""
+	}
+	if v == words[0] {
+		return ""
+	}
+	return v
+}
+
+// isLabel: key=value, the key not empty.
+func isLabel(s string) bool {
+	k, _, ok := strings.Cut(s, "=")
+	return ok && strings.TrimSpace(k) != "" && k == strings.TrimSpace(k)
 }
 
 // timing reads the deadlines, the retries and the rate.
@@ -210,6 +316,8 @@ func (p *parser) consistent(c *Config) {
 		srcKey = p.l.Key("SOURCE_IMAGE")
 	}
 	switch {
+	case c.Personal && len(c.supplySettings) > 0:
+		p.fail("%s cannot be checked on the Personal edition (%s): its API gives no signatures, labels or digests before a copy; leave them out, or promote within an Enterprise instance", strings.Join(c.supplySettings, " and "), c.RegistryHost)
 	case c.Personal && src.Digest != "":
 		p.fail("%s names a digest, but the Personal edition can only copy and look up tags: name the source by its tag", srcKey)
 	case c.Personal && c.ExpectedDigest != "":

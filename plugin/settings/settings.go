@@ -34,6 +34,10 @@ type Settings struct {
 	ExpectedDigest       string   `env:"EXPECTED_DIGEST" desc:"promote only if the source still points at this digest (sha256:…)"`
 	Verify               Bool     `env:"VERIFY, default=true" desc:"resolve the source's digest first and read the destination back after (true/false)"`
 	DryRun               Bool     `env:"DRY_RUN, default=false" desc:"check every precondition and report what would happen; change nothing"`
+	CarrySignatures      Bool     `env:"CARRY_SIGNATURES, default=true" desc:"copy the source digest's cosign signature, attestation and SBOM tags (sha256-<hex>.sig, .att, .sbom) into the destination repository with it (true/false)"`
+	RequireSignature     string   `env:"REQUIRE_SIGNATURE, default=none" desc:"refuse, before any copy, a source without a signature: none, kms (TCR's KmsSignature), cosign (a sha256-<hex>.sig tag) or any (either); exit 78"`
+	RequireLabels        List     `env:"REQUIRE_LABELS" desc:"key=value labels the source image must carry exactly, e.g. org.opencontainers.image.revision=<commit>; a list; refused before any copy, exit 78"`
+	Sign                 string   `env:"SIGN, default=none" desc:"after the copy: none, or kms — have TCR sign the destination with the namespace's KMS signature policy when it is not signed yet"`
 	RegistryDomain       string   `env:"REGISTRY_DOMAIN" desc:"registry host for the image output, e.g. acme.tencentcloudcr.com (default: the instance's PublicDomain)"`
 	SecretID             string   `env:"SECRET_ID, default=$TENCENTCLOUD_SECRET_ID" desc:"SecretId of the API key"`
 	SecretKey            string   `env:"SECRET_KEY, default=$TENCENTCLOUD_SECRET_KEY" secret:"true" desc:"SecretKey of the API key"`
@@ -49,6 +53,7 @@ type Settings struct {
 	Endpoint             string   `env:"ENDPOINT, default=tcr.tencentcloudapi.com" desc:"API host, or a URL (https://…, or http://… for a local emulator)"`
 	OutputFile           string   `env:"OUTPUT_FILE" desc:"also write the outputs to this dotenv file (GitLab artifacts:reports:dotenv, Woodpecker)"`
 	DotenvPrefix         string   `env:"DOTENV_PREFIX" desc:"put this before every key of the dotenv outputs (output_file, $DRONE_OUTPUT), e.g. TCR_: GitLab passes dotenv variables on to every later job, where they win over the job's own variables"`
+	RecordFile           string   `env:"RECORD_FILE" desc:"write a promotion record here after the run: a JSON predicate of what was promoted, checked and carried, by which CI run (for actions/attest or cosign attest)"`
 	OutputDir            string   `env:"OUTPUT_DIR" desc:"also write each output to its own file in this directory, holding exactly the value (Tekton results, Argo output parameters)"`
 	CACert               string   `env:"CA_CERT" desc:"a CA to trust besides the system's, PEM text or a file (e.g. a TLS-inspecting proxy's, or a private endpoint's)"`
 	Proxy                string   `env:"PROXY" desc:"proxy for the API calls (TCR, STS), e.g. http://proxy.internal:3128; default $HTTPS_PROXY"`

@@ -37,7 +37,7 @@ func TestLoadConfig(t *testing.T) {
 		SecretID: "id", SecretKey: "key",
 		Scheme: "https", Host: "tcr.tencentcloudapi.com",
 		Timeout: 2 * time.Minute, AttemptTimeout: 30 * time.Second, IndexLag: 10 * time.Second, Retries: 5,
-		Verify: true, RateLimit: 20,
+		Verify: true, RateLimit: 20, Supply: settings.Supply{Carry: true},
 	}
 	tests := []struct {
 		name   string
@@ -229,6 +229,14 @@ func TestLoadConfigErrors(t *testing.T) {
 			[]string{`"release/app:prd" and "acme.tencentcloudcr.com/release/app:prd" are the same destination`}},
 		{"a destination on another host", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,b.tencentcloudcr.com/release/app:prd"}), []string{"is on b.tencentcloudcr.com, the source on acme.tencentcloudcr.com"}},
 		{"a custom domain without registry_id", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "cr.example.com/develop/app:stg"}), []string{"cr.example.com is not a TCR Enterprise domain", "set registry_id and region"}},
+		{"an unknown gate", with(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "gpg"}), []string{`PLUGIN_REQUIRE_SIGNATURE: "gpg" is not one of none, kms, cosign, any`}},
+		{"a label without a value", with(baseVars(), map[string]string{"PLUGIN_REQUIRE_LABELS": "team=web,revision"}), []string{`PLUGIN_REQUIRE_LABELS: "revision" is not key=value`}},
+		{"an unknown signer", with(baseVars(), map[string]string{"INPUT_SIGN": "cosign"}), []string{`INPUT_SIGN: "cosign" is not one of none, kms`}},
+		{"gates without verify", with(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "PLUGIN_SIGN": "kms", "PLUGIN_VERIFY": "false"}),
+			[]string{"PLUGIN_REQUIRE_SIGNATURE and PLUGIN_SIGN need verify: true"}},
+		{"gates on the Personal edition", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "ccr.ccs.tencentyun.com/develop/app:stg", "PLUGIN_REQUIRE_LABELS": "a=b"}),
+			[]string{"PLUGIN_REQUIRE_LABELS cannot be checked on the Personal edition"}},
+		{"a record in a missing directory", with(baseVars(), map[string]string{"PLUGIN_RECORD_FILE": "/nonexistent-dir/record.json"}), []string{"PLUGIN_RECORD_FILE"}},
 		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
 	}
 	for _, tt := range tests {
@@ -272,6 +280,21 @@ func with(vars map[string]string, changes map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestSupplySettings: the gates, what is carried and what is signed.
+func TestSupplySettings(t *testing.T) {
+	t.Parallel()
+	c, err := settings.Load(envconfig.MapLookuper(with(baseVars(), map[string]string{
+		"PLUGIN_REQUIRE_SIGNATURE": "any", "PLUGIN_REQUIRE_LABELS": "org.opencontainers.image.revision=abc,team=a=b", "PLUGIN_SIGN": "kms", "PLUGIN_CARRY_SIGNATURES": "false",
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := settings.Supply{RequireSignature: "any", Sign: true, RequireLabels: []settings.Label{{Key: "org.opencontainers.image.revision", Value: "abc"}, {Key: "team", Value: "a=b"}}}
+	if diff := cmp.Diff(want, c.Supply); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }
 
 // TestTrimmedValues: values are trimmed as GitHub's toolkit trims inputs,

@@ -59,6 +59,7 @@ type Client struct {
 // account); actions not listed get the default.
 const (
 	describeImagesLimit = 100
+	manifestsLimit      = 10 // DescribeImageManifests: the tightest of all
 	defaultActionLimit  = 20
 )
 
@@ -82,6 +83,8 @@ func New(o Options, log *cilog.Logger) *Client {
 		{"DescribeInstances", defaultActionLimit, false},
 		{"DescribeNamespaces", defaultActionLimit, false},
 		{"DescribeImmutableTagRules", defaultActionLimit, false},
+		{"DescribeImageManifests", manifestsLimit, false},
+		{"CreateSignature", defaultActionLimit, false},
 		{"DuplicateImagePersonal", o.RateLimit, true},
 		{"DescribeImagePersonal", defaultActionLimit, true},
 	} {

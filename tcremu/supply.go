@@ -1,0 +1,235 @@
+package tcremu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Artifact is what a digest is: its platforms — one for an image, several
+// for an index (a multi-arch image) — and the labels of its config.
+type Artifact struct {
+	Platforms []string          // os/arch[/variant], e.g. linux/amd64
+	Labels    map[string]string // the image config's labels
+}
+
+// defaultArtifact is a digest nobody described: a linux/amd64 image
+// without labels.
+var defaultArtifact = Artifact{Platforms: []string{"linux/amd64"}}
+
+// SetArtifact says what digest is, wherever it is tagged.
+func (e *Emulator) SetArtifact(digest string, a Artifact) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.artifacts[digest] = a
+}
+
+// SetSignaturePolicy gives a namespace a KMS signature policy with key, as
+// CreateSignaturePolicy does: CreateSignature then signs its images.
+func (e *Emulator) SetSignaturePolicy(registryID, ns, key string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.registries[registryID]
+	if !ok || r.namespaces[ns] == nil {
+		return fmt.Errorf("no namespace %s in %s", ns, registryID)
+	}
+	r.namespaces[ns].signPolicy = key
+	return nil
+}
+
+// SignImage KMS-signs the image a tag points at, as a push into a
+// namespace with a signature policy does: every tag of that digest in the
+// repository shows the signature.
+func (e *Emulator) SignImage(registryID, ns, repo, tag string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rp := e.repo(registryID, ns, repo)
+	if rp == nil {
+		return fmt.Errorf("no repository %s/%s in %s", ns, repo, registryID)
+	}
+	img, ok := rp.tags[tag]
+	if !ok {
+		return fmt.Errorf("no tag %s in %s/%s", tag, ns, repo)
+	}
+	rp.sign(img.Digest, kmsSignature("test-key", img.Digest), time.Time{}) // shown at once: the scene
+	return nil
+}
+
+// kmsSignature is what DescribeImages shows of a KMS signature.
+func kmsSignature(key, digest string) string {
+	sum := sha256.Sum256([]byte(key + digest))
+	return "kms:" + key + ":" + hex.EncodeToString(sum[:16])
+}
+
+// sign marks every tag of digest signed. Must hold e.mu.
+func (rp *repository) sign(digest, signature string, at time.Time) {
+	for tag, img := range rp.tags {
+		if img.Digest == digest {
+			img.KmsSignature = signature
+			rp.tags[tag] = img
+			rp.index(tag, img, at)
+		}
+	}
+}
+
+// accessorySuffixes are cosign's tag-schema kinds.
+var accessorySuffixes = []string{".sig", ".att", ".sbom"}
+
+// accessoryTags are the tags cosign gives digest's signature, attestation
+// and SBOM in its repository.
+func accessoryTags(digest string) []string {
+	hexPart, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok {
+		return nil
+	}
+	var tags []string
+	for _, s := range accessorySuffixes {
+		tags = append(tags, "sha256-"+hexPart+s)
+	}
+	return tags
+}
+
+// carry copies digest's accessories from src to dst, as Harbor's copy
+// does, leaving any that dst already has. Must hold e.mu.
+func (e *Emulator) carry(src, dst *repository, digest string, at time.Time) {
+	for _, tag := range accessoryTags(digest) {
+		img, ok := src.tags[tag]
+		if _, taken := dst.tags[tag]; !ok || taken {
+			continue
+		}
+		img.UpdateTime = at
+		dst.tags[tag] = img
+		dst.index(tag, img, at.Add(e.behaviour.IndexLag))
+	}
+}
+
+type describeImageManifestsParams struct {
+	RegistryId     *string `json:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName"`
+	ImageVersion   *string `json:"ImageVersion"`
+}
+
+// KeyValue is one label of DescribeImageManifests.
+type KeyValue struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+func (e *Emulator) describeImageManifests(c call, p *describeImageManifestsParams) (any, *apiError) {
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
+	if rp == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+	}
+	img, ok := rp.tags[*p.ImageVersion]
+	if !ok {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
+	}
+	a, ok := e.artifacts[img.Digest]
+	if !ok {
+		a = defaultArtifact
+	}
+	manifest, config := renderArtifact(img.Digest, a)
+	labels := []KeyValue{}
+	if len(a.Platforms) == 1 || e.behaviour.IndexLabels {
+		for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+			labels = append(labels, KeyValue{Key: k, Value: a.Labels[k]})
+		}
+	}
+	return map[string]any{"Manifest": manifest, "Config": config, "Labels": labels, "Size": img.Size}, nil
+}
+
+// renderArtifact writes the manifest JSON of digest and, for an image,
+// its config JSON; an index has no config of its own.
+func renderArtifact(digest string, a Artifact) (manifest, config string) {
+	platform := func(p string) map[string]string {
+		parts := strings.SplitN(p, "/", 3)
+		out := map[string]string{"os": parts[0]}
+		if len(parts) > 1 {
+			out["architecture"] = parts[1]
+		}
+		if len(parts) > 2 {
+			out["variant"] = parts[2]
+		}
+		return out
+	}
+	derived := func(what string) string {
+		sum := sha256.Sum256([]byte(what + digest))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	if len(a.Platforms) > 1 {
+		var manifests []map[string]any
+		for _, p := range a.Platforms {
+			manifests = append(manifests, map[string]any{
+				"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": derived(p), "size": 1024, "platform": platform(p),
+			})
+		}
+		b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests})
+		return string(b), ""
+	}
+	b, _ := json.Marshal(map[string]any{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": derived("config"), "size": 512},
+		"layers": []map[string]any{{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": derived("layer"), "size": 4096}},
+	})
+	cfg := platform(a.Platforms[0])
+	conf := map[string]any{"os": cfg["os"], "architecture": cfg["architecture"], "config": map[string]any{"Labels": a.Labels}}
+	if v := cfg["variant"]; v != "" {
+		conf["variant"] = v
+	}
+	c, _ := json.Marshal(conf)
+	return string(b), string(c)
+}
+
+type createSignatureParams struct {
+	RegistryId     *string `json:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName"`
+	ImageVersion   *string `json:"ImageVersion"`
+}
+
+func (e *Emulator) createSignature(c call, p *createSignatureParams) (any, *apiError) {
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ns := r.namespaces[*p.NamespaceName]
+	if ns == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
+	}
+	if ns.signPolicy == "" {
+		// Undocumented; a plausible answer. The step checks the policy
+		// first (DescribeNamespaces KmsSignPolicy) rather than rely on it.
+		return nil, errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
+	}
+	rp := ns.repos[*p.RepositoryName]
+	if rp == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+	}
+	img, ok := rp.tags[*p.ImageVersion]
+	if !ok {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
+	}
+	now := e.now()
+	rp.sign(img.Digest, kmsSignature(ns.signPolicy, img.Digest), now.Add(e.behaviour.IndexLag))
+	return struct{}{}, nil
+}
