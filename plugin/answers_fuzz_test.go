@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func FuzzAnswers(f *testing.F) {
 		}
 	}
 	f.Add(uint8(6), uint8(0), uint8(3), `x`)
+	f.Add(uint8(12), uint8(1), uint8(0), `{"Response":{"ImageInfoList":[],"TotalCount":100000000,"RequestId":"r"}}`)
+	f.Add(uint8(10), uint8(11), uint8(0), `{"Response":{"ReplicationStatus":"Success","ReplicationTime":"9999-12-31 23:59:59","RequestId":"r"}}`)
+	f.Add(uint8(10), uint8(10), uint8(0), `{"Response":{"ReplicationRegistries":[null,{"ReplicationRegistryId":"tcr-1-sg","ReplicationRegionName":"ap-singapore","ReplicationRegionId":-1}],"TotalCount":1,"RequestId":"r"}}`)
 	f.Fuzz(fuzzOne)
 }
 
@@ -49,6 +53,7 @@ func fuzzOne(t *testing.T, scenario, action, status uint8, body string) {
 		_ = emu.PutImage("tcr-1", "develop", "app", "stg", "sha256:"+strings.Repeat("a", 64))
 		_ = emu.PutImage("tcr-1", "release", "app", "old", "sha256:"+strings.Repeat("b", 64))
 		emu.PutPersonalImage("ap-hongkong", "develop", "app", "stg", "sha256:"+strings.Repeat("a", 64))
+		_ = emu.AddReplica("tcr-1", "tcr-1-sg", "ap-singapore", 0)
 		vars := fuzzScenario(scenario)
 		var out strings.Builder
 		r := &plugin.Runner{
@@ -59,7 +64,7 @@ func fuzzOne(t *testing.T, scenario, action, status uint8, body string) {
 			DefaultCredentials: func(context.Context) (common.CredentialIface, error) { return nil, errors.New("none") },
 		}
 		code := r.Run(context.Background(), []string{"tcr-promote"})
-		if !slices.Contains([]int{0, 1, 64, 65, 66, 69, 73, 75, 77, 78}, code) || strings.Contains(out.String(), failure.CodePanic) {
+		if !slices.Contains([]int{0, 1, 3, 64, 65, 66, 69, 73, 75, 77, 78}, code) || strings.Contains(out.String(), failure.CodePanic) {
 			t.Fatalf("scenario %d, %s answering %d %q: exit %d\n%s", scenario, fuzzActions[int(action)%len(fuzzActions)], status, body, code, out.String())
 		}
 	}
@@ -67,7 +72,7 @@ func fuzzOne(t *testing.T, scenario, action, status uint8, body string) {
 
 var fuzzActions = []string{"DuplicateImage", "DescribeImages", "DescribeInstances", "AssumeRoleWithWebIdentity",
 	"DuplicateImagePersonal", "DescribeImagePersonal", "DescribeImmutableTagRules", "DescribeNamespaces",
-	"DescribeImageManifests", "CreateSignature"}
+	"DescribeImageManifests", "CreateSignature", "DescribeReplicationInstances", "DescribeReplicationInstanceSyncStatus"}
 
 func fuzzScenario(n uint8) map[string]string {
 	vars := map[string]string{
@@ -82,7 +87,7 @@ func fuzzScenario(n uint8) map[string]string {
 		}
 		vars["PLUGIN_SOURCE_IMAGE"], vars["PLUGIN_DESTINATION_IMAGE"] = src, dst
 	}
-	switch n % 10 {
+	switch n % 13 {
 	case 1:
 		refs("acme.tencentcloudcr.com/develop/app:stg", "release/app:prd")
 	case 2:
@@ -103,9 +108,27 @@ func fuzzScenario(n uint8) map[string]string {
 		vars["PLUGIN_REQUIRE_SIGNATURE"], vars["PLUGIN_REQUIRE_LABELS"], vars["PLUGIN_SIGN"] = "any", "team=web", "kms"
 	case 9:
 		vars["PLUGIN_REQUIRE_SIGNATURE"], vars["PLUGIN_RECORD_FILE"] = "cosign", filepath.Join(os.TempDir(), "tcr-promote-fuzz-record.json")
+	case 10: // done in every region
+		vars["PLUGIN_WAIT_REPLICAS"], vars["PLUGIN_REPLICA_TIMEOUT"] = "true", "1s"
+	case 11, 12: // a promotion file, applied, then checked: its listings page through repositories
+		for _, k := range []string{"PLUGIN_SOURCE_NAMESPACE", "PLUGIN_SOURCE_REPO", "PLUGIN_SOURCE_REFERENCE", "PLUGIN_DESTINATION_NAMESPACE", "PLUGIN_DESTINATION_TAG"} {
+			delete(vars, k)
+		}
+		vars["PLUGIN_PROMOTION_FILE"] = fuzzPromotionFile()
+		if n%13 == 12 {
+			vars["PLUGIN_MODE"] = "check"
+		}
 	}
 	return vars
 }
+
+// fuzzPromotionFile is a promotion file of a tag and a digest source,
+// written once.
+var fuzzPromotionFile = sync.OnceValue(func() string {
+	path := filepath.Join(os.TempDir(), "tcr-promote-fuzz-promotions.yaml")
+	_ = os.WriteFile(path, []byte("promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd, release/app:old]\n    override: true\n  - source: develop/app@sha256:"+strings.Repeat("a", 64)+"\n    destinations: [release/app:v1]\n"), 0o644)
+	return path
+})
 
 // fuzzTransport answers every request in process: the emulator for every
 // action but one, which gets the fuzzed answer. It tells the request's

@@ -88,10 +88,10 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		log.Release()
 		res := promote.Result{Err: err}
 		report(log, "", res, false)
-		return r.finish(cfg, log, "", started, []promote.Result{res})
+		return r.finish(cfg, log, "", started, run{results: []promote.Result{res}})
 	}
-	results, registry := r.executeSafely(ctx, cfg, log)
-	return r.finish(cfg, log, registry, started, results)
+	out := r.executeSafely(ctx, cfg, log)
+	return r.finish(cfg, log, out.registry, started, out)
 }
 
 // arguments handles the command line: --help, --version, or nothing.
@@ -114,27 +114,37 @@ func (r *Runner) arguments(args []string) (code int, done bool) {
 // executeSafely is execute with a last resort: a panic — a bug, since every
 // answer is checked before use — still ends in outputs and exit 1. Tests
 // hold that it is never reached.
-func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *cilog.Logger) (results []promote.Result, registry string) {
+func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *cilog.Logger) (out run) {
 	defer func() {
 		if v := recover(); v != nil {
 			log.Release()
 			res := promote.Result{Err: failure.Panicked(v)}
-			report(log, registry, res, false)
-			results = []promote.Result{res}
+			report(log, out.registry, res, false)
+			out.results, out.replicaErr = []promote.Result{res}, nil
 		}
 	}()
 	return r.execute(ctx, cfg, log)
 }
 
-// execute gets the credentials, finds the instance and runs the
-// promotions; registry names where they ran, for the log and summary.
-func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.Logger) ([]promote.Result, string) {
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+// run is what a run found: each promotion's result, where they ran, and
+// with wait_replicas, the replicas' states and the wait's failure.
+type run struct {
+	results    []promote.Result
+	registry   string
+	replicas   []promote.ReplicaState
+	replicaErr error
+}
+
+// execute gets the credentials, finds the instance, runs the promotions
+// and waits for the replicas; registry names where they ran, for the log
+// and summary.
+func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog.Logger) run {
+	ctx, cancel := context.WithTimeout(outer, cfg.Timeout)
 	defer cancel()
 	store, err := openStore(cfg)
 	if err != nil {
 		log.Release()
-		return failedAll(log, cfg, "", err), ""
+		return run{results: failedAll(log, cfg, "", err)}
 	}
 	opts := tcrapi.Options{
 		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
@@ -163,7 +173,7 @@ func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.L
 	account.Wait()
 	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
 	if err != nil {
-		return failedAll(log, cfg, registry, err), registry
+		return run{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	if cfg.RegionFromEnv && target.Region == cfg.Region && cfg.RegistryHost != "" {
 		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, target.RegistryID, target.Region)
@@ -176,8 +186,19 @@ func (r *Runner) execute(ctx context.Context, cfg *settings.Config, log *cilog.L
 	p := promote.New(ctx, api, api.TCR(cred, target.Region), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	results := p.Promote(ctx, func(res promote.Result) { report(log, registry, res, batch) })
+	out := run{results: results, registry: registry}
+	if cfg.WaitReplicas && !cfg.DryRun {
+		// Its own deadline, after the promotions': replica_timeout.
+		out.replicas, out.replicaErr = p.WaitReplicas(outer, results, cred)
+		if out.replicaErr != nil {
+			reportReplicas(log, out.replicaErr)
+		}
+	}
 	summarize(log, results, api.Refusals())
-	return results, registry
+	if cfg.DryRun && (cfg.Mode != "" || cfg.File != nil) {
+		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
+	}
+	return out
 }
 
 // openStore opens rate_store, if set; nothing is sent yet.
@@ -231,9 +252,10 @@ func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
 // finish writes the outputs, the summary and the promotion record, and
 // returns the exit code: 0 only when every promotion succeeded, else the
 // most serious class's (on Drone, never 78).
-func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, results []promote.Result) int {
-	err := mostSerious(results)
-	werr := outputs.Write(cfg, log, registry, results, err)
+func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, out run) int {
+	results := out.results
+	err := failure.MostSerious([]error{mostSerious(results), out.replicaErr})
+	werr := outputs.Write(cfg, log, registry, results, out.replicas, err)
 	if werr != nil {
 		log.Errorf("writing the outputs: %v", werr)
 	}

@@ -50,8 +50,22 @@ func report(log *cilog.Logger, registry string, res promote.Result, batch bool) 
 	log.Errorf("failed %s: %s (exit %d)", what, class, failure.ExitCode(res.Err))
 	details(log, res.Err)
 	registryChanged(log, res)
-	log.Errorf("  next: %s", failure.Next(res.Err))
-	log.Annotate("tcr-promote: "+class.String(), fmt.Sprintf("%s: %s", what, res.Err))
+	next(log, what, res.Err)
+}
+
+// next ends a failure's report: what to do, and GitHub's annotation.
+func next(log *cilog.Logger, what string, err error) {
+	log.Errorf("  next: %s", failure.Next(err))
+	log.Annotate("tcr-promote: "+failure.ClassOf(err).String(), fmt.Sprintf("%s: %s", what, err))
+}
+
+// reportReplicas reports a wait for the replicas that failed, after
+// promotions that did not.
+func reportReplicas(log *cilog.Logger, err error) {
+	what := "waiting for the replicas"
+	log.Errorf("%s: %s (exit %d)", what, failure.ClassOf(err), failure.ExitCode(err))
+	details(log, err)
+	next(log, what, err)
 }
 
 // details writes a failure's code, message and RequestId.
@@ -62,6 +76,9 @@ func details(log *cilog.Logger, err error) {
 		return
 	}
 	log.Errorf("  %s: %s", cmp.Or(e.Code, "none"), e.Message)
+	if e.Class == failure.ClassDrift || e.Code == failure.CodeReplicaLag {
+		return // found by reading, not an answer that failed
+	}
 	log.Errorf("  RequestId: %s", cmp.Or(e.RequestID, "none (no answer from the API)"))
 }
 

@@ -11,7 +11,9 @@
 #   >= 19/s together, <= 2 % refused;
 # - sequential round trips: an unverified promotion 1, a verified one 3;
 # - one promotion, process start to exit: within 1 ms of a bare signed request;
-# - the static binary <= 12 MB; the default image <= 12 MB.
+# - a promotion file of 1,000 destinations over 200 repositories: plans in
+#   close to the time 100/s DescribeImages needs, applies at >= 19 copies/s;
+# - the static binary <= 13 MB; the default image <= 13 MB.
 # COUNT=n repeats each measurement (default 3). Needs redis-server in PATH
 # (apt-get install redis-server), or TCR_TEST_REDIS=redis://… .
 set -euo pipefail
@@ -22,14 +24,14 @@ count="${COUNT:-3}"
 echo "== machine"
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(go version | cut -d' ' -f3-)"
 
-echo "== static binary (target <= 12 MB)"
+echo "== static binary (target <= 13 MB)"
 bin="$(mktemp -d)/tcr-promote"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin" .
 size=$(stat -c %s "$bin")
 echo "$size bytes ($(awk "BEGIN{printf \"%.1f\", $size/1048576}") MiB)"
 rm -rf "$(dirname "$bin")"
 
-echo "== the default image, built with podman (target <= 12 MB)"
+echo "== the default image, built with podman (target <= 13 MB)"
 scripts/image.sh >/dev/null
 podman image inspect --format '{{.Size}} bytes' localhost/tcr-promote:dev
 
@@ -38,6 +40,9 @@ go test ./plugin -run '^$' -bench 'RoundTrips' -benchtime 1x
 
 echo "== one pipeline in-process: 100 promotions, emulator enforcing 20/s"
 go test ./plugin -run '^$' -bench 'Batch100' -benchtime 1x -count "$count"
+
+echo "== a promotion file: 1,000 destinations over 200 repositories, planned then applied"
+go test ./plugin -run '^$' -bench 'File1000' -benchtime 1x -count "$count"
 
 echo "== pipelines as processes: lone; 10 and 20 pacing on their own; 10, 20 and 50 sharing rate_store"
 go test . -run '^$' -bench 'Pipelines' -benchtime 1x -count "$count" -timeout 60m

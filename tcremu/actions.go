@@ -37,17 +37,19 @@ func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *apiError)) acti
 // for `demo`, and a run that never serves must not pay for it.
 var actions = sync.OnceValue(func() map[string]action {
 	return map[string]action{
-		"DuplicateImage":            tcrAction((*Emulator).duplicateImage),
-		"DescribeImages":            tcrAction((*Emulator).describeImages),
-		"DescribeInstances":         tcrAction((*Emulator).describeInstances),
-		"DescribeNamespaces":        tcrAction((*Emulator).describeNamespaces),
-		"DescribeImmutableTagRules": tcrAction((*Emulator).describeImmutableTagRules),
-		"DuplicateImagePersonal":    tcrAction((*Emulator).duplicateImagePersonal),
-		"DescribeImagePersonal":     tcrAction((*Emulator).describeImagePersonal),
-		"DescribeImageManifests":    tcrAction((*Emulator).describeImageManifests),
-		"CreateSignature":           tcrAction((*Emulator).createSignature),
-		"AssumeRoleWithWebIdentity": stsAction,
-		"GetCallerIdentity":         identityAction,
+		"DuplicateImage":                        tcrAction((*Emulator).duplicateImage),
+		"DescribeImages":                        tcrAction((*Emulator).describeImages),
+		"DescribeInstances":                     tcrAction((*Emulator).describeInstances),
+		"DescribeNamespaces":                    tcrAction((*Emulator).describeNamespaces),
+		"DescribeImmutableTagRules":             tcrAction((*Emulator).describeImmutableTagRules),
+		"DuplicateImagePersonal":                tcrAction((*Emulator).duplicateImagePersonal),
+		"DescribeImagePersonal":                 tcrAction((*Emulator).describeImagePersonal),
+		"DescribeImageManifests":                tcrAction((*Emulator).describeImageManifests),
+		"CreateSignature":                       tcrAction((*Emulator).createSignature),
+		"DescribeReplicationInstances":          tcrAction((*Emulator).describeReplicationInstances),
+		"DescribeReplicationInstanceSyncStatus": tcrAction((*Emulator).describeReplicationInstanceSyncStatus),
+		"AssumeRoleWithWebIdentity":             stsAction,
+		"GetCallerIdentity":                     identityAction,
 	}
 })
 
@@ -249,18 +251,18 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, aerr := e.instance(c, *p.RegistryId)
+	// The instance, or one of its replicas: what has reached it by now.
+	r, now, replica, aerr := e.view(c, *p.RegistryId)
 	if aerr != nil {
 		return nil, aerr
 	}
-	now := e.now()
 	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
 	if rp == nil || rp.shows.After(now) {
 		return e.missing(r, *p.NamespaceName, *p.RepositoryName)
 	}
 	exact := p.ExactMatch != nil && *p.ExactMatch
 	var list []ImageInfo
-	for tag, img := range rp.listed(now) {
+	for tag, img := range rp.listedAt(now, replica) {
 		if v := p.ImageVersion; v != nil && *v != "" {
 			if exact && tag != *v || !exact && !strings.Contains(tag, *v) {
 				continue
@@ -280,8 +282,7 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 		return list[i].ImageVersion < list[j].ImageVersion
 	})
 	total := int64(len(list))
-	start := min((page-1)*limit, total)
-	end := min(start+limit, total)
+	start, end := pageOf(total, (page-1)*limit, limit)
 	return map[string]any{"ImageInfoList": nonNil(list[start:end]), "TotalCount": total}, nil
 }
 
@@ -328,16 +329,32 @@ type Registry struct {
 	RegionName       string `json:"RegionName"`
 }
 
+// itemPage reads an Offset counted in items (not pages) and a Limit of at
+// most 100, by default 0 and 20.
+func itemPage(offset, limit *int64) (int64, int64, *apiError) {
+	o, l := int64(0), int64(20)
+	if offset != nil {
+		o = *offset
+	}
+	if limit != nil {
+		l = *limit
+	}
+	if l < 1 || l > 100 || o < 0 {
+		return 0, 0, errorf("InvalidParameter", "`Limit` must be 1 to 100 and `Offset` at least 0.")
+	}
+	return o, l, nil
+}
+
+// pageOf is the part of a list of n that a page shows.
+func pageOf(n, offset, limit int64) (start, end int64) {
+	start = min(offset, n)
+	return start, min(start+limit, n)
+}
+
 func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *apiError) {
-	offset, limit := int64(0), int64(20)
-	if p.Offset != nil {
-		offset = *p.Offset
-	}
-	if p.Limit != nil {
-		limit = *p.Limit
-	}
-	if limit < 1 || limit > 100 || offset < 0 {
-		return nil, errorf("InvalidParameter", "`Limit` must be 1 to 100 and `Offset` at least 0.")
+	offset, limit, aerr := itemPage(p.Offset, p.Limit)
+	if aerr != nil {
+		return nil, aerr
 	}
 	want := map[string]bool{}
 	for _, id := range p.Registryids {
@@ -367,10 +384,8 @@ func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *
 		})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].RegistryId < list[j].RegistryId })
-	total := int64(len(list))
-	start := min(offset, total)
-	end := min(start+limit, total)
-	return map[string]any{"Registries": nonNil(list[start:end]), "TotalCount": total}, nil
+	start, end := pageOf(int64(len(list)), offset, limit)
+	return map[string]any{"Registries": nonNil(list[start:end]), "TotalCount": len(list)}, nil
 }
 
 // nonNil makes an empty list encode as [] rather than null.

@@ -41,6 +41,15 @@ type Behaviour struct {
 	// of its first platform's image; otherwise an index has none (which
 	// labels TCR gives an index is undocumented).
 	IndexLabels bool
+	// ReplicaImages makes DescribeImages answer for a replica's
+	// ReplicationRegistryId when signed for the replica's region, showing
+	// what has reached it; otherwise only the main instance answers
+	// (ResourceNotFound), and a replica is seen by its sync status alone.
+	ReplicaImages bool
+	// SyncWords are DescribeReplicationInstanceSyncStatus'
+	// ReplicationStatus when a replica has caught up, while it syncs, and
+	// when it failed (the real words are undocumented).
+	SyncWords [3]string
 }
 
 // MissingAnswer is DescribeImages' answer for a namespace or repository
@@ -62,10 +71,10 @@ const (
 // first being the default (the most likely one, Harbor's).
 func Behaviours() []Behaviour {
 	return []Behaviour{
-		{Name: "harbor", ConflictCode: "FailedOperation.PreconditionFailed", CarriesAccessories: true, SignsOnCopy: true},
-		{Name: "strict", ConflictCode: "InternalError.ErrorTcrResourceConflict", SameDigestConflicts: true, Missing: MissingEmpty},
-		{Name: "harbor-words", ConflictCode: "InternalError.ErrorConflict", Missing: MissingProjectNotFound, CarriesAccessories: true, IndexLabels: true},
-		{Name: "lagging", ConflictCode: "FailedOperation.ErrorTcrResourceConflict", SameDigestConflicts: true, IndexLag: 700 * time.Millisecond, SignsOnCopy: true},
+		{Name: "harbor", ConflictCode: "FailedOperation.PreconditionFailed", CarriesAccessories: true, SignsOnCopy: true, ReplicaImages: true, SyncWords: [3]string{"Success", "Running", "Failed"}},
+		{Name: "strict", ConflictCode: "InternalError.ErrorTcrResourceConflict", SameDigestConflicts: true, Missing: MissingEmpty, SyncWords: [3]string{"Succeed", "InProgress", "Failed"}},
+		{Name: "harbor-words", ConflictCode: "InternalError.ErrorConflict", Missing: MissingProjectNotFound, CarriesAccessories: true, IndexLabels: true, SyncWords: [3]string{"SUCCESS", "IN_PROGRESS", "ERROR"}},
+		{Name: "lagging", ConflictCode: "FailedOperation.ErrorTcrResourceConflict", SameDigestConflicts: true, IndexLag: 700 * time.Millisecond, SignsOnCopy: true, ReplicaImages: true, SyncWords: [3]string{"Completed", "Syncing", "Failure"}},
 	}
 }
 
@@ -92,11 +101,15 @@ func (rp *repository) index(tag string, img Image, at time.Time) {
 
 // listed returns what DescribeImages shows of the repository at now: each
 // tag's latest version visible by then. Must hold e.mu.
-func (rp *repository) listed(now time.Time) map[string]Image {
+func (rp *repository) listed(now time.Time) map[string]Image { return rp.listedAt(now, false) }
+
+// listedAt is listed; on a replica, a version shows only once it was
+// written, even one that set the scene. Must hold e.mu.
+func (rp *repository) listedAt(now time.Time, replica bool) map[string]Image {
 	out := map[string]Image{}
 	for tag, versions := range rp.indexed {
 		for i := len(versions) - 1; i >= 0; i-- {
-			if !versions[i].at.After(now) {
+			if !versions[i].at.After(now) && !(replica && versions[i].img.UpdateTime.After(now)) {
 				out[tag] = versions[i].img
 				break
 			}

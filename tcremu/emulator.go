@@ -8,8 +8,9 @@
 // It verifies TC3-HMAC-SHA256 signatures (5-minute window, unknown SecretId,
 // wrong signature, missing session token), rejects unknown and mistyped
 // parameters like the real API, and implements DuplicateImage,
-// DescribeImages, DescribeInstances and DescribeNamespaces with their
-// documented semantics, and STS's unsigned AssumeRoleWithWebIdentity, whose
+// DescribeImages, DescribeInstances, DescribeNamespaces, the supply
+// chain's and the replicas' actions (an instance's replicas in other
+// regions, each with its own lag) with their documented semantics, and STS's unsigned AssumeRoleWithWebIdentity, whose
 // temporary credentials TCR calls must then present with their token.
 package tcremu
 
@@ -60,6 +61,7 @@ type registry struct {
 	id, name, region, domain, status string
 	namespaces                       map[string]*namespace
 	rules                            map[string]*rule // by namespace
+	replicas                         []*replica       // in other regions
 }
 
 type namespace struct {

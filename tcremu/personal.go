@@ -175,8 +175,7 @@ func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].TagName < list[j].TagName })
 	total := int64(len(list))
-	start := min(offset, total)
-	end := min(start+limit, total)
+	start, end := pageOf(total, offset, limit)
 	return map[string]any{"Data": map[string]any{
 		"TagCount": total, "TagInfo": nonNil(list[start:end]), "RepoName": *p.RepoName,
 		"Server": personalHost(c.region),

@@ -39,6 +39,10 @@ const (
 	CodeSignatureLag      = "ClientError.SignatureLag"
 	CodeAccessoryConflict = "ClientError.AccessoryConflict"
 
+	// The promotion file's and the replicas'.
+	CodeDrift      = "ClientError.Drift"      // mode: check, exit 3 and nothing else
+	CodeReplicaLag = "ClientError.ReplicaLag" // wait_replicas: a replica did not catch up in time
+
 	// The composite action's, before the binary runs (composite/run.sh).
 	CodeDownloadFailed    = "ClientError.DownloadFailed"
 	CodeChecksumMismatch  = "ClientError.ChecksumMismatch"

@@ -19,6 +19,7 @@ type Class int
 const (
 	ClassOK Class = iota
 	ClassUnexpected
+	ClassDrift
 	ClassUsage
 	ClassInvalid
 	ClassNotFound
@@ -40,12 +41,13 @@ type Info struct {
 var classes = []Info{
 	ClassOK:          {"ok", 0, "promoted (or the destination already held the source's image)", ""},
 	ClassUnexpected:  {"unexpected", 1, "anything not classified below: FailedOperation, InternalError.ErrorTcrInvalidMediaType, a code not in the table, an untrusted TLS certificate, a non-JSON 4xx from a proxy, an answer no real API gives (ClientError.BadAnswer, .Redirect, .AnswerTooLarge); a cancelled step (ClientError.Canceled)", "check the message; if it persists, contact Tencent Cloud support with the RequestId"},
+	ClassDrift:       {"drift", 3, "mode: check found a destination that does not hold what the promotion file says (ClientError.Drift); nothing was changed", "review the drift listed above: apply the file again (mode: apply), or change the file to what the registry holds"},
 	ClassUsage:       {"usage", 64, "invalid or missing settings; nothing was sent", "fix the setting named above"},
 	ClassInvalid:     {"invalid", 65, "the API rejected the request: InvalidParameter*, MissingParameter*, UnknownParameter*", "check the names of the namespace, repository and tags"},
 	ClassNotFound:    {"not_found", 66, "ResourceNotFound*, InternalError.ErrNotExist, an ...Unauthorized answer saying \"not found\" (a missing namespace); ClientError.SourceNotFound, ClientError.NamespaceNotFound", "check registry_id, region, the namespaces, the repository and the source tag"},
 	ClassUnavailable: {"unavailable", 69, "LimitExceeded*, ResourceInsufficient*, OperationDenied.QuotaOverLimit, InternalError.ErrorOverLimit, UnsupportedOperation*, ResourceUnavailable*, InvalidAction", "the instance, its quota or the action is not available here; check the instance's status, edition and quotas"},
 	ClassConflict:    {"conflict", 73, "the destination tag exists at another image and override is false, or it is immutable: FailedOperation.PreconditionFailed, *ResourceConflict, InternalError.ErrConflict, InternalError.ErrorConflict, ResourceInUse*, ClientError.DestinationExists, ClientError.ImmutableTag; the pin failed or the source moved: ClientError.DigestMismatch; someone else wrote the destination: ClientError.DestinationChanged", "set override: true to replace the destination tag, or choose another destination_tag"},
-	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, InternalError, InternalError.DbError, .ErrorTcrInternal, .Unknown, FailedOperation.DbError, .DependenceError, .GetDBDataError, .ErrorGetDBDataError, .GetTcrClient, .EmptyCoreBody, ServiceUnavailable, network errors, timeouts; retries exhausted", "re-run the step; it is safe to repeat"},
+	ClassTemporary:   {"temporary", 75, "RequestLimitExceeded*, InternalError, InternalError.DbError, .ErrorTcrInternal, .Unknown, FailedOperation.DbError, .DependenceError, .GetDBDataError, .ErrorGetDBDataError, .GetTcrClient, .EmptyCoreBody, ServiceUnavailable, network errors, timeouts; retries exhausted; a replica that did not catch up within replica_timeout (ClientError.ReplicaLag: the promotions themselves are done)", "re-run the step; it is safe to repeat"},
 	ClassPermission:  {"permission", 77, "AuthFailure*, UnauthorizedOperation*, OperationDenied, InternalError.ErrorTcrUnauthorized, InternalError.ErrUnauthorized, FailedOperation.ErrorTcrUnauthorized", "check the credentials, and that their CAM policy allows the TCR actions the step calls (the README's Permissions)"},
 	ClassPolicy:      {"policy", 78, "a gate refused the source before any copy: require_signature (ClientError.Unsigned), require_labels (ClientError.LabelMismatch). On Drone, where 78 ends the pipeline as passing, the step exits 1 instead", "promote an image that meets the gate — signed, built from the expected commit — or change the gate"},
 }
@@ -90,7 +92,7 @@ func ClassOf(err error) Class {
 // whose promotions failed differently: what a re-run cannot fix (settings,
 // permissions, wrong names) before what needs a decision (conflicts) before
 // what a re-run may fix (temporary).
-var severity = []Class{ClassUsage, ClassPermission, ClassPolicy, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassTemporary}
+var severity = []Class{ClassUsage, ClassPermission, ClassPolicy, ClassInvalid, ClassNotFound, ClassUnavailable, ClassUnexpected, ClassConflict, ClassDrift, ClassTemporary}
 
 // SeverityOrder names the classes in severity order, for the log.
 func SeverityOrder() string {

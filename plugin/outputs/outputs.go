@@ -34,11 +34,13 @@ var Specs = []Spec{
 	{"accessories", "the cosign signature, attestation and SBOM tags carried into the destination repository with the image, comma-separated; empty when none"},
 	{"platforms", "what the image is, from its manifest: os/arch, or for an index each image's, comma-separated (linux/amd64,linux/arm64)"},
 	{"record_type", "with record_file: the promotion record's predicate type, for actions/attest or cosign attest --type"},
+	{"changes", "with mode plan or check, or a promotion_file: the number of destinations to create or move (that apply would change, or changed)"},
+	{"replicas", "with wait_replicas: each replica of the instance as <region>=<ok|behind|failed>, comma-separated; empty when it has none"},
 	{"promoted", "true when at least one promotion changed its destination and ended well (status promoted in results); false when none did"},
 	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
-	{"results", "JSON: one object per promotion with source, destination, digest, previous_digest, accessories, platforms, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
+	{"results", "JSON: one object per promotion with source, destination, digest, previous_digest, accessories, platforms, change (create, move, already_there, refused), where (file:line:column in promotion_file), replicas, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
 	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
-	{"error_class", "on failure: unexpected, usage, invalid, not_found, unavailable, conflict, temporary, permission or policy"},
+	{"error_class", "on failure: unexpected, drift, usage, invalid, not_found, unavailable, conflict, temporary, permission or policy"},
 }
 
 // output is one named step output, e.g. request_id.
@@ -51,10 +53,16 @@ type output struct {
 // written safely, or over a channel's budget, is left out with a warning
 // and the others still go; the error is a channel that could not be
 // written at all, after which later steps may see nothing.
-func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result, err error) error {
+func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result, replicas []promote.ReplicaState, err error) error {
 	outs := values(results, err)
 	if cfg.RecordFile != "" {
 		outs = append([]output{{"record_type", RecordType}}, outs...)
+	}
+	if (cfg.Mode != "" || cfg.File != nil) && failure.ClassOf(err) != failure.ClassUsage {
+		outs = append([]output{{"changes", fmt.Sprint(Changes(results))}}, outs...)
+	}
+	if cfg.WaitReplicas && !cfg.DryRun && failure.ClassOf(err) != failure.ClassUsage {
+		outs = append([]output{{"replicas", JoinStates(replicas)}}, outs...)
 	}
 	var werr error
 	for _, s := range sinks(cfg, log) {
@@ -71,11 +79,30 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 	if p := cfg.CI.StepSummary; p != "" && failure.ClassOf(err) != failure.ClassUsage {
 		// A summary is a nicety (Gitea and others ignore it): a failure to
 		// write it is only a warning.
-		if e := writeFile(p, summary(registry, results), false); e != nil {
+		text := summary(registry, results, cfg.WaitReplicas)
+		if cfg.DryRun && (cfg.Mode != "" || cfg.File != nil) {
+			text = Plan(cfg, registry, results)
+		}
+		if e := writeFile(p, text, false); e != nil {
 			log.Warnf("writing the job summary: %v", e)
 		}
 	}
+	if cfg.PlanFile != "" && failure.ClassOf(err) != failure.ClassUsage {
+		if e := writeFile(cfg.PlanFile, Plan(cfg, registry, results), true); e != nil {
+			werr = errors.Join(werr, fmt.Errorf("plan_file: %w", e))
+		}
+	}
 	return werr
+}
+
+// JoinStates writes replica states as the replicas output does:
+// region=state, comma-separated.
+func JoinStates(states []promote.ReplicaState) string {
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = s.Region + "=" + s.State
+	}
+	return strings.Join(parts, ",")
 }
 
 // values are the step outputs: per-promotion values for a single

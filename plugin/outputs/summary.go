@@ -14,13 +14,21 @@ import (
 // summary renders the GitHub job summary: a small Markdown table with one
 // row per promotion. Refs are validated settings; everything else came from
 // the API and is escaped for a Markdown table cell.
-func summary(registryID string, results []promote.Result) string {
+func summary(registryID string, results []promote.Result, replicas bool) string {
 	var b strings.Builder
 	b.WriteString("### tcr-promote: " + mdCell(registryID) + "\n\n")
-	b.WriteString("| source | destination | digest | before | RequestId | result |\n|---|---|---|---|---|---|\n")
+	head, rule := "| source | destination | digest | before | RequestId | result |", "|---|---|---|---|---|---|"
+	if replicas {
+		head, rule = head+" replicas |", rule+"---|"
+	}
+	b.WriteString(head + "\n" + rule + "\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |",
 			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(previous(r)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
+		if replicas {
+			fmt.Fprintf(&b, " %s |", mdCell(cmpOrDash(JoinStates(r.Replicas))))
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }
@@ -85,6 +93,9 @@ type resultJSON struct {
 	PreviousDigest string `json:"previous_digest"`
 	Accessories    string `json:"accessories"`
 	Platforms      string `json:"platforms"`
+	Change         string `json:"change"`
+	Where          string `json:"where,omitempty"`
+	Replicas       string `json:"replicas,omitempty"`
 	RequestID      string `json:"request_id"`
 	Status         string `json:"status"`
 	ErrorCode      string `json:"error_code"`
@@ -95,7 +106,7 @@ func resultsJSON(results []promote.Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
 		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, PreviousDigest: r.PreviousDigest,
-			Accessories: strings.Join(r.Accessories, ","), Platforms: strings.Join(r.Platforms, ","), RequestID: r.RequestID, Status: r.Status.String()}
+			Accessories: strings.Join(r.Accessories, ","), Platforms: strings.Join(r.Platforms, ","), Change: r.Change.String(), Where: r.Where, Replicas: JoinStates(r.Replicas), RequestID: r.RequestID, Status: r.Status.String()}
 		if r.Err != nil {
 			j.ErrorClass = failure.ClassOf(r.Err).String()
 			if e, ok := errors.AsType[*failure.Error](r.Err); ok {

@@ -30,5 +30,5 @@ func TestSummaryGolden(t *testing.T) {
 		{Source: src, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "rc2"}, RequestID: "9b2e", Copied: true,
 			Err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDigestMismatch, Message: "moved"}},
 	}
-	golden.Check(t, "summary", summary("tcr-1", results))
+	golden.Check(t, "summary", summary("tcr-1", results, false))
 }

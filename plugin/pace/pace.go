@@ -20,7 +20,10 @@ const Window = time.Second + 25*time.Millisecond
 
 const (
 	// startBurst requests may go at once before the first refusal: a lone
-	// pipeline gets past the pacing's own gaps without a slow start.
+	// pipeline gets past the pacing's own gaps without a slow start. A
+	// lookup's bucket holds a tenth of its second, if more: a verified
+	// promotion reads four times at once (source, destination, cosign
+	// tags, then its read-back), and at 3 the fourth waited 11 ms.
 	startBurst = 3
 	// grace is how long a slot due for renewal waits for a request before
 	// it lapses: past it, another pipeline's probe has likely taken it.
@@ -81,7 +84,8 @@ type Pace struct {
 	accepted []time.Time // when the requests accepted lately were sent, a ring
 	nextAcc  int
 
-	tokens float64 // before the first refusal: a bucket of startBurst
+	tokens float64 // before the first refusal: a bucket of burst
+	burst  float64
 	filled time.Time
 
 	shared  bool
@@ -100,10 +104,14 @@ type Pace struct {
 // wait).
 func New(ceiling int, spaced bool, seed uint64) *Pace {
 	ceiling = max(1, ceiling)
+	burst := float64(startBurst)
+	if !spaced {
+		burst = max(burst, float64(ceiling/10))
+	}
 	return &Pace{
 		ceiling: ceiling, spaced: spaced, rnd: rand.New(rand.NewPCG(seed, uint64(ceiling))),
 		sends: make([]time.Time, ceiling), accepted: make([]time.Time, ceiling),
-		tokens: startBurst,
+		tokens: burst, burst: burst,
 	}
 }
 
@@ -243,7 +251,7 @@ func (p *Pace) lapse(now time.Time) {
 // fill brings the bucket up to now.
 func (p *Pace) fill(now time.Time) {
 	if !p.filled.IsZero() && now.After(p.filled) {
-		p.tokens = min(startBurst, p.tokens+now.Sub(p.filled).Seconds()*float64(p.ceiling))
+		p.tokens = min(p.burst, p.tokens+now.Sub(p.filled).Seconds()*float64(p.ceiling))
 	}
 	p.filled = later(p.filled, now)
 }

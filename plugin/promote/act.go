@@ -15,29 +15,43 @@ import (
 
 // act carries out a plan.
 func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, pl plan) Result {
-	res := Result{Source: pair.Source, Destination: pair.Destination, Checks: pl.checks}
+	res := Result{Source: pair.Source, Destination: pair.Destination, Checks: pl.checks, Where: pair.Where}
 	if o.verified {
-		res.PreviousDigest = o.dstDigest
+		res.PreviousDigest, res.Change = o.dstDigest, ChangeCreate
+		if o.dstDigest != "" {
+			res.Change = ChangeMove
+		}
 	}
 	switch pl.verdict {
 	case verdictRefuse:
-		res.Err, res.RequestID = pl.err, failure.RequestID(pl.err)
+		res.Err, res.RequestID, res.Change = pl.err, failure.RequestID(pl.err), ChangeRefused
 		return res
 	case verdictSkip:
+		res.Change = ChangeAlreadyThere
 		p.log.Infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
 		res.Status, res.Digest, res.Image = StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
 		return p.after(ctx, res, o)
 	case verdictDryRun:
-		verb := "create"
-		if o.dstDigest != "" {
-			verb = "replace " + o.dstDigest + " at"
+		switch {
+		case p.cfg.Mode != "" && o.dstDigest == "":
+			p.log.Infof("plan: create %s at %s (%s)", pair.Destination, o.srcDigest, pair.Source)
+		case p.cfg.Mode != "":
+			p.log.Infof("plan: move %s from %s to %s (%s)", pair.Destination, o.dstDigest, o.srcDigest, pair.Source)
+		default:
+			verb := "create"
+			if o.dstDigest != "" {
+				verb = "replace " + o.dstDigest + " at"
+			}
+			p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		}
-		p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		res.Status, res.Digest, res.Image = StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
-		res.Platforms = p.platforms(ctx, pair.Source, o)
+		res.Platforms = p.dryPlatforms(ctx, pair.Source, o)
 		return res
 	}
 	res = p.copy(ctx, res, o)
+	if res.Status == StatusAlreadyThere {
+		res.Change = ChangeAlreadyThere
+	}
 	if res.Err == nil && res.Digest != "" {
 		return p.after(ctx, res, o)
 	}
@@ -49,6 +63,11 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 // platforms known. Their failure fails the promotion with their own code
 // and RequestId; the registry was changed all the same.
 func (p *Promoter) after(ctx context.Context, res Result, o observation) Result {
+	if p.cfg.DryRun {
+		// Nothing is carried or signed: nothing changes in a dry run.
+		res.Platforms = p.dryPlatforms(ctx, res.Source, o)
+		return res
+	}
 	res.Platforms = p.platforms(ctx, res.Source, o)
 	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
 	res.Accessories = accs
@@ -81,13 +100,22 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 	return m.platforms
 }
 
+// dryPlatforms is platforms for a dry run; a plan or a check does
+// without them: DescribeImageManifests' 10/s would be most of its time.
+func (p *Promoter) dryPlatforms(ctx context.Context, src imageref.Ref, o observation) []string {
+	if p.cfg.Mode != "" {
+		return nil
+	}
+	return p.platforms(ctx, src, o)
+}
+
 // copy makes the DuplicateImage call and, when verified, reads the
 // destination back until TCR's index shows the copy. A copy whose answer
 // was lost is settled by reading the destination, never by sending it
 // again blindly (resendCheck, lost).
 func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 	src, dst := res.Source, res.Destination
-	id, err := p.duplicate(ctx, src, o.from, dst, p.cfg.Override, p.resendCheck(dst, o))
+	id, err := p.duplicate(ctx, src, o.from, dst, o.override, p.resendCheck(dst, o))
 	var e *failure.Error
 	switch {
 	case errors.Is(err, errCopied):
@@ -161,7 +189,7 @@ var errCopied = errors.New("the copy happened")
 func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendCheck {
 	return func(ctx context.Context, last *failure.Error) error {
 		if !o.verified {
-			if p.cfg.Override {
+			if o.override {
 				p.log.Warnf("DuplicateImage %s: %s; with verify: false the step cannot tell whether that copy happened, nor whether someone else wrote %s since: it sends the copy again, which with override may replace a newer image (verify: true checks first)",
 					dst, last.Message, dst)
 			}
@@ -169,7 +197,7 @@ func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendChe
 		}
 		got, err := p.digest(ctx, dst)
 		switch {
-		case err != nil && !p.cfg.Override:
+		case err != nil && !o.override:
 			return nil // TCR refuses to overwrite without override
 		case err != nil:
 			return failure.WithNote(last, fmt.Sprintf("not sent again, as %s could not be read to tell whether the copy happened: %v", dst, err))
@@ -240,7 +268,7 @@ func (p *Promoter) changedAfterCopy(ctx context.Context, src, dst imageref.Ref, 
 	if err == nil && now == got {
 		msg := fmt.Sprintf("after the copy %s points at %s, not at %s, which %s held when the promotion started: the source moved in between; %s now holds %s",
 			dst, got, o.srcDigest, src, dst, got)
-		if !p.cfg.Override {
+		if !o.override {
 			msg += ", which was not the image checked"
 		}
 		return &failure.Error{Class: failure.ClassConflict, Action: "DescribeImages", Code: failure.CodeDigestMismatch, Message: msg,
@@ -298,10 +326,10 @@ func (p *Promoter) refused(ctx context.Context, res Result, o observation, err e
 	switch {
 	case imm.rule != nil:
 		ne.Message, ne.Hint = immutableMessage(dst, got, srcDigest, src, *imm.rule)+" ("+e.Message+")", immutableHint
-	case p.cfg.Override && imm.err != nil:
+	case o.override && imm.err != nil:
 		ne.Message = fmt.Sprintf("TCR refused to overwrite %s although override is set (%s); the tag may be immutable, but the rules could not be read: %v", dst, e.Message, imm.err)
 		ne.Hint = "check the tag immutability rules of namespace " + dst.Namespace + " (grant tcr:DescribeImmutableTagRules to see them here)"
-	case p.cfg.Override:
+	case o.override:
 		ne.Hint = "override is set, yet TCR refused; check the namespace's tag immutability rules and the instance's events"
 	default:
 		ne.Message = existsElsewhere(dst, got, srcDigest, src)

@@ -23,6 +23,12 @@ import (
 // shared by many promotions is read at the turn of the first that needs it.
 func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 	pairs := p.cfg.Pairs
+	if results := p.preflight(ctx); results != nil {
+		for _, res := range results {
+			done(res)
+		}
+		return results
+	}
 	results := make([]Result, len(pairs))
 	if p.verifying() && p.cfg.RegistryDomain == "" && p.cfg.RegistryHost == "" {
 		// The domain lookup overlaps the promotions instead of following.

@@ -77,7 +77,7 @@ func decideCopy(cfg *settings.Config, registry string, pair settings.Pair, o obs
 	case o.dstDigest != "" && o.immutable.rule != nil:
 		return plan{verdict: verdictRefuse, err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeImmutableTag, Hint: immutableHint,
 			Message: immutableMessage(dst, o.dstDigest, o.srcDigest, src, *o.immutable.rule) + "; nothing was copied"}}
-	case o.dstDigest != "" && !cfg.Override && cfg.DryRun:
+	case o.dstDigest != "" && !pair.Override && cfg.DryRun:
 		return refuse(failure.ClassConflict, failure.CodeDestinationExists, "%s", existsElsewhere(dst, o.dstDigest, o.srcDigest, src))
 	case cfg.DryRun && o.nsMissing:
 		return refuse(failure.ClassNotFound, failure.CodeNamespaceNotFound, "the destination namespace %s does not exist in %s", dst.Namespace, registry)

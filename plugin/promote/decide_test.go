@@ -60,6 +60,8 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			pair := pair
+			pair.Override = tt.cfg.Override // as settings set each pair's
 			p := decide(&tt.cfg, "tcr-1", pair, tt.o)
 			got := want{verdict: p.verdict}
 			if e, ok := errors.AsType[*failure.Error](p.err); ok {

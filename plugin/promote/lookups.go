@@ -17,19 +17,47 @@ import (
 // returns the RequestId of its answer, so that a client-side conclusion
 // ("no such tag") still names the answer it was drawn from.
 
-// imageTag is one tag of a repository, what it points at and its KMS
-// signature ("" if unsigned).
-type imageTag struct{ tag, digest, kms string }
+// imageTag is one tag of a repository, what it points at, its KMS
+// signature ("" if unsigned) and when it was last written, as
+// DescribeImages writes it.
+type imageTag struct{ tag, digest, kms, updated string }
 
 // query is what DescribeImages is asked for: one tag exactly, the tags
-// whose names contain like (its fuzzy match), the tags of one digest.
-type query struct{ tag, like, digest string }
+// whose names contain like (its fuzzy match), the tags of one digest; or,
+// with none of those, page (from 1) of every tag.
+type query struct {
+	tag, like, digest string
+	page              int64
+}
+
+// pageSize is DescribeImages' largest page.
+const pageSize = 100
+
+// instance is where a lookup reads: the target, or one of its replicas,
+// each with a client signed for its own region.
+type instance struct {
+	id     string
+	client *tcr.Client
+}
+
+func (p *Promoter) here() instance { return instance{p.target.RegistryID, p.tcr} }
 
 // images lists the tags of ref's repository that q asks for.
 func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
-	return tcrapi.Do(ctx, p.api, "DescribeImages", func(ctx context.Context) ([]imageTag, string, error) {
+	tags, _, id, err := p.imagesAt(ctx, p.here(), ref, q)
+	return tags, id, err
+}
+
+// imagesAt lists, in instance at, the tags of ref's repository that q
+// asks for, and how many tags match in all (TotalCount, for paging).
+func (p *Promoter) imagesAt(ctx context.Context, at instance, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
+	type answer struct {
+		tags  []imageTag
+		total int64
+	}
+	a, id, err := tcrapi.Do(ctx, p.api, "DescribeImages", func(ctx context.Context) (answer, string, error) {
 		req := tcr.NewDescribeImagesRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.RegistryId = common.StringPtr(at.id)
 		req.NamespaceName = common.StringPtr(ref.Namespace)
 		req.RepositoryName = common.StringPtr(ref.Repo)
 		switch {
@@ -38,21 +66,23 @@ func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]ima
 			req.ExactMatch = common.BoolPtr(true)
 		case q.like != "":
 			req.ImageVersion = common.StringPtr(q.like)
-			req.Limit = common.Int64Ptr(100)
+			req.Limit = common.Int64Ptr(pageSize)
+		case q.page > 0:
+			req.Offset, req.Limit = common.Int64Ptr(q.page), common.Int64Ptr(pageSize)
 		}
 		if q.digest != "" {
 			req.Digest = common.StringPtr(q.digest)
-			req.Limit = common.Int64Ptr(100)
+			req.Limit = common.Int64Ptr(pageSize)
 		}
-		resp, err := p.tcr.DescribeImagesWithContext(ctx, req)
+		resp, err := at.client.DescribeImagesWithContext(ctx, req)
 		if err != nil {
-			return nil, "", err
+			return answer{}, "", err
 		}
 		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImagesResponseParams) *string { return r.RequestId })
 		if err != nil {
-			return nil, "", err
+			return answer{}, "", err
 		}
-		var out []imageTag
+		a := answer{total: tcrapi.Field(resp.Response.TotalCount)}
 		for _, img := range resp.Response.ImageInfoList {
 			if img == nil {
 				continue
@@ -61,19 +91,20 @@ func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]ima
 			if q.tag != "" && name != q.tag || q.like != "" && !strings.Contains(name, q.like) || q.digest != "" && tcrapi.Field(img.Digest) != q.digest {
 				continue // the filter is the server's; trust only exact matches
 			}
-			t := imageTag{name, tcrapi.Field(img.Digest), tcrapi.Field(img.KmsSignature)}
+			t := imageTag{name, tcrapi.Field(img.Digest), tcrapi.Field(img.KmsSignature), tcrapi.Field(img.UpdateTime)}
 			if !imageref.IsDigest(t.digest) || !imageref.IsTag(t.tag) {
 				// An empty digest would equal an absent tag's, and a
 				// false "already there" would follow.
-				return nil, "", tcrapi.BadAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
+				return answer{}, "", tcrapi.BadAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
 			}
-			if len(t.kms) > 4096 {
-				return nil, "", tcrapi.BadAnswer("DescribeImages gave %s/%s:%s a KmsSignature of %d bytes", ref.Namespace, ref.Repo, t.tag, len(t.kms))
+			if len(t.kms) > 4096 || len(t.updated) > 64 {
+				return answer{}, "", tcrapi.BadAnswer("DescribeImages gave %s/%s:%s a KmsSignature of %d bytes and an UpdateTime of %d", ref.Namespace, ref.Repo, t.tag, len(t.kms), len(t.updated))
 			}
-			out = append(out, t)
+			a.tags = append(a.tags, t)
 		}
-		return out, id, nil
+		return a, id, nil
 	})
+	return a.tags, a.total, id, err
 }
 
 // digest returns what ref (a tag) points at, "" if the tag does not exist.
@@ -92,6 +123,22 @@ func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error)
 	return tags[0].digest, nil
 }
 
+// current is digest as the promotion starts: from the repository's
+// listing when a promotion file is promoted. Reads after a copy are
+// digest's, never a listing's.
+func (p *Promoter) current(ctx context.Context, ref imageref.Ref) (string, error) {
+	l, ok, err := p.listed(ctx, ref)
+	switch {
+	case !ok:
+		return p.digest(ctx, ref)
+	case notFound(err):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return l.tags[ref.Tag].digest, nil
+}
+
 // resolved is a resolved source: the tag to copy from, its digest (on the
 // Personal edition, its ImageId instead) and its KMS signature.
 type resolved struct {
@@ -103,6 +150,9 @@ type resolved struct {
 // tags. An error answer is reported as it came; only a successful answer
 // without the tag becomes ClientError.SourceNotFound.
 func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolved, error) {
+	if l, ok, err := p.listed(ctx, src); ok {
+		return p.resolveListed(src, l, err)
+	}
 	if src.ByDigest() {
 		tags, id, err := p.images(ctx, src, query{digest: src.Digest})
 		if err != nil {
@@ -125,6 +175,28 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
 	}
 	return resolved{tag: src.Tag, digest: tags[0].digest, kms: tags[0].kms}, nil
+}
+
+// resolveListed is resolveSource from the repository's listing.
+func (p *Promoter) resolveListed(src imageref.Ref, l listing, err error) (resolved, error) {
+	if err != nil {
+		return resolved{}, failure.About(err, "the source %s", src)
+	}
+	if src.ByDigest() {
+		t, ok := l.tagged(src.Digest)
+		if !ok {
+			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.id, Message: fmt.Sprintf(
+				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
+		}
+		p.log.Debugf("%s is tagged %s", src, t.tag)
+		return resolved{tag: t.tag, digest: src.Digest, kms: t.kms}, nil
+	}
+	t, ok := l.tags[src.Tag]
+	if !ok {
+		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.id, Message: fmt.Sprintf(
+			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
+	}
+	return resolved{tag: src.Tag, digest: t.digest, kms: t.kms}, nil
 }
 
 // settle reads ref until it points at want, for at most index_lag (and

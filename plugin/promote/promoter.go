@@ -31,6 +31,10 @@ type Promoter struct {
 	namespaces memo[string, bool]              // dry run: each namespace checked once
 	policies   memo[string, bool]              // sign: each namespace's signature policy, checked once
 	manifests  memo[imageref.Ref, manifest]    // each source tag's platforms and labels, read once
+	// A promotion file's repositories, listed once each (listing.go);
+	// wanted is nil when lookups go tag by tag.
+	wanted   map[repoKey]int
+	listings memo[repoKey, listing]
 	// The cosign tags of each digest in a source repository, read once,
 	// and those carried into each destination repository, once.
 	accessoryMemo memo[repoDigest, []imageTag]
@@ -53,6 +57,9 @@ func New(ctx context.Context, api *tcrapi.Client, client *tcr.Client, cfg *setti
 		return p.publicDomain(ctx)
 	})
 	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
+	if cfg.File != nil {
+		p.wanted = wantedTags(cfg.Pairs, cfg.Supply.Carry)
+	}
 	return p
 }
 
@@ -95,8 +102,10 @@ func (p *Promoter) promote(ctx context.Context, pair settings.Pair) Result {
 		res = p.promotePersonal(ctx, pair)
 	} else {
 		o := p.observe(ctx, pair)
+		o.override = pair.Override
 		res = p.act(ctx, pair, o, decide(p.cfg, p.target.RegistryID, pair, o))
 	}
+	res = p.reviewed(pair, res)
 	if failure.ClassOf(res.Err) == failure.ClassNotFound && p.cfg.RegionFromEnv && p.target.Region == p.cfg.Region {
 		// A region nobody wrote in the settings finds nothing if it is
 		// not the instance's: say where it came from.
@@ -117,6 +126,7 @@ type observation struct {
 	immutable immutability // of the destination, when it exists at another image
 	nsMissing bool         // dry run: the destination namespace does not exist
 	noPolicy  bool         // sign: kms, and the destination namespace has no signature policy
+	override  bool         // the promotion may replace the destination
 	err       error        // a lookup failed: the promotion fails with it
 }
 
@@ -142,7 +152,9 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 	readManifest := func(tag string) {
 		at := imageref.Ref{Namespace: pair.Source.Namespace, Repo: pair.Source.Repo, Tag: tag}
 		if len(supply.RequireLabels) == 0 {
-			p.bg.Go(func() { _, _ = p.manifestOf(ctx, at) }) // for platforms, waited for at the end
+			if p.cfg.Mode == "" {
+				p.bg.Go(func() { _, _ = p.manifestOf(ctx, at) }) // for platforms, waited for at the end
+			}
 			return
 		}
 		var err error
@@ -168,11 +180,20 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 				sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
 			}
 			o.hasSig = slices.ContainsFunc(accs, func(t imageTag) bool { return strings.HasSuffix(t.tag, ".sig") })
-		case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination):
+		case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
 			p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, src.digest) }) // for the copy of them after
 		}
 	})
-	wg.Go(func() { o.dstDigest, dstErr = p.digest(ctx, pair.Destination) })
+	wg.Go(func() {
+		if pair.Override && !p.cfg.DryRun {
+			// A listing may be a whole batch old when this copy's turn
+			// comes: a copy that may overwrite reads what it overwrites
+			// now, for previous_digest and for settling a lost answer.
+			o.dstDigest, dstErr = p.digest(ctx, pair.Destination)
+			return
+		}
+		o.dstDigest, dstErr = p.current(ctx, pair.Destination)
+	})
 	if supply.Sign {
 		wg.Go(func() {
 			ok, err := p.signs(ctx, pair.Destination.Namespace)

@@ -3,8 +3,11 @@
 // else the decision needs), decide is a pure function from the settings
 // and that observation to a plan, and act carries the plan out (the
 // DuplicateImage call, the read-back) — concurrently for a batch, under
-// the API's limits, on TCR Enterprise or the Personal edition. It also
-// finds the instance a registry host names. It returns results; the step
+// the API's limits, on TCR Enterprise or the Personal edition. A
+// promotion file's repositories are listed once each; plan and check run
+// the flow as a dry run, check turning what would change into drift. It
+// also finds the instance a registry host names, and waits for the
+// instance's replicas in other regions. It returns results; the step
 // above it reports them.
 package promote
 
@@ -22,6 +25,22 @@ const (
 
 func (s Status) String() string {
 	return [...]string{"failed", "promoted", "already_there", "dry_run"}[s]
+}
+
+// Change is what a promotion does, or would do, to its destination, as a
+// plan says it; ChangeUnknown when nothing was read (verify: false).
+type Change int
+
+const (
+	ChangeUnknown      Change = iota
+	ChangeCreate              // the destination does not exist
+	ChangeMove                // the destination points at another digest
+	ChangeAlreadyThere        // the destination holds the source's digest
+	ChangeRefused             // a check refused it: nothing is changed
+)
+
+func (c Change) String() string {
+	return [...]string{"", "create", "move", "already_there", "refused"}[c]
 }
 
 // Result is the outcome of one promotion.
@@ -48,11 +67,31 @@ type Result struct {
 	Platforms      []string // os/arch of the image, or of each image of an index
 	Signed         string   // sign: kms: CreateSignature's RequestId, or "already" if it was signed
 	Checks         []Check  // what was checked before the copy
-	Err            error    // nil on success; a *failure.Error otherwise
+	Change         Change   // what the plan was for the destination
+	// Where is the destination's file:line:column in the promotion
+	// file, "" for the settings.
+	Where string
+	// Replicas is each replica's state of this destination (wait_replicas).
+	Replicas []ReplicaState
+	Err      error // nil on success; a *failure.Error otherwise
 }
 
 // Target is the instance the promotions run in (on the Personal edition,
 // only the region).
 type Target struct {
 	RegistryID, Region string
+}
+
+// SourceDigest is the source's digest as the promotion read it: what the
+// destination holds after it, or what the verify check found before.
+func (r Result) SourceDigest() string {
+	if r.Digest != "" {
+		return r.Digest
+	}
+	for _, c := range r.Checks {
+		if c.Name == "verify" {
+			return c.Found
+		}
+	}
+	return ""
 }

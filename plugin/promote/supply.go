@@ -61,7 +61,15 @@ func (p *Promoter) readAccessories(ctx context.Context, ref imageref.Ref, digest
 	if want == nil {
 		return nil, nil
 	}
-	tags, _, err := p.images(ctx, repoOf(ref), query{like: strings.TrimSuffix(want[0], ".sig")})
+	var tags []imageTag
+	l, listed, err := p.listed(ctx, ref)
+	if listed {
+		for _, t := range l.tags {
+			tags = append(tags, t)
+		}
+	} else {
+		tags, _, err = p.images(ctx, repoOf(ref), query{like: strings.TrimSuffix(want[0], ".sig")})
+	}
 	if failure.ClassOf(err) == failure.ClassNotFound {
 		return nil, nil
 	}

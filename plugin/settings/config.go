@@ -22,6 +22,11 @@ type Config struct {
 	Region         string
 	RegionFromEnv  bool   // region was not given: it is $TENCENTCLOUD_REGION's
 	Pairs          []Pair // every (source repo × destination tag), in promotion order
+	File           *File  // the promotion file the pairs come from, nil for the settings
+	Mode           string // "" (apply), "plan" or "check"; plan and check set DryRun
+	PlanFile       string // the plan as markdown, when set
+	WaitReplicas   bool
+	ReplicaTimeout time.Duration
 	Override       bool
 	ExpectedDigest string
 	Verify         bool
@@ -72,6 +77,10 @@ func (c *Config) Secrets() []string { return c.secrets }
 // Pair is one promotion: a source and the tag it is copied to.
 type Pair struct {
 	Source, Destination imageref.Ref
+	Override            bool // the destination may be replaced
+	// Where the promotion file names the destination and the source
+	// (file:line:column), "" for the settings.
+	Where, SourceAt string
 }
 
 // Supply is what travels with a promotion and what it must meet: the
@@ -186,12 +195,35 @@ func Load(env envconfig.Lookuper) (*Config, error) {
 	c := &Config{secrets: secretValues(&s), CI: readCIEnv(l)}
 	p.promotions(&s, c)
 	p.behaviour(&s, c)
+	p.mode(&s, c)
 	p.access(&s, c)
 	p.network(&s, c)
 	p.files(&s, c)
 	p.timing(&s, c)
 	p.consistent(c)
 	return c, p.err()
+}
+
+// mode reads mode and wait_replicas: plan and check read everything and
+// change nothing, as a dry run does.
+func (p *parser) mode(s *Settings, c *Config) {
+	c.Mode = p.oneOf("MODE", s.Mode, "apply", "plan", "check")
+	c.DryRun = c.DryRun || c.Mode != ""
+	c.WaitReplicas = p.bool("WAIT_REPLICAS", s.WaitReplicas)
+	c.ReplicaTimeout = p.duration("REPLICA_TIMEOUT", s.ReplicaTimeout)
+	if c.File == nil {
+		for i := range c.Pairs {
+			c.Pairs[i].Override = c.Override
+		}
+	}
+	switch {
+	case c.WaitReplicas && !c.Verify:
+		p.fail("%s needs verify: true (each destination's digest is what the replicas must show)", p.l.Key("WAIT_REPLICAS"))
+	case c.WaitReplicas && c.Personal:
+		p.fail("%s: the Personal edition has no replicas", p.l.Key("WAIT_REPLICAS"))
+	case c.WaitReplicas && c.DryRun:
+		c.warnings = append(c.warnings, fmt.Sprintf("%s is not used by a dry run, plan or check: nothing is copied, so nothing is waited for", p.l.Key("WAIT_REPLICAS")))
+	}
 }
 
 // behaviour reads what the promotion does: override, verify, dry run, the
@@ -312,7 +344,10 @@ func (p *parser) consistent(c *Config) {
 	}
 	src := c.Pairs[0].Source
 	srcKey := p.l.Key("SOURCE_REFERENCE")
-	if c.RegistryHost != "" {
+	switch {
+	case c.File != nil:
+		srcKey = "the source at " + c.Pairs[0].SourceAt
+	case c.RegistryHost != "":
 		srcKey = p.l.Key("SOURCE_IMAGE")
 	}
 	switch {

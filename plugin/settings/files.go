@@ -14,6 +14,7 @@ import (
 func (p *parser) files(s *Settings, c *Config) {
 	c.OutputFile = p.outputFile("OUTPUT_FILE", s.OutputFile)
 	c.RecordFile = p.outputFile("RECORD_FILE", s.RecordFile)
+	c.PlanFile = p.outputFile("PLAN_FILE", s.PlanFile)
 	c.DotenvPrefix = p.match("DOTENV_PREFIX", s.DotenvPrefix, isKeyPrefix, "a prefix of dotenv keys: letters, digits and _, not starting with a digit (e.g. TCR_)")
 	c.OutputDir = p.directory("OUTPUT_DIR", s.OutputDir)
 }

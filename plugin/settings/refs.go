@@ -13,6 +13,10 @@ import (
 func (p *parser) promotions(s *Settings, c *Config) {
 	c.RegistryID, c.Region = s.RegistryID, s.Region
 	c.RegionFromEnv = c.Region != "" && !p.l.isSet("REGION")
+	if s.PromotionFile != "" {
+		p.promotionFile(s, c)
+		return
+	}
 	if s.SourceImage == "" {
 		p.byNames(s, c)
 		return

@@ -1,6 +1,7 @@
 // Package settings reads the step's settings — PLUGIN_<NAME> (Drone,
 // Woodpecker, CNB), INPUT_<NAME> and INPUT_<NAME-WITH-HYPHENS> (GitHub) —
-// with go-envconfig, validates them all at once and returns a read-only
+// with go-envconfig, and a promotion file if one is named (its errors at
+// file:line:column), validates them all at once and returns a read-only
 // Config: what to promote, where, how, and what the CI runner said about
 // itself. Nothing has been sent when it returns; every problem found is
 // named, as the variable the user wrote.
@@ -20,6 +21,9 @@ import (
 // descriptions: --help, the README table and the parity tests are derived
 // from it.
 type Settings struct {
+	PromotionFile        string   `env:"PROMOTION_FILE" desc:"a YAML file (relative to the workspace) listing the promotions — registry, then promotions: each a source (a digest, recommended, or a tag), its destinations and override — instead of the single-promotion settings; reviewed like code, applied on merge"`
+	Mode                 string   `env:"MODE, default=apply" desc:"apply (copy), plan (read everything, change nothing, say for each destination create, move, already there or refused), or check (plan, then exit 3 if any destination does not hold what the settings or the file say)"`
+	PlanFile             string   `env:"PLAN_FILE" desc:"write the plan here as markdown, ready to post as a pull-request comment (any mode)"`
 	SourceImage          string   `env:"SOURCE_IMAGE" desc:"the source as one reference, <host>/<namespace>/<repo>:<tag>, …@sha256:<digest> or …:<tag>@sha256:<digest> (the digest pins the tag), e.g. acme.tencentcloudcr.com/develop/app:stg; the instance and region are found from the host (Enterprise), or the Personal edition is used (ccr.ccs.tencentyun.com…)"`
 	DestinationImage     List     `env:"DESTINATION_IMAGE" desc:"the destination as a reference, <host>/<namespace>/<repo>:<tag> or without the host (release/app:prd); a list creates each"`
 	RegistryID           string   `env:"REGISTRY_ID" or:"source_image" desc:"TCR Enterprise instance ID, e.g. tcr-e8pg46c6; with source_image, found from the host unless given (needed for a custom domain)"`
@@ -58,6 +62,8 @@ type Settings struct {
 	CACert               string   `env:"CA_CERT" desc:"a CA to trust besides the system's, PEM text or a file (e.g. a TLS-inspecting proxy's, or a private endpoint's)"`
 	Proxy                string   `env:"PROXY" desc:"proxy for the API calls (TCR, STS), e.g. http://proxy.internal:3128; default $HTTPS_PROXY"`
 	NoProxy              List     `env:"NO_PROXY" desc:"hosts to reach without the proxy, comma-separated (example.com also covers its subdomains; IPs and CIDRs too)"`
+	WaitReplicas         Bool     `env:"WAIT_REPLICAS, default=false" desc:"after the promotions, wait until every replica of the instance in another region holds each destination at its digest (true/false); exit 75 if one does not within replica_timeout"`
+	ReplicaTimeout       Duration `env:"REPLICA_TIMEOUT, default=10m" desc:"how long wait_replicas waits, on top of timeout"`
 	Timeout              Duration `env:"TIMEOUT, default=2m" desc:"deadline for the whole step, retries included"`
 	AttemptTimeout       Duration `env:"ATTEMPT_TIMEOUT, default=30s" desc:"deadline for one API request"`
 	IndexLag             Duration `env:"INDEX_LAG, default=10s" desc:"how long the read-back after a copy waits for TCR's index, which may lag a few seconds behind a write, to show it (0 waits not at all)"`

@@ -32,7 +32,8 @@ func baseVars() map[string]string {
 func TestLoadConfig(t *testing.T) {
 	t.Parallel()
 	base := settings.Config{
-		RegistryID: "tcr-1", Region: "ap-guangzhou",
+		ReplicaTimeout: 10 * time.Minute,
+		RegistryID:     "tcr-1", Region: "ap-guangzhou",
 		Pairs:    []settings.Pair{pair("develop/app:stg", "develop/app:prd")},
 		SecretID: "id", SecretKey: "key",
 		Scheme: "https", Host: "tcr.tencentcloudapi.com",
@@ -54,7 +55,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "destination defaults and overrides", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_REPO": "app2", "PLUGIN_OVERRIDE": "true"}),
 			change: func(c *settings.Config) {
 				c.Pairs[0].Destination = imageref.Ref{Namespace: "release", Repo: "app2", Tag: "prd"}
-				c.Override = true
+				c.Override, c.Pairs[0].Override = true, true
 			}},
 		{name: "region and keys from TENCENTCLOUD_", vars: with(baseVars(), map[string]string{
 			"PLUGIN_REGION": "", "PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
@@ -234,6 +235,11 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"an unknown signer", with(baseVars(), map[string]string{"INPUT_SIGN": "cosign"}), []string{`INPUT_SIGN: "cosign" is not one of none, kms`}},
 		{"gates without verify", with(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "PLUGIN_SIGN": "kms", "PLUGIN_VERIFY": "false"}),
 			[]string{"PLUGIN_REQUIRE_SIGNATURE and PLUGIN_SIGN need verify: true"}},
+		{"an unknown mode", with(baseVars(), map[string]string{"PLUGIN_MODE": "deploy"}), []string{`PLUGIN_MODE: "deploy" is not one of apply, plan, check`}},
+		{"replicas without verify", with(baseVars(), map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_VERIFY": "false", "PLUGIN_REPLICA_TIMEOUT": "soon"}),
+			[]string{"PLUGIN_WAIT_REPLICAS needs verify: true", `PLUGIN_REPLICA_TIMEOUT: "soon" is not a positive duration`}},
+		{"a promotion file that is not there", with(baseVars(), map[string]string{"PLUGIN_PROMOTION_FILE": "nowhere.yaml", "PLUGIN_SOURCE_NAMESPACE": "", "PLUGIN_SOURCE_REPO": "", "PLUGIN_SOURCE_REFERENCE": "", "PLUGIN_DESTINATION_TAG": ""}),
+			[]string{"PLUGIN_PROMOTION_FILE: nowhere.yaml: no such file or directory"}},
 		{"gates on the Personal edition", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "ccr.ccs.tencentyun.com/develop/app:stg", "PLUGIN_REQUIRE_LABELS": "a=b"}),
 			[]string{"PLUGIN_REQUIRE_LABELS cannot be checked on the Personal edition"}},
 		{"a record in a missing directory", with(baseVars(), map[string]string{"PLUGIN_RECORD_FILE": "/nonexistent-dir/record.json"}), []string{"PLUGIN_RECORD_FILE"}},
@@ -312,7 +318,9 @@ func TestTrimmedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []any{c.Override, c.Pairs, c.Timeout, c.SecretKey, c.Debug}
-	want := []any{true, []settings.Pair{pair("develop/app:stg", "release/app:prd")}, 90 * time.Second, "key", false}
+	overridden := pair("develop/app:stg", "release/app:prd")
+	overridden.Override = true
+	want := []any{true, []settings.Pair{overridden}, 90 * time.Second, "key", false}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

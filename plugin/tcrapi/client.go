@@ -85,6 +85,8 @@ func New(o Options, log *cilog.Logger) *Client {
 		{"DescribeImmutableTagRules", defaultActionLimit, false},
 		{"DescribeImageManifests", manifestsLimit, false},
 		{"CreateSignature", defaultActionLimit, false},
+		{"DescribeReplicationInstances", defaultActionLimit, false},
+		{"DescribeReplicationInstanceSyncStatus", defaultActionLimit, false},
 		{"DuplicateImagePersonal", o.RateLimit, true},
 		{"DescribeImagePersonal", defaultActionLimit, true},
 	} {

@@ -1,0 +1,350 @@
+package promote
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// A promotion is done for a deploy in another region when that region's
+// replica of the instance holds the destination at its digest. Whether
+// DescribeImages answers for a replica (signed for its region) is not
+// documented, nor the words of its sync status: a replica is read by
+// DescribeImages where that answers, else by
+// DescribeReplicationInstanceSyncStatus, and is called caught up only
+// when one of them proves it.
+
+// ReplicaState is a replica's state of the promoted destinations: "ok"
+// when it holds them, "behind", or "failed" when its sync status says so
+// or it could not be read.
+type ReplicaState struct {
+	Region, ID, State string
+}
+
+// replica is one replica being waited for.
+type replica struct {
+	id, region string
+	regionID   uint64
+	at         instance
+	noImages   bool                  // DescribeImages does not answer for it
+	noSync     bool                  // its sync status cannot be read
+	has        map[imageref.Ref]bool // the destinations it showed at their digests
+	state      string
+	why        string // what the last look found, for the log and the error
+	err        error  // a failure a wait cannot mend (permission)
+}
+
+// WaitReplicas waits, within replica_timeout, until every replica of the
+// instance holds each destination that was promoted or already there at
+// its digest, reading each replica with cred. It sets each
+// result's Replicas and returns every replica's state, and the error to
+// end with: ClientError.ReplicaLag for one that did not catch up.
+func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred common.CredentialIface) ([]ReplicaState, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.ReplicaTimeout)
+	defer cancel()
+	replicas, err := p.replicas(ctx, func(region string) *tcr.Client { return p.api.TCR(cred, region) })
+	if err != nil {
+		return nil, failure.WithNote(err, "DescribeReplicationInstances is needed for wait_replicas")
+	}
+	if len(replicas) == 0 {
+		p.log.Infof("wait_replicas: %s has no replicas in other regions: nothing to wait for", p.target.RegistryID)
+		return nil, nil
+	}
+	want := map[imageref.Ref]string{} // each destination in place, at its digest
+	for _, res := range results {
+		if res.Err == nil && res.Digest != "" {
+			want[res.Destination] = res.Digest
+		}
+	}
+	updated := sync.OnceValue(func() map[imageref.Ref]string { return p.updateTimes(ctx, want) })
+	start := time.Now()
+	for wait := 500 * time.Millisecond; ; wait = min(wait*3/2, 5*time.Second) {
+		var g group
+		for _, r := range replicas {
+			if r.state == "ok" || r.err != nil {
+				continue
+			}
+			g.Go(func() { p.look(ctx, r, want, updated) })
+		}
+		g.Wait()
+		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == "ok" || r.err != nil })
+		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != "failed" })
+		if len(behind) == 0 || failed || ctx.Err() != nil {
+			break // caught up, or only failed ones left: waiting will not mend them
+		}
+		p.log.Infof("wait_replicas: %s behind after %s", describeBehind(behind, len(want)), time.Since(start).Round(100*time.Millisecond))
+		if !tcrapi.Sleep(ctx, wait) {
+			break
+		}
+	}
+	return p.replicaOutcome(ctx, results, replicas, want)
+}
+
+// replicas lists the instance's replicas.
+func (p *Promoter) replicas(ctx context.Context, regional func(region string) *tcr.Client) ([]*replica, error) {
+	list, _, err := tcrapi.Do(ctx, p.api, "DescribeReplicationInstances", func(ctx context.Context) ([]*replica, string, error) {
+		req := tcr.NewDescribeReplicationInstancesRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.Limit = common.Int64Ptr(100) // far more than there are regions
+		resp, err := p.tcr.DescribeReplicationInstancesWithContext(ctx, req)
+		if err != nil {
+			return nil, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeReplicationInstancesResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return nil, "", err
+		}
+		var out []*replica
+		for _, r := range resp.Response.ReplicationRegistries {
+			if r == nil || tcrapi.Field(r.RegistryId) != "" && tcrapi.Field(r.RegistryId) != p.target.RegistryID {
+				continue // another instance's
+			}
+			rid, region := tcrapi.Field(r.ReplicationRegistryId), tcrapi.Field(r.ReplicationRegionName)
+			if !isInstanceID(rid) || !isRegion(region) {
+				return nil, "", tcrapi.BadAnswer("DescribeReplicationInstances gave a replica %.80q in the region %.80q", rid, region)
+			}
+			out = append(out, &replica{id: rid, region: region, regionID: tcrapi.Field(r.ReplicationRegionId),
+				at: instance{rid, regional(region)}, has: map[imageref.Ref]bool{}, state: "behind"})
+		}
+		return out, id, nil
+	})
+	slices.SortFunc(list, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
+	return list, err
+}
+
+// look reads how far a replica has come: by DescribeImages on it, and
+// while that does not prove it caught up, by its sync status too. Either
+// view may be missing (the service may not answer for a replica, or may
+// not permit the sync status): the replica is caught up when one proves
+// it, and fails only when neither can be read.
+func (p *Promoter) look(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) {
+	if !r.noImages {
+		err := p.lookImages(ctx, r, want)
+		if r.state == "ok" {
+			return
+		}
+		if err != nil && len(r.has) == 0 {
+			p.log.Debugf("wait_replicas: DescribeImages on %s in %s: %v; reading its sync status instead", r.id, r.region, err)
+			r.noImages = true
+		}
+	}
+	if r.noSync {
+		return
+	}
+	if err := p.lookSync(ctx, r, want, updated); err != nil {
+		r.noSync = true
+		if r.noImages {
+			r.state, r.err = "failed", err
+		}
+	}
+}
+
+// lookImages reads each destination the replica lacks yet; one it does
+// not find (not found, however TCR says so) is lacking, not an error.
+func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref.Ref]string) error {
+	var pending []imageref.Ref
+	for dst := range want {
+		if !r.has[dst] {
+			pending = append(pending, dst)
+		}
+	}
+	tags, err := p.readTags(ctx, r.at, pending)
+	for _, dst := range pending {
+		if t, ok := tags[dst]; ok && t.digest == want[dst] {
+			r.has[dst] = true
+		}
+	}
+	r.why = fmt.Sprintf("holds %d of %d", len(r.has), len(want))
+	if len(r.has) == len(want) {
+		r.state = "ok"
+	}
+	return err
+}
+
+// lookSync reads the replica's sync status: caught up when it says the
+// sync succeeded at or after the last write of every destination.
+// It returns an error that no wait mends (permission).
+func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) error {
+	type status struct{ word, at string }
+	st, _, err := tcrapi.Do(ctx, p.api, "DescribeReplicationInstanceSyncStatus", func(ctx context.Context) (status, string, error) {
+		req := tcr.NewDescribeReplicationInstanceSyncStatusRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.ReplicationRegistryId = common.StringPtr(r.id)
+		if r.regionID != 0 {
+			req.ReplicationRegionId = common.Uint64Ptr(r.regionID)
+		}
+		resp, err := p.tcr.DescribeReplicationInstanceSyncStatusWithContext(ctx, req)
+		if err != nil {
+			return status{}, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeReplicationInstanceSyncStatusResponseParams) *string { return r.RequestId })
+		if err != nil {
+			return status{}, "", err
+		}
+		st := status{tcrapi.Field(resp.Response.ReplicationStatus), tcrapi.Field(resp.Response.ReplicationTime)}
+		if len(st.word) > 64 || len(st.at) > 64 {
+			return status{}, "", tcrapi.BadAnswer("DescribeReplicationInstanceSyncStatus gave a status of %d bytes and a time of %d", len(st.word), len(st.at))
+		}
+		return st, id, nil
+	})
+	switch c := failure.ClassOf(err); {
+	case c == failure.ClassPermission || c == failure.ClassUsage || c == failure.ClassInvalid || c == failure.ClassUnavailable:
+		return failure.WithNote(err, "DescribeReplicationInstanceSyncStatus is needed for wait_replicas where DescribeImages does not answer for a replica")
+	case err != nil:
+		r.why = fmt.Sprintf("its sync status could not be read: %v", err)
+		return nil
+	}
+	word, at := st.word, st.at
+	switch syncWord(st.word) {
+	case "failed":
+		r.state, r.why = "failed", fmt.Sprintf("its sync status is %q", word)
+		return nil
+	case "ok":
+	default:
+		r.state, r.why = "behind", fmt.Sprintf("its sync status is %q", word)
+		return nil
+	}
+	synced, ok := apiTime(st.at)
+	if ok && synced.After(time.Now().Add(time.Hour)) {
+		ok = false // hours ahead of this clock: no sync finished then
+	}
+	if !ok {
+		r.why = fmt.Sprintf("its sync status is %q, at %q, which is not a plausible time", word, at)
+		return nil
+	}
+	times := updated()
+	for dst := range want {
+		w, ok := apiTime(times[dst])
+		if !ok || synced.Before(w) {
+			r.state, r.why = "behind", fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
+			return nil
+		}
+	}
+	for dst := range want {
+		r.has[dst] = true
+	}
+	r.state, r.why = "ok", fmt.Sprintf("its sync status is %q, at %s", word, at)
+	return nil
+}
+
+// updateTimes reads when each destination was last written, for the sync
+// status to be compared with; one not at its digest is left out: the
+// replica cannot be proved to hold it.
+func (p *Promoter) updateTimes(ctx context.Context, want map[imageref.Ref]string) map[imageref.Ref]string {
+	refs := make([]imageref.Ref, 0, len(want))
+	for dst := range want {
+		refs = append(refs, dst)
+	}
+	tags, _ := p.readTags(ctx, p.here(), refs)
+	out := map[imageref.Ref]string{}
+	for dst, digest := range want {
+		if t, ok := tags[dst]; ok && t.digest == digest {
+			out[dst] = t.updated
+		}
+	}
+	return out
+}
+
+// syncWord reads a ReplicationStatus: "ok", "failed", or "" for anything
+// else (in progress, or a word not known), which is never taken for done.
+func syncWord(s string) string {
+	w := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
+	switch w {
+	case "success", "succeed", "succeeded", "successful", "completed", "complete", "finished", "done", "synced":
+		return "ok"
+	case "failed", "failure", "fail", "error", "failedsync":
+		return "failed"
+	}
+	return ""
+}
+
+// beijing is the zone of the Tencent Cloud API's times written without
+// one (2006-01-02 15:04:05).
+var beijing = time.FixedZone("UTC+8", 8*3600)
+
+// apiTime reads a time as the API writes them: RFC 3339, or without a
+// zone in Beijing time.
+func apiTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, beijing); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// describeBehind names the replicas still behind, for the progress line.
+func describeBehind(behind []*replica, want int) string {
+	parts := make([]string, len(behind))
+	for i, r := range behind {
+		parts[i] = fmt.Sprintf("%s (%s: %s)", r.region, r.state, r.why)
+	}
+	return fmt.Sprintf("%d replica(s) of %d destination(s): %s", len(behind), want, strings.Join(parts, "; "))
+}
+
+// replicaOutcome sets each result's replica states and returns every
+// replica's, and the error: a failure no wait could mend as it is, else
+// ClientError.ReplicaLag naming each replica and what it lacks.
+func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replicas []*replica, want map[imageref.Ref]string) ([]ReplicaState, error) {
+	states := make([]ReplicaState, len(replicas))
+	var lagging []string
+	var hard error
+	for i, r := range replicas {
+		states[i] = ReplicaState{Region: r.region, ID: r.id, State: r.state}
+		switch {
+		case r.state == "ok":
+			continue
+		case r.err != nil:
+			hard = cmp.Or(hard, r.err)
+		}
+		var lacks []string
+		for dst, digest := range want {
+			if !r.has[dst] {
+				lacks = append(lacks, dst.String()+"@"+digest)
+			}
+		}
+		slices.Sort(lacks)
+		lagging = append(lagging, fmt.Sprintf("%s (%s) %s, lacking %s (%s)", r.region, r.id, r.state, strings.Join(lacks, ", "), r.why))
+	}
+	for i := range results {
+		if _, ok := want[results[i].Destination]; !ok {
+			continue
+		}
+		for _, r := range replicas {
+			st := r.state
+			if r.has[results[i].Destination] {
+				st = "ok"
+			}
+			results[i].Replicas = append(results[i].Replicas, ReplicaState{Region: r.region, ID: r.id, State: st})
+		}
+	}
+	if hard != nil {
+		return states, hard
+	}
+	if len(lagging) == 0 {
+		p.log.Infof("wait_replicas: every replica (%d) holds the %d destination(s)", len(states), len(want))
+		return states, nil
+	}
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return states, tcrapi.Stopped(ctx, "DescribeImages")
+	}
+	return states, &failure.Error{Class: failure.ClassTemporary, Code: failure.CodeReplicaLag, Message: fmt.Sprintf(
+		"not every replica caught up within replica_timeout (%s): %s; the promotions themselves are done", p.cfg.ReplicaTimeout, strings.Join(lagging, "; ")),
+		Hint: "a deploy in those regions may still pull the old image: re-run the step to wait again (it finds the promotions in place), or raise replica_timeout"}
+}

@@ -1,0 +1,249 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"gopkg.in/yaml.v3"
+)
+
+// File is a promotion file, read: the reviewed list of which image goes
+// to which tags. Its promotions are the Config's Pairs.
+type File struct {
+	Path     string // as given, relative to the workspace
+	Registry string // its registry: host, "" when registry_id and region name it
+}
+
+// singleSettings are the settings that name one promotion; a promotion
+// file names them all, so it stands alone.
+var singleSettings = []string{"SOURCE_IMAGE", "DESTINATION_IMAGE", "SOURCE_NAMESPACE", "SOURCE_REPO", "SOURCE_REFERENCE", "DESTINATION_TAG", "DESTINATION_NAMESPACE", "DESTINATION_REPO", "OVERRIDE", "EXPECTED_DIGEST"}
+
+// promotionFile reads promotion_file into c.Pairs, each with the position
+// it was written at. Every problem is named as file:line:column.
+func (p *parser) promotionFile(s *Settings, c *Config) {
+	for _, k := range singleSettings {
+		if p.l.isSet(k) {
+			p.fail("%s and %s cannot be combined: the promotion file names every promotion (its source, destinations and override)", p.l.Key("PROMOTION_FILE"), p.l.Key(k))
+		}
+	}
+	c.File = &File{Path: s.PromotionFile}
+	text, err := os.ReadFile(s.PromotionFile)
+	if err != nil {
+		p.fail("%s: %v", p.l.Key("PROMOTION_FILE"), unwrapPath(err))
+		return
+	}
+	f := fileParser{parser: p, path: s.PromotionFile, seen: map[imageref.Ref]string{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		p.fail("%s: %v", s.PromotionFile, err)
+		return
+	}
+	if len(doc.Content) == 0 {
+		p.fail("%s: the file is empty: it needs promotions (a list of source and destinations)", s.PromotionFile)
+		return
+	}
+	root := doc.Content[0]
+	if !f.mapping(root, "the file") {
+		return
+	}
+	var promotions *yaml.Node
+	f.fields(root, func(key string, k, v *yaml.Node) bool {
+		switch key {
+		case "registry":
+			c.File.Registry = f.scalar(v, "registry")
+			if c.File.Registry != "" {
+				f.registry(v, c)
+			}
+		case "promotions":
+			promotions = v
+		default:
+			return false
+		}
+		return true
+	}, "registry, promotions")
+	if c.File.Registry == "" {
+		c.RegistryID = p.required("REGISTRY_ID", c.RegistryID)
+		c.Region = p.required("REGION", c.Region)
+	}
+	if promotions == nil {
+		f.failAt(root, "promotions is missing: list what to promote, e.g. - source: develop/app@sha256:… with destinations: [release/app:prd]")
+		return
+	}
+	if promotions.Kind != yaml.SequenceNode || len(promotions.Content) == 0 {
+		f.failAt(promotions, "promotions must be a list of promotions, each with source and destinations")
+		return
+	}
+	for _, item := range promotions.Content {
+		f.promotion(item, c)
+	}
+}
+
+// unwrapPath keeps the reason of a file error: its path is in the message
+// already.
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// fileParser reads one promotion file's nodes, failing with positions.
+type fileParser struct {
+	*parser
+	path string
+	host string                  // the file's registry host, "" if none
+	seen map[imageref.Ref]string // each destination, at its first position
+}
+
+func (f *fileParser) at(n *yaml.Node) string {
+	return fmt.Sprintf("%s:%d:%d", f.path, n.Line, n.Column)
+}
+
+func (f *fileParser) failAt(n *yaml.Node, format string, args ...any) {
+	f.fail("%s: %s", f.at(n), fmt.Sprintf(format, args...))
+}
+
+func (f *fileParser) mapping(n *yaml.Node, what string) bool {
+	if n.Kind != yaml.MappingNode {
+		f.failAt(n, "%s must be a mapping of keys to values", what)
+		return false
+	}
+	return true
+}
+
+// fields calls fn for each key of a mapping; a key fn does not take is
+// unknown, and named with the keys allowed.
+func (f *fileParser) fields(n *yaml.Node, fn func(key string, k, v *yaml.Node) bool, allowed string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !fn(k.Value, k, v) {
+			f.failAt(k, "unknown key %q (the keys here are %s)", k.Value, allowed)
+		}
+	}
+}
+
+func (f *fileParser) scalar(n *yaml.Node, what string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		f.failAt(n, "%s must be a string", what)
+		return ""
+	}
+	return n.Value
+}
+
+// registry reads the file's registry host, as source_image's host is
+// read: an Enterprise instance is looked up by name unless registry_id
+// and region are given.
+func (f *fileParser) registry(n *yaml.Node, c *Config) {
+	host := strings.ToLower(c.File.Registry)
+	if !imageref.IsHost(host) {
+		f.failAt(n, "registry: %q is not a registry host such as acme.tencentcloudcr.com", c.File.Registry)
+		return
+	}
+	f.host, c.RegistryHost = host, host
+	kind, names, _ := imageref.ClassifyHost(host)
+	switch kind {
+	case imageref.HostEnterprise:
+		if c.RegistryID == "" || c.Region == "" {
+			c.InstanceNames = names
+		}
+	case imageref.HostPersonal:
+		f.failAt(n, "registry: %s is the Personal edition, whose API gives no digest before a copy: a promotion file needs an Enterprise instance", host)
+	default:
+		if c.RegistryID == "" || c.Region == "" {
+			f.failAt(n, "registry: %s is not a TCR Enterprise domain (<name>%s): for a custom domain, set registry_id and region", host, imageref.EnterpriseSuffix)
+		}
+	}
+}
+
+// promotion reads one entry: a source, its destinations, override.
+func (f *fileParser) promotion(n *yaml.Node, c *Config) {
+	if !f.mapping(n, "a promotion") {
+		return
+	}
+	var (
+		src          imageref.Ref
+		srcNode, dst *yaml.Node
+		override     bool
+	)
+	f.fields(n, func(key string, k, v *yaml.Node) bool {
+		switch key {
+		case "source":
+			srcNode = v
+		case "destinations":
+			dst = v
+		case "override":
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+				f.failAt(v, "override must be true or false")
+			}
+			override = v.Value == "true"
+		default:
+			return false
+		}
+		return true
+	}, "source, destinations, override")
+	switch {
+	case srcNode == nil:
+		f.failAt(n, "source is missing: the image to promote, e.g. develop/app@sha256:… (a digest, recommended) or develop/app:stg")
+		return
+	case dst == nil:
+		f.failAt(n, "destinations is missing: the tags to create, e.g. [release/app:prd]")
+		return
+	}
+	var ok bool
+	if src, ok = f.reference(srcNode, "source"); !ok {
+		return
+	}
+	if dst.Kind == yaml.ScalarNode {
+		dst = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{dst}, Line: dst.Line, Column: dst.Column}
+	}
+	if dst.Kind != yaml.SequenceNode || len(dst.Content) == 0 {
+		f.failAt(dst, "destinations must list at least one tag, e.g. [release/app:prd, release/app:v1.4.2]")
+		return
+	}
+	for _, d := range dst.Content {
+		ref, ok := f.reference(d, "a destination")
+		switch {
+		case !ok:
+			continue
+		case ref.Digest != "":
+			f.failAt(d, "%q: a destination is a tag, not a digest", d.Value)
+			continue
+		case ref == src:
+			f.failAt(d, "%q is the source itself", d.Value)
+			continue
+		}
+		if first, dup := f.seen[ref]; dup {
+			// Two promotions onto one tag would race, and the file would
+			// not say which wins.
+			f.failAt(d, "%s is listed twice (first at %s): a destination is named once in the file", ref, first)
+			continue
+		}
+		f.seen[ref] = f.at(d)
+		c.Pairs = append(c.Pairs, Pair{Source: src, Destination: ref, Override: override, Where: f.at(d), SourceAt: f.at(srcNode)})
+	}
+}
+
+// reference reads a reference without a host, or with the file's.
+func (f *fileParser) reference(n *yaml.Node, what string) (imageref.Ref, bool) {
+	s := f.scalar(n, what)
+	if s == "" {
+		return imageref.Ref{}, false
+	}
+	r, err := imageref.Parse(s)
+	switch {
+	case err != nil:
+		f.failAt(n, "%s %q: %v", what, s, err)
+		return r, false
+	case r.Host != "" && f.host == "":
+		f.failAt(n, "%s %q names a registry host: set registry at the top of the file, or leave the host out", what, s)
+		return r, false
+	case r.Host != "" && !strings.EqualFold(r.Host, f.host):
+		f.failAt(n, "%s %q is in another registry than the file's (%s): DuplicateImage copies within one registry", what, s, f.host)
+		return r, false
+	}
+	r.Host = ""
+	return r, true
+}

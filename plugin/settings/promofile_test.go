@@ -1,0 +1,39 @@
+package settings_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+)
+
+// TestPromotionFileExample: the README's example file reads as it says:
+// each destination a promotion at its position, override where written,
+// the instance found from the registry host.
+func TestPromotionFileExample(t *testing.T) {
+	t.Parallel()
+	const path = "../../examples/promotion-file/promotions.yaml"
+	c, err := settings.Load(envconfig.MapLookuper(map[string]string{
+		"PLUGIN_PROMOTION_FILE": path, "PLUGIN_SECRET_ID": "id", "PLUGIN_SECRET_KEY": "key", "PLUGIN_MODE": "plan",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := "sha256:3b5c0a7e41d9c5e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
+	app := imageref.Ref{Namespace: "develop", Repo: "app", Digest: digest}
+	api := imageref.Ref{Namespace: "develop", Repo: "api", Tag: "stg"}
+	want := []settings.Pair{
+		{Source: app, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "prd"}, Where: path + ":7:20", SourceAt: path + ":6:13"},
+		{Source: app, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "v1.4.2"}, Where: path + ":7:37", SourceAt: path + ":6:13"},
+		{Source: api, Destination: imageref.Ref{Namespace: "release", Repo: "api", Tag: "prd"}, Override: true, Where: path + ":9:20", SourceAt: path + ":8:13"},
+	}
+	if diff := cmp.Diff(want, c.Pairs); diff != "" {
+		t.Errorf("pairs (-want +got):\n%s", diff)
+	}
+	got := []any{c.RegistryHost, c.InstanceNames, c.Mode, c.DryRun, c.File.Path}
+	if diff := cmp.Diff([]any{"acme.tencentcloudcr.com", []string{"acme"}, "plan", true, path}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
