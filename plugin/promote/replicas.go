@@ -117,6 +117,9 @@ func (p *Promoter) replicas(ctx context.Context, regional func(region string) *t
 			out = append(out, &replica{id: rid, region: region, regionID: tcrapi.Field(r.ReplicationRegionId),
 				at: instance{rid, regional(region)}, has: map[imageref.Ref]bool{}, state: "behind"})
 		}
+		if total := tcrapi.Field(resp.Response.TotalCount); total > int64(len(resp.Response.ReplicationRegistries)) {
+			p.log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(resp.Response.ReplicationRegistries))
+		}
 		return out, id, nil
 	})
 	slices.SortFunc(list, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
