@@ -281,7 +281,7 @@ func TestFileErrors(t *testing.T) {
 			map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app:stg"}, "PLUGIN_PROMOTION_FILE and PLUGIN_SOURCE_IMAGE cannot be combined"},
 		{"mixed with override", "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n",
 			map[string]string{"PLUGIN_OVERRIDE": "true"}, "PLUGIN_PROMOTION_FILE and PLUGIN_OVERRIDE cannot be combined"},
-		{"no registry, no registry_id", "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n", nil, "registry_id is required"},
+		{"no registry, no registry_id", "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n", nil, "promotions.yaml names no registry: write registry: <host>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -403,6 +403,31 @@ func TestReplicaLag(t *testing.T) {
 			t.Errorf("REPLICAS = %q", out["REPLICAS"])
 		}
 	})
+}
+
+// TestReplicaSyncNotProof: a sync status that says success, but at a
+// time before the destination was written, or in words not known, or at
+// a time that is not one, proves nothing: the replica stays behind.
+func TestReplicaSyncNotProof(t *testing.T) {
+	t.Parallel()
+	tests := map[string]map[string]any{
+		"success before the write": {"ReplicationStatus": "Success", "ReplicationTime": "2000-01-01 00:00:00"},
+		"an unknown word":          {"ReplicationStatus": "Synchronised-ish", "ReplicationTime": "2999-01-01 00:00:00"},
+		"not a time":               {"ReplicationStatus": "Success", "ReplicationTime": "just now"},
+		"years ahead":              {"ReplicationStatus": "Success", "ReplicationTime": "2999-01-01 00:00:00"},
+	}
+	for name, fields := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tcremu.WithBehaviour(tcremu.Behaviours()[1])) // strict: the replica is seen by its sync status only
+			replicaScene(t, f, 0)
+			f.emu.Inject(tcremu.Fault{Action: "DescribeReplicationInstanceSyncStatus", Rewrite: tcremu.SetFields(fields)})
+			_, out := f.promote(t, 75, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_REPLICA_TIMEOUT": "1s"})
+			if out["REPLICAS"] != "ap-singapore=behind" {
+				t.Errorf("REPLICAS = %q", out["REPLICAS"])
+			}
+		})
+	}
 }
 
 // TestNoReplicas: an instance without replicas has nothing to wait for:

@@ -64,9 +64,8 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 		}
 		return true
 	}, "registry, promotions")
-	if c.File.Registry == "" {
-		c.RegistryID = p.required("REGISTRY_ID", c.RegistryID)
-		c.Region = p.required("REGION", c.Region)
+	if c.File.Registry == "" && (c.RegistryID == "" || c.Region == "") {
+		p.fail("%s names no registry: write registry: <host> (e.g. acme.tencentcloudcr.com) at its top, or set %s and %s", s.PromotionFile, p.l.Key("REGISTRY_ID"), p.l.Key("REGION"))
 	}
 	if promotions == nil {
 		f.failAt(root, "promotions is missing: list what to promote, e.g. - source: develop/app@sha256:… with destinations: [release/app:prd]")
