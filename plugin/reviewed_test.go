@@ -277,6 +277,7 @@ func TestFileErrors(t *testing.T) {
 		{"no promotions", "registry: acme.tencentcloudcr.com\n", nil, ":1:1: promotions is missing"},
 		{"override not a bool", "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: yes please\n", nil, ":5:15: override must be true or false"},
 		{"not YAML", "promotions: [\n", nil, "yaml: "},
+		{"a key twice", "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    override: false\n    destinations: [release/app:prd]\n    override: true\n", nil, ":6:5: override is given twice (first at line 4)"},
 		{"mixed with source_image", "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n",
 			map[string]string{"PLUGIN_SOURCE_IMAGE": "acme.tencentcloudcr.com/develop/app:stg"}, "PLUGIN_PROMOTION_FILE and PLUGIN_SOURCE_IMAGE cannot be combined"},
 		{"mixed with override", "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n",

@@ -17,6 +17,9 @@ type File struct {
 	Registry string // its registry: host, "" when registry_id and region name it
 }
 
+// maxFile is the largest promotion file read.
+const maxFile = 4 << 20
+
 // singleSettings are the settings that name one promotion; a promotion
 // file names them all, so it stands alone.
 var singleSettings = []string{"SOURCE_IMAGE", "DESTINATION_IMAGE", "SOURCE_NAMESPACE", "SOURCE_REPO", "SOURCE_REFERENCE", "DESTINATION_TAG", "DESTINATION_NAMESPACE", "DESTINATION_REPO", "OVERRIDE", "EXPECTED_DIGEST"}
@@ -31,8 +34,13 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 	}
 	c.File = &File{Path: s.PromotionFile}
 	text, err := os.ReadFile(s.PromotionFile)
-	if err != nil {
+	switch {
+	case err != nil:
 		p.fail("%s: %v", p.l.Key("PROMOTION_FILE"), unwrapPath(err))
+		return
+	case len(text) > maxFile:
+		// Tens of thousands of promotions take under a megabyte.
+		p.fail("%s: %s is %d bytes, over %d: split it", p.l.Key("PROMOTION_FILE"), s.PromotionFile, len(text), maxFile)
 		return
 	}
 	f := fileParser{parser: p, path: s.PromotionFile, seen: map[imageref.Ref]string{}}
@@ -116,8 +124,16 @@ func (f *fileParser) mapping(n *yaml.Node, what string) bool {
 // fields calls fn for each key of a mapping; a key fn does not take is
 // unknown, and named with the keys allowed.
 func (f *fileParser) fields(n *yaml.Node, fn func(key string, k, v *yaml.Node) bool, allowed string) {
+	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if first := seen[k.Value]; first != nil {
+			// YAML lets the last one win, silently: a reviewer could read
+			// the first.
+			f.failAt(k, "%s is given twice (first at line %d)", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
 		if !fn(k.Value, k, v) {
 			f.failAt(k, "unknown key %q (the keys here are %s)", k.Value, allowed)
 		}

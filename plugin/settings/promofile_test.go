@@ -1,10 +1,14 @@
 package settings_test
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
@@ -36,4 +40,40 @@ func TestPromotionFileExample(t *testing.T) {
 	if diff := cmp.Diff([]any{"acme.tencentcloudcr.com", []string{"acme"}, "plan", true, path}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// FuzzPromotionFile reads arbitrary text as a promotion file: it must not
+// panic, and must either fail as a usage error or give promotions whose
+// names are valid, each destination a tag named once, never its source.
+func FuzzPromotionFile(f *testing.F) {
+	for _, seed := range []string{
+		"registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n",
+		"promotions:\n  - source: develop/app@sha256:" + strings.Repeat("a", 64) + "\n    destinations: release/app:prd\n    override: true\n",
+		"registry: a\nregistry: b\n", "promotions: &x [*x]\n", "- 1\n- 2\n", "promotions:\n  - {source: [], destinations: {}}\n", "\x00",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		path := filepath.Join(t.TempDir(), "promotions.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := settings.Load(envconfig.MapLookuper(map[string]string{
+			"PLUGIN_PROMOTION_FILE": path, "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_SECRET_ID": "id", "PLUGIN_SECRET_KEY": "key",
+		}))
+		if err != nil {
+			if failure.ClassOf(err) != failure.ClassUsage {
+				t.Fatalf("not a usage error: %v", err)
+			}
+			return
+		}
+		seen := map[imageref.Ref]bool{}
+		for _, p := range c.Pairs {
+			d := p.Destination
+			if !imageref.IsTag(d.Tag) || d.Digest != "" || !imageref.IsRepo(d.Repo) || !imageref.IsNamespace(d.Namespace) || seen[d] || d == p.Source || p.Where == "" {
+				t.Fatalf("bad promotion %+v from %q", p, text)
+			}
+			seen[d] = true
+		}
+	})
 }
