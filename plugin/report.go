@@ -128,6 +128,18 @@ func causes(log *cilog.Logger, results []promote.Result) {
 		}
 		head := fmt.Sprintf("%d failed: %s (%s): %s", len(rs), c.class, cmp.Or(c.code, "no code"), strings.Join(dsts, ", "))
 		log.Errorf("%s", head)
+		if c.class == failure.ClassDrift {
+			// A check's report is its list: every drifted destination,
+			// what it holds and what it should.
+			for _, r := range rs {
+				if e, ok := errors.AsType[*failure.Error](r.Err); ok {
+					log.Errorf("  %s", e.Message)
+				}
+			}
+			log.Errorf("  next: %s", c.next)
+			log.Annotate("tcr-promote: drift", head)
+			continue
+		}
 		first := rs[0]
 		log.Errorf("  first, %s → %s:", first.Source, first.Destination)
 		details(log, first.Err)

@@ -115,7 +115,8 @@ func TestPlan(t *testing.T) {
 	eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
 		f := newFixture(t, tcremu.WithBehaviour(b))
 		planScene(t, f)
-		vars := with(f.promotionFile(t, planText), map[string]string{"PLUGIN_MODE": "plan", "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"})
+		summary := filepath.Join(f.dir, "summary.md")
+		vars := with(f.promotionFile(t, planText), map[string]string{"PLUGIN_MODE": "plan", "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "GITHUB_STEP_SUMMARY": summary})
 		_, out := f.runFile(t, failure.ExitCode(&failure.Error{Class: failure.ClassNotFound}), vars)
 		gone := missingCode(b, false)
 		if b.Missing == tcremu.MissingProjectNotFound {
@@ -141,6 +142,9 @@ func TestPlan(t *testing.T) {
 		plan, err := readFileString(filepath.Join(f.dir, "plan.md"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if sum, err := readFileString(summary); err != nil || sum != plan {
+			t.Errorf("the job summary is not the plan (%v):\n%s", err, sum)
 		}
 		for _, line := range []string{
 			"### tcr-promote plan: acme.tencentcloudcr.com, 2 changes",
@@ -198,16 +202,35 @@ promotions:
 		if out["CHANGES"] != "0" || !strings.Contains(res.stdout, "check: 0 of 4 destinations to change") {
 			t.Errorf("check of what is in place: CHANGES = %q\n%s", out["CHANGES"], res.stdout)
 		}
-		// Someone moves a tag by hand: the nightly check finds it.
-		if err := f.emu.PutImage("tcr-1", "release", "app", "latest", digestC); err != nil {
-			t.Fatal(err)
+		// Someone moves a tag by hand, and deletes nothing: the nightly
+		// check finds it, and says what each drifted one holds.
+		for _, tag := range []string{"latest", "prd"} {
+			if err := f.emu.PutImage("tcr-1", "release", "app", tag, digestC); err != nil {
+				t.Fatal(err)
+			}
 		}
 		res, out = f.runFile(t, 3, with(vars, map[string]string{"PLUGIN_MODE": "check"}))
 		if out["ERROR_CODE"] != failure.CodeDrift || out["ERROR_CLASS"] != "drift" {
 			t.Errorf("drift outputs: %v", out)
 		}
-		if !strings.Contains(res.stderr, "release/app:latest holds "+digestC+"; "+vars["PLUGIN_PROMOTION_FILE"]+":4:57 says "+digestA) {
-			t.Errorf("the drift is not named with the file's position:\n%s", res.stderr)
+		for _, want := range []string{
+			"release/app:latest holds " + digestC + "; " + vars["PLUGIN_PROMOTION_FILE"] + ":4:57 says " + digestA,
+			"release/app:prd holds " + digestC + "; " + vars["PLUGIN_PROMOTION_FILE"] + ":4:20 says " + digestA,
+		} {
+			if !strings.Contains(res.stderr, want) {
+				t.Errorf("the drift is not named with the file's position: %q\n%s", want, res.stderr)
+			}
+		}
+		got := changes(t, out)
+		for _, d := range []string{"release/app:latest", "release/app:prd"} {
+			// Without override, apply would refuse to move them back:
+			// drifted, and not among the changes apply would make.
+			if got[d] != "refused failed "+failure.CodeDrift {
+				t.Errorf("%s: %q, want drift", d, got[d])
+			}
+		}
+		if out["CHANGES"] != "0" {
+			t.Errorf("CHANGES = %q", out["CHANGES"])
 		}
 		if got := f.emu.Count("DuplicateImage", ""); got != copies {
 			t.Errorf("check sent %d copies", got-copies)
