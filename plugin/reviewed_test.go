@@ -467,3 +467,18 @@ func TestNoReplicas(t *testing.T) {
 		t.Errorf("no notice:\n%s", res.stdout)
 	}
 }
+
+// TestReplicasNothingInPlace: when no promotion ended in place there is
+// nothing to wait for: no replica is read, and none is said to be ok.
+func TestReplicasNothingInPlace(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	replicaScene(t, f, 0)
+	_, out := f.promote(t, 66, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_SOURCE_REFERENCE": "gone"})
+	if v, ok := out["REPLICAS"]; ok {
+		t.Errorf("REPLICAS = %q after a failed promotion", v)
+	}
+	if n := f.emu.Count("DescribeReplicationInstances", ""); n != 0 {
+		t.Errorf("%d replica listings for nothing promoted", n)
+	}
+}

@@ -49,7 +49,8 @@ type output struct {
 }
 
 // Write writes the outputs of results — in registry, err being the most
-// serious failure among them — to every channel of this run. An output that cannot be
+// serious failure among them — and the replicas' states (nil when nothing
+// was waited for) to every channel of this run. An output that cannot be
 // written safely, or over a channel's budget, is left out with a warning
 // and the others still go; the error is a channel that could not be
 // written at all, after which later steps may see nothing.
@@ -61,7 +62,8 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 	if (cfg.Mode != "" || cfg.File != nil) && failure.ClassOf(err) != failure.ClassUsage {
 		outs = append([]output{{"changes", fmt.Sprint(Changes(results))}}, outs...)
 	}
-	if cfg.WaitReplicas && !cfg.DryRun && failure.ClassOf(err) != failure.ClassUsage {
+	if replicas != nil {
+		// Waited for; empty when the instance has none.
 		outs = append([]output{{"replicas", JoinStates(replicas)}}, outs...)
 	}
 	var werr error

@@ -50,7 +50,19 @@ type replica struct {
 // its digest, reading each replica with cred. It sets each
 // result's Replicas and returns every replica's state, and the error to
 // end with: ClientError.ReplicaLag for one that did not catch up.
+//
+// With no destination in place there is nothing to wait for: it returns
+// nil states, and no replica is said to be anything.
 func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred common.CredentialIface) ([]ReplicaState, error) {
+	want := map[imageref.Ref]string{} // each destination in place, at its digest
+	for _, res := range results {
+		if res.Err == nil && res.Digest != "" {
+			want[res.Destination] = res.Digest
+		}
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.ReplicaTimeout)
 	defer cancel()
 	replicas, err := p.replicas(ctx, func(region string) *tcr.Client { return p.api.TCR(cred, region) })
@@ -59,13 +71,7 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 	}
 	if len(replicas) == 0 {
 		p.log.Infof("wait_replicas: %s has no replicas in other regions: nothing to wait for", p.target.RegistryID)
-		return nil, nil
-	}
-	want := map[imageref.Ref]string{} // each destination in place, at its digest
-	for _, res := range results {
-		if res.Err == nil && res.Digest != "" {
-			want[res.Destination] = res.Digest
-		}
+		return []ReplicaState{}, nil // none, which the output says: empty
 	}
 	updated := sync.OnceValue(func() map[imageref.Ref]string { return p.updateTimes(ctx, want) })
 	start := time.Now()
