@@ -81,8 +81,13 @@ type recordDestination struct {
 	Accessories    []string `json:"accessories"`
 	Platforms      []string `json:"platforms,omitempty"`
 	Signed         bool     `json:"kmsSigned,omitempty"`
-	ErrorCode      string   `json:"errorCode,omitempty"`
-	ErrorClass     string   `json:"errorClass,omitempty"`
+	Change         string   `json:"change,omitempty"`
+	Where          string   `json:"where,omitempty"`
+	// Replicas is each replica region's state of it (wait_replicas):
+	// ok once that region serves the digest.
+	Replicas   map[string]string `json:"replicas,omitempty"`
+	ErrorCode  string            `json:"errorCode,omitempty"`
+	ErrorClass string            `json:"errorClass,omitempty"`
 }
 
 // Run is what the record needs of the run beyond the results.
@@ -124,7 +129,14 @@ func NewRecord(cfg *settings.Config, run Run, results []promote.Result) Record {
 		dst := res.Destination
 		dst.Host = run.Host
 		d := recordDestination{Reference: dst.String(), Digest: res.Digest, PreviousDigest: res.PreviousDigest, Status: res.Status.String(),
-			RequestID: res.RequestID, Accessories: append([]string{}, res.Accessories...), Platforms: res.Platforms, Signed: res.Signed != ""}
+			RequestID: res.RequestID, Accessories: append([]string{}, res.Accessories...), Platforms: res.Platforms, Signed: res.Signed != "",
+			Change: res.Change.String(), Where: res.Where}
+		for _, st := range res.Replicas {
+			if d.Replicas == nil {
+				d.Replicas = map[string]string{}
+			}
+			d.Replicas[st.Region] = st.State
+		}
 		if res.Err != nil {
 			d.ErrorClass = failure.ClassOf(res.Err).String()
 			if e, ok := errors.AsType[*failure.Error](res.Err); ok {

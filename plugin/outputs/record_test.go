@@ -25,7 +25,8 @@ func TestRecordGolden(t *testing.T) {
 		{Name: "signature", Required: "any", Found: "a cosign signature (sha256-" + strings.Repeat("a", 64) + ".sig)", Passed: true}}
 	results := []promote.Result{
 		{Source: app, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "prd"}, Status: promote.StatusPromoted, Copied: true, RequestID: "6c169967-6dba-4590-a361-4f1590b17174",
-			Digest: a, PreviousDigest: "sha256:" + strings.Repeat("b", 64), Accessories: []string{"sha256-" + strings.Repeat("a", 64) + ".sig"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Signed: "already", Checks: checks},
+			Digest: a, PreviousDigest: "sha256:" + strings.Repeat("b", 64), Accessories: []string{"sha256-" + strings.Repeat("a", 64) + ".sig"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Signed: "already", Checks: checks,
+			Change: promote.ChangeMove, Where: "promotions.yaml:4:20", Replicas: []promote.ReplicaState{{Region: "ap-singapore", ID: "tcr-e8pg46c6-sg", State: "ok"}, {Region: "eu-frankfurt", ID: "tcr-e8pg46c6-fra", State: "behind"}}},
 		{Source: app, Destination: imageref.Ref{Namespace: "release", Repo: "app", Tag: "v1.4.2"}, Status: promote.StatusPromoted, Copied: true, RequestID: "0d2b6c9e-1111-4a5b-8c9d-0123456789ab",
 			Digest: a, Accessories: []string{"sha256-" + strings.Repeat("a", 64) + ".sig"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Checks: checks},
 		{Source: api, Destination: imageref.Ref{Namespace: "release", Repo: "api", Tag: "prd"}, RequestID: "",
