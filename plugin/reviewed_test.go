@@ -371,7 +371,11 @@ func TestReplicasCatchUp(t *testing.T) {
 		replicaScene(t, f, 300*time.Millisecond, 1200*time.Millisecond)
 		// Three tags of one repository: each replica's repository is
 		// paged through, not read tag by tag.
-		res, out := f.promote(t, 0, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_DESTINATION_TAG": "prd,v1,latest"})
+		record := filepath.Join(f.dir, "record.json")
+		res, out := f.promote(t, 0, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_DESTINATION_TAG": "prd,v1,latest", "PLUGIN_RECORD_FILE": record})
+		if text, err := readFileString(record); err != nil || strings.Count(text, `"ap-singapore": "ok"`) != 3 {
+			t.Errorf("the record does not say each destination is in each replica (%v):\n%s", err, text)
+		}
 		if out["REPLICAS"] != "ap-singapore=ok,eu-frankfurt=ok" {
 			t.Errorf("REPLICAS = %q", out["REPLICAS"])
 		}
