@@ -3,6 +3,7 @@ package main
 import (
 	"debug/elf"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/redistest"
 	"github.com/tcr-promote/tcr-promote/tcremu"
@@ -123,19 +125,29 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 		t.Fatalf("root holds %d entries, want only the binary and etc/", len(entries))
 	}
 
-	cmd := exec.Command("/tcr-promote")
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
-	cmd.Env = []string{
-		"SSL_CERT_FILE=/etc/ssl/certs/test-ca.pem",
-		"PLUGIN_ENDPOINT=" + srv.URL, // https://127.0.0.1:port
-		"PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
-		"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=app", "PLUGIN_SOURCE_REFERENCE=stg",
-		"PLUGIN_DESTINATION_NAMESPACE=release", "PLUGIN_DESTINATION_TAG=prd",
-		"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key,
-		"PLUGIN_OUTPUT_FILE=/outputs.env",
+	var out []byte
+	// A child another test forks while the binary is being written holds
+	// it open for writing a moment: exec then fails with ETXTBSY, as Go's
+	// own tests of built binaries know. Only that is tried again.
+	for attempt := 0; ; attempt++ {
+		cmd := exec.Command("/tcr-promote")
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+		cmd.Env = []string{
+			"SSL_CERT_FILE=/etc/ssl/certs/test-ca.pem",
+			"PLUGIN_ENDPOINT=" + srv.URL, // https://127.0.0.1:port
+			"PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
+			"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=app", "PLUGIN_SOURCE_REFERENCE=stg",
+			"PLUGIN_DESTINATION_NAMESPACE=release", "PLUGIN_DESTINATION_TAG=prd",
+			"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key,
+			"PLUGIN_OUTPUT_FILE=/outputs.env",
+		}
+		out, err = cmd.CombinedOutput()
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("promotion in the empty root: %v\n%s", err, out)
 	}
