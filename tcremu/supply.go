@@ -108,11 +108,39 @@ func (e *Emulator) carry(src, dst *repository, digest string, at time.Time) {
 	}
 }
 
-type describeImageManifestsParams struct {
+// imageVersionParams name one tag of an instance, all four required:
+// DescribeImageManifests' and CreateSignature's parameters.
+type imageVersionParams struct {
 	RegistryId     *string `json:"RegistryId"`
 	NamespaceName  *string `json:"NamespaceName"`
 	RepositoryName *string `json:"RepositoryName"`
 	ImageVersion   *string `json:"ImageVersion"`
+}
+
+// withInstance runs fn, under the lock, on the instance p names, once
+// every parameter is there.
+func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *registry) (any, *apiError)) (any, *apiError) {
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
+		return nil, err
+	}
+	return e.withInstance(c, p.RegistryId, fn)
+}
+
+// image finds the tag p names in namespace ns (nil when it does not
+// exist): its repository and image, or the answer naming what is missing.
+func (p *imageVersionParams) image(ns *namespace) (*repository, Image, *apiError) {
+	var rp *repository
+	if ns != nil {
+		rp = ns.repos[*p.RepositoryName]
+	}
+	if rp == nil {
+		return nil, Image{}, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+	}
+	img, ok := rp.tags[*p.ImageVersion]
+	if !ok {
+		return nil, Image{}, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
+	}
+	return rp, img, nil
 }
 
 // KeyValue is one label of DescribeImageManifests.
@@ -121,36 +149,25 @@ type KeyValue struct {
 	Value string `json:"Value"`
 }
 
-func (e *Emulator) describeImageManifests(c call, p *describeImageManifestsParams) (any, *apiError) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, aerr := e.instance(c, *p.RegistryId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
-	if rp == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
-	}
-	img, ok := rp.tags[*p.ImageVersion]
-	if !ok {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
-	}
-	a, ok := e.artifacts[img.Digest]
-	if !ok {
-		a = defaultArtifact
-	}
-	manifest, config := renderArtifact(img.Digest, a)
-	labels := []KeyValue{}
-	if len(a.Platforms) == 1 || e.behaviour.IndexLabels {
-		for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
-			labels = append(labels, KeyValue{Key: k, Value: a.Labels[k]})
+func (e *Emulator) describeImageManifests(c call, p *imageVersionParams) (any, *apiError) {
+	return p.withInstance(e, c, func(r *registry) (any, *apiError) {
+		_, img, aerr := p.image(r.namespaces[*p.NamespaceName])
+		if aerr != nil {
+			return nil, aerr
 		}
-	}
-	return map[string]any{"Manifest": manifest, "Config": config, "Labels": labels, "Size": img.Size}, nil
+		a, ok := e.artifacts[img.Digest]
+		if !ok {
+			a = defaultArtifact
+		}
+		manifest, config := renderArtifact(img.Digest, a)
+		labels := []KeyValue{}
+		if len(a.Platforms) == 1 || e.behaviour.IndexLabels {
+			for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
+				labels = append(labels, KeyValue{Key: k, Value: a.Labels[k]})
+			}
+		}
+		return map[string]any{"Manifest": manifest, "Config": config, "Labels": labels, "Size": img.Size}, nil
+	})
 }
 
 // renderArtifact writes the manifest JSON of digest and, for an image,
@@ -195,41 +212,22 @@ func renderArtifact(digest string, a Artifact) (manifest, config string) {
 	return string(b), string(c)
 }
 
-type createSignatureParams struct {
-	RegistryId     *string `json:"RegistryId"`
-	NamespaceName  *string `json:"NamespaceName"`
-	RepositoryName *string `json:"RepositoryName"`
-	ImageVersion   *string `json:"ImageVersion"`
-}
-
-func (e *Emulator) createSignature(c call, p *createSignatureParams) (any, *apiError) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, aerr := e.instance(c, *p.RegistryId)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ns := r.namespaces[*p.NamespaceName]
-	if ns == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
-	}
-	if ns.signPolicy == "" {
-		// Undocumented; a plausible answer. The step checks the policy
-		// first (DescribeNamespaces KmsSignPolicy) rather than rely on it.
-		return nil, errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
-	}
-	rp := ns.repos[*p.RepositoryName]
-	if rp == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
-	}
-	img, ok := rp.tags[*p.ImageVersion]
-	if !ok {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
-	}
-	now := e.now()
-	rp.sign(img.Digest, kmsSignature(ns.signPolicy, img.Digest), now.Add(e.behaviour.IndexLag))
-	return struct{}{}, nil
+func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *apiError) {
+	return p.withInstance(e, c, func(r *registry) (any, *apiError) {
+		ns := r.namespaces[*p.NamespaceName]
+		if ns == nil {
+			return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
+		}
+		if ns.signPolicy == "" {
+			// Undocumented; a plausible answer. The step checks the policy
+			// first (DescribeNamespaces KmsSignPolicy) rather than rely on it.
+			return nil, errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
+		}
+		rp, img, aerr := p.image(ns)
+		if aerr != nil {
+			return nil, aerr
+		}
+		rp.sign(img.Digest, kmsSignature(ns.signPolicy, img.Digest), e.now().Add(e.behaviour.IndexLag))
+		return struct{}{}, nil
+	})
 }
