@@ -426,9 +426,12 @@ func TestReplicaLag(t *testing.T) {
 		f := newFixture(t)
 		replicaScene(t, f, time.Hour)
 		f.emu.FailReplica("tcr-1-ap-singapore")
-		_, out := f.promote(t, 75, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_REPLICA_TIMEOUT": "30s"})
+		res, out := f.promote(t, 75, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_REPLICA_TIMEOUT": "30s", "PLUGIN_DESTINATION_TAG": "t1,t2,t3,t4,t5,t6,t7"})
 		if out["REPLICAS"] != "ap-singapore=failed" {
 			t.Errorf("REPLICAS = %q", out["REPLICAS"])
+		}
+		if !strings.Contains(res.stderr, ", and 2 more (") {
+			t.Errorf("the lacking destinations are not bounded to five:\n%s", res.stderr)
 		}
 	})
 }

@@ -65,7 +65,7 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.ReplicaTimeout)
 	defer cancel()
-	replicas, err := p.replicas(ctx, func(region string) *tcr.Client { return p.api.TCR(cred, region) })
+	replicas, err := p.replicas(ctx, cred)
 	if err != nil {
 		return nil, failure.WithNote(err, "DescribeReplicationInstances is needed for wait_replicas")
 	}
@@ -97,8 +97,9 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 	return p.replicaOutcome(ctx, results, replicas, want)
 }
 
-// replicas lists the instance's replicas.
-func (p *Promoter) replicas(ctx context.Context, regional func(region string) *tcr.Client) ([]*replica, error) {
+// replicas lists the instance's replicas, each read with cred in its own
+// region.
+func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([]*replica, error) {
 	list, _, err := tcrapi.Do(ctx, p.api, "DescribeReplicationInstances", func(ctx context.Context) ([]*replica, string, error) {
 		req := tcr.NewDescribeReplicationInstancesRequest()
 		req.RegistryId = common.StringPtr(p.target.RegistryID)
@@ -121,7 +122,7 @@ func (p *Promoter) replicas(ctx context.Context, regional func(region string) *t
 				return nil, "", tcrapi.BadAnswer("DescribeReplicationInstances gave a replica %.80q in the region %.80q", rid, region)
 			}
 			out = append(out, &replica{id: rid, region: region, regionID: tcrapi.Field(r.ReplicationRegionId),
-				at: instance{rid, regional(region)}, has: map[imageref.Ref]bool{}, state: "behind"})
+				at: instance{rid, p.api.TCR(cred, region)}, has: map[imageref.Ref]bool{}, state: "behind"})
 		}
 		if total := tcrapi.Field(resp.Response.TotalCount); total > int64(len(resp.Response.ReplicationRegistries)) {
 			p.log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(resp.Response.ReplicationRegistries))
@@ -329,6 +330,11 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 			}
 		}
 		slices.Sort(lacks)
+		if n := len(lacks); n > 5 {
+			// A file's thousand destinations would make the message, and
+			// GitHub's annotation, a hundred kilobytes.
+			lacks = append(lacks[:5], fmt.Sprintf("and %d more", n-5))
+		}
 		lagging = append(lagging, fmt.Sprintf("%s (%s) %s, lacking %s (%s)", r.region, r.id, r.state, strings.Join(lacks, ", "), r.why))
 	}
 	for i := range results {
