@@ -195,7 +195,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		}
 	}
 	summarize(log, results, api.Refusals())
-	if cfg.DryRun && (cfg.Mode != "" || cfg.File != nil) {
+	if cfg.DryRun && cfg.Reviewed() {
 		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
 	}
 	return out

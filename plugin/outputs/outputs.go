@@ -59,7 +59,7 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 	if cfg.RecordFile != "" {
 		outs = append([]output{{"record_type", RecordType}}, outs...)
 	}
-	if (cfg.Mode != "" || cfg.File != nil) && failure.ClassOf(err) != failure.ClassUsage {
+	if cfg.Reviewed() && failure.ClassOf(err) != failure.ClassUsage {
 		outs = append([]output{{"changes", fmt.Sprint(Changes(results))}}, outs...)
 	}
 	if replicas != nil {
@@ -82,7 +82,7 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 		// A summary is a nicety (Gitea and others ignore it): a failure to
 		// write it is only a warning.
 		text := summary(registry, results, cfg.WaitReplicas)
-		if cfg.DryRun && (cfg.Mode != "" || cfg.File != nil) {
+		if cfg.DryRun && cfg.Reviewed() {
 			text = Plan(cfg, registry, results)
 		}
 		if e := writeFile(p, text, false); e != nil {

@@ -45,7 +45,7 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 			p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		}
 		res.Status, res.Digest, res.Image = StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
-		res.Platforms = p.dryPlatforms(ctx, pair.Source, o)
+		res.Platforms = p.platforms(ctx, pair.Source, o)
 		return res
 	}
 	res = p.copy(ctx, res, o)
@@ -63,12 +63,10 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 // platforms known. Their failure fails the promotion with their own code
 // and RequestId; the registry was changed all the same.
 func (p *Promoter) after(ctx context.Context, res Result, o observation) Result {
-	if p.cfg.DryRun {
-		// Nothing is carried or signed: nothing changes in a dry run.
-		res.Platforms = p.dryPlatforms(ctx, res.Source, o)
-		return res
-	}
 	res.Platforms = p.platforms(ctx, res.Source, o)
+	if p.cfg.DryRun {
+		return res // nothing is carried or signed: nothing changes in a dry run
+	}
 	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
 	res.Accessories = accs
 	if err == nil && p.cfg.Supply.Sign {
@@ -90,6 +88,9 @@ func (p *Promoter) after(ctx context.Context, res Result, o observation) Result 
 // index — read beside the copy; unknown (with one warning) if it cannot
 // be read: it is only reported.
 func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observation) []string {
+	if !p.readsPlatforms() {
+		return nil
+	}
 	m, err := p.manifestOf(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: o.from})
 	if err != nil {
 		p.manifestWarn.Do(func() {
@@ -100,14 +101,10 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 	return m.platforms
 }
 
-// dryPlatforms is platforms for a dry run; a plan or a check does
-// without them: DescribeImageManifests' 10/s would be most of its time.
-func (p *Promoter) dryPlatforms(ctx context.Context, src imageref.Ref, o observation) []string {
-	if p.cfg.Mode != "" {
-		return nil
-	}
-	return p.platforms(ctx, src, o)
-}
+// readsPlatforms reports whether the run reads what images are. A plan or
+// a check does without: DescribeImageManifests' 10/s would be most of its
+// time.
+func (p *Promoter) readsPlatforms() bool { return p.cfg.Mode == "" }
 
 // copy makes the DuplicateImage call and, when verified, reads the
 // destination back until TCR's index shows the copy. A copy whose answer

@@ -129,7 +129,7 @@ func (p *Promoter) readTags(ctx context.Context, at instance, refs []imageref.Re
 	found := func(r imageref.Ref, t imageTag, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil && !notFound(err) {
+		if err != nil {
 			errs = append(errs, err)
 		}
 		if err == nil && t.tag != "" {
@@ -140,6 +140,9 @@ func (p *Promoter) readTags(ctx context.Context, at instance, refs []imageref.Re
 		g.Go(func() {
 			if len(tags) > 1 {
 				l, err := p.listAll(ctx, at, tags[0], len(tags))
+				if notFound(err) {
+					return // no repository, no tags
+				}
 				if err != nil || l.usable {
 					for _, r := range tags {
 						found(r, l.tags[r.Tag], err)
@@ -150,11 +153,7 @@ func (p *Promoter) readTags(ctx context.Context, at instance, refs []imageref.Re
 			var each group
 			for _, r := range tags {
 				each.Go(func() {
-					list, _, _, err := p.imagesAt(ctx, at, r, query{tag: r.Tag})
-					var t imageTag
-					if len(list) > 0 {
-						t = list[0]
-					}
+					t, err := p.tagAt(ctx, at, r)
 					found(r, t, err)
 				})
 			}
@@ -190,6 +189,6 @@ func (l listing) tagged(digest string) (imageTag, bool) {
 	return l.tags[names[0]], true
 }
 
-// notFound reports whether a listing's error says only that the
-// repository does not exist.
+// notFound reports whether a lookup's error says only that what it read
+// does not exist (the tag, its repository or namespace).
 func notFound(err error) bool { return failure.ClassOf(err) == failure.ClassNotFound }

@@ -113,14 +113,21 @@ func (p *Promoter) imagesAt(ctx context.Context, at instance, ref imageref.Ref, 
 // for destinations, which DuplicateImage creates; a source that is missing
 // is reported with the answer that said so (resolveSource).
 func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error) {
-	tags, _, err := p.images(ctx, ref, query{tag: ref.Tag})
-	if failure.ClassOf(err) == failure.ClassNotFound {
-		return "", nil
+	t, err := p.tagAt(ctx, p.here(), ref)
+	return t.digest, err
+}
+
+// tagAt reads ref (a tag) in at, as digest does: the zero imageTag if it
+// does not exist, however TCR says so.
+func (p *Promoter) tagAt(ctx context.Context, at instance, ref imageref.Ref) (imageTag, error) {
+	tags, _, _, err := p.imagesAt(ctx, at, ref, query{tag: ref.Tag})
+	if notFound(err) {
+		return imageTag{}, nil
 	}
 	if err != nil || len(tags) == 0 {
-		return "", err
+		return imageTag{}, err
 	}
-	return tags[0].digest, nil
+	return tags[0], nil
 }
 
 // current is digest as the promotion starts: from the repository's

@@ -152,7 +152,7 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 	readManifest := func(tag string) {
 		at := imageref.Ref{Namespace: pair.Source.Namespace, Repo: pair.Source.Repo, Tag: tag}
 		if len(supply.RequireLabels) == 0 {
-			if p.cfg.Mode == "" {
+			if p.readsPlatforms() {
 				p.bg.Go(func() { _, _ = p.manifestOf(ctx, at) }) // for platforms, waited for at the end
 			}
 			return

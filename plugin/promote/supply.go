@@ -70,7 +70,7 @@ func (p *Promoter) readAccessories(ctx context.Context, ref imageref.Ref, digest
 	} else {
 		tags, _, err = p.images(ctx, repoOf(ref), query{like: strings.TrimSuffix(want[0], ".sig")})
 	}
-	if failure.ClassOf(err) == failure.ClassNotFound {
+	if notFound(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -68,6 +68,11 @@ type Config struct {
 	supplySettings []string
 }
 
+// Reviewed reports whether the run is a reviewed change — a promotion
+// file, or a plan or check — which reports its changes and, when nothing
+// is copied, its plan.
+func (c *Config) Reviewed() bool { return c.Mode != "" || c.File != nil }
+
 // Warnings are what the settings allow but should not: printed, not failed.
 func (c *Config) Warnings() []string { return c.warnings }
 
