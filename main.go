@@ -8,8 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
 func main() {
@@ -23,5 +23,5 @@ func run(ctx context.Context, args []string) int {
 	if len(args) > 1 && args[1] == "demo" {
 		return demo(ctx, os.Stdout, os.Stderr)
 	}
-	return plugin.Main(ctx, args, envconfig.OsLookuper(), os.Stdout, os.Stderr)
+	return plugin.Main(ctx, args, settings.OSEnvironment(), os.Stdout, os.Stderr)
 }

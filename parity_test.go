@@ -115,12 +115,21 @@ func actionMetadata(t *testing.T) (inputs []actionInput, outputs []actionInput) 
 
 func quote(s string) string { return strconv.Quote(s) }
 
+// compositeInputs declares action.yml's inputs, and each one's spelling
+// with hyphens (dry-run), which GitHub's docs use: a composite action's
+// inputs context holds only what it declares (act, like the runner,
+// drops the rest), so an undeclared spelling would be lost.
 func compositeInputs(inputs []actionInput) []string {
 	var out []string
 	for _, in := range inputs {
 		out = append(out, "  "+in.name+":", "    description: "+quote(in.description), "    required: false")
 		if d, ok := strings.CutPrefix(in.dflt, "\x00"); ok {
 			out = append(out, "    default: "+quote(d))
+		}
+	}
+	for _, in := range inputs {
+		if alias := strings.ReplaceAll(in.name, "_", "-"); alias != in.name {
+			out = append(out, "  "+alias+":", "    description: "+quote("The same as "+in.name), "    required: false")
 		}
 	}
 	return out
@@ -135,14 +144,12 @@ func compositeOutputs(outputs []actionInput) []string {
 	return out
 }
 
-// compositeEnv maps every input to its INPUT_ variable: a composite
-// action's steps get none of their own.
+// compositeEnv passes the inputs as one JSON object: a composite
+// action's steps get no INPUT_ variables, and only the inputs context
+// holds inputs the user spelt with hyphens, which the action does not
+// declare.
 func compositeEnv() []string {
-	var out []string
-	for _, s := range settings.All() {
-		out = append(out, "        INPUT_"+s.Env+": ${{ inputs."+s.Name+" }}")
-	}
-	return out
+	return []string{"        TCR_PROMOTE_INPUTS: ${{ toJSON(inputs) }}"}
 }
 
 // notTektonParams are settings the Task does not take as params: the

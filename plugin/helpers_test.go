@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -137,7 +137,7 @@ func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff f
 	}
 	var stdout, stderr strings.Builder
 	r := &plugin.Runner{
-		Env:     envconfig.MapLookuper(vars),
+		Env:     settings.Environment(vars),
 		Stdout:  &stdout,
 		Stderr:  &stderr,
 		Backoff: backoff,

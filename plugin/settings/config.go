@@ -197,7 +197,11 @@ func Load(env envconfig.Lookuper) (*Config, error) {
 	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &s, Lookuper: l}); err != nil {
 		p.fail("%v", err)
 	}
-	c := &Config{secrets: secretValues(&s), CI: readCIEnv(l)}
+	secrets := append(secretValues(&s), l.secretSpellings()...)
+	slices.Sort(secrets)
+	c := &Config{secrets: slices.Compact(secrets), CI: readCIEnv(l)}
+	p.spellingsAgree()
+	p.unknownNames(c)
 	p.promotions(&s, c)
 	p.behaviour(&s, c)
 	p.mode(&s, c)
@@ -206,6 +210,7 @@ func Load(env envconfig.Lookuper) (*Config, error) {
 	p.files(&s, c)
 	p.timing(&s, c)
 	p.consistent(c)
+	c.warnings = append(c.warnings, p.warnings...)
 	return c, p.err()
 }
 
@@ -314,9 +319,11 @@ func (p *parser) timing(s *Settings, c *Config) {
 // Its value is never echoed: it may hold a password.
 func (p *parser) rateStore(s *Settings) *RateStore {
 	if s.RateStore == "" {
+		// Not an error: the store is advice, and rate_store is often a
+		// secret that a fork's pull request or a new project lacks.
 		for _, kv := range [][2]string{{"RATE_STORE_PASSWORD", s.RateStorePassword}, {"RATE_STORE_KEY", s.RateStoreKey}} {
 			if kv[1] != "" {
-				p.fail("%s needs %s, which is not set", p.l.Key(kv[0]), p.l.Key("RATE_STORE"))
+				p.warn("%s is set but %s is not, so it is not used: the step paces on its own", p.l.Key(kv[0]), p.l.Key("RATE_STORE"))
 			}
 		}
 		return nil
@@ -381,10 +388,17 @@ func (p *parser) consistent(c *Config) {
 type parser struct {
 	l        *lookuper
 	problems []string
+	warnings []string
 }
 
 func (p *parser) fail(format string, args ...any) {
 	p.problems = append(p.problems, fmt.Sprintf(format, args...))
+}
+
+// warn records what the settings allow but should not; the parser's
+// caller adds them to the Config.
+func (p *parser) warn(format string, args ...any) {
+	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
 }
 
 func (p *parser) failed() bool { return len(p.problems) > 0 }

@@ -41,6 +41,10 @@ func (p *parser) outputFile(key, v string) string {
 	if v == "" {
 		return ""
 	}
+	if p.lostWithContainer(v) {
+		p.fail("%s: %q is inside the action's container, which ends with the step: later steps see only the workspace (%s); write it there, e.g. as a relative path", p.l.Key(key), v, actionWorkspace)
+		return ""
+	}
 	dir := filepath.Dir(v)
 	var err error
 	if fi, serr := os.Stat(v); serr == nil && fi.IsDir() {
@@ -55,6 +59,26 @@ func (p *parser) outputFile(key, v string) string {
 		return "" // nothing is written there: one error, not two
 	}
 	return v
+}
+
+// actionWorkspace is where GitHub's runner mounts the workspace into a
+// Docker action's container.
+const actionWorkspace = "/github/workspace"
+
+// lostWithContainer reports whether path, written by the step running as
+// GitHub's Docker action, lands where no later step can read it: the
+// runner mounts only the workspace and /github/{home,workflow,
+// file_commands} (so ${{ runner.temp }} is not there).
+func (p *parser) lostWithContainer(path string) bool {
+	if p.l.plain("GITHUB_ACTIONS") != "true" || p.l.plain("GITHUB_WORKSPACE") != actionWorkspace || !filepath.IsAbs(path) {
+		return false
+	}
+	for _, shared := range []string{actionWorkspace, "/github/home", "/github/workflow", "/github/file_commands"} {
+		if path == shared || strings.HasPrefix(path, shared+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // writable proves that dir takes new files by making one: permission

@@ -46,9 +46,15 @@ func TestLoadConfig(t *testing.T) {
 		change func(c *settings.Config)
 	}{
 		{name: "defaults", vars: baseVars(), change: func(*settings.Config) {}},
-		{name: "PLUGIN_ wins over INPUT_", vars: with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "other", "INPUT_DESTINATION-TAG": "other2"}), change: func(*settings.Config) {}},
-		{name: "INPUT_ underscores win over hyphens", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION_TAG": "v1", "INPUT_DESTINATION-TAG": "v2"}),
-			change: func(c *settings.Config) { c.Pairs[0].Destination.Tag = "v1" }},
+		{name: "two spellings that agree", vars: with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "prd", "INPUT_DESTINATION-TAG": "prd"}), change: func(*settings.Config) {}},
+		// GitHub's runner: `with: dry-run: "true"` beside the declared
+		// default it exports as INPUT_DRY_RUN=false.
+		{name: "a hyphen form beats a defaulted underscore form", vars: with(baseVars(), map[string]string{"INPUT_DRY_RUN": "false", "INPUT_DRY-RUN": "true", "INPUT_REQUIRE_SIGNATURE": "none", "INPUT_REQUIRE-SIGNATURE": "cosign"}),
+			change: func(c *settings.Config) { c.DryRun, c.Supply.RequireSignature = true, "cosign" }},
+		{name: "a value equal to the default is not given", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION_TAG": "prd", "INPUT_OVERRIDE": "FALSE", "INPUT_ENDPOINT": "tcr.tencentcloudapi.com", "PLUGIN_TIMEOUT": "2m"}),
+			change: func(*settings.Config) {}},
+		{name: "the composite's inputs as JSON", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "TCR_PROMOTE_INPUTS": `{"destination-tag": "v2", "dry_run": "false", "override": "false", "verify": true}`}),
+			change: func(c *settings.Config) { c.Pairs[0].Destination.Tag = "v2" }},
 		{name: "hyphen form alone", vars: with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "", "INPUT_DESTINATION-TAG": "v2"}),
 			change: func(c *settings.Config) { c.Pairs[0].Destination.Tag = "v2" }},
 		{name: "empty counts as unset", vars: with(baseVars(), map[string]string{"INPUT_OVERRIDE": "\x00", "INPUT_TIMEOUT": "\x00"}), change: func(*settings.Config) {}},
@@ -121,7 +127,7 @@ func TestLoadConfig(t *testing.T) {
 					tt.vars[k] = "" // present but empty, as GitHub exports it
 				}
 			}
-			got, err := settings.Load(envconfig.MapLookuper(tt.vars))
+			got, err := settings.Load(settings.Environment(tt.vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,12 +249,22 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"gates on the Personal edition", with(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "ccr.ccs.tencentyun.com/develop/app:stg", "PLUGIN_REQUIRE_LABELS": "a=b"}),
 			[]string{"PLUGIN_REQUIRE_LABELS cannot be checked on the Personal edition"}},
 		{"a record in a missing directory", with(baseVars(), map[string]string{"PLUGIN_RECORD_FILE": "/nonexistent-dir/record.json"}), []string{"PLUGIN_RECORD_FILE"}},
+		{"a record inside a Docker action's container", with(baseVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/github/workspace", "PLUGIN_RECORD_FILE": "/home/runner/work/_temp/promotion.json"}),
+			[]string{`PLUGIN_RECORD_FILE: "/home/runner/work/_temp/promotion.json" is inside the action's container`}},
+		{"two spellings that disagree", with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "v1", "INPUT_DESTINATION-TAG": "v2"}),
+			[]string{`PLUGIN_DESTINATION_TAG="prd" and INPUT_DESTINATION_TAG="v1" are two spellings of destination_tag that disagree`, `and INPUT_DESTINATION-TAG="v2"`}},
+		{"a secret in two spellings is not shown", with(baseVars(), map[string]string{"INPUT_SECRET-KEY": "other-secret"}),
+			[]string{"PLUGIN_SECRET_KEY and INPUT_SECRET-KEY are two spellings of secret_key with different values (not shown: secret)"}},
+		{"a setting without its separator", with(baseVars(), map[string]string{"PLUGIN_DRYRUN": "true"}), []string{"PLUGIN_DRYRUN is not a setting: did you mean dry_run?"}},
+		{"a misspelt setting", with(baseVars(), map[string]string{"INPUT_OVERIDE": "true"}), []string{"INPUT_OVERIDE is not a setting: did you mean override?"}},
+		{"a composite input misspelt", with(baseVars(), map[string]string{"TCR_PROMOTE_INPUTS": `{"require-signatur": "cosign"}`}), []string{"INPUT_REQUIRE-SIGNATUR is not a setting: did you mean require_signature?"}},
+		{"the composite's inputs unreadable", with(baseVars(), map[string]string{"TCR_PROMOTE_INPUTS": `{"dry_run": `}), []string{"TCR_PROMOTE_INPUTS is not the JSON object of the composite action's inputs"}},
 		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := settings.Load(envconfig.MapLookuper(tt.vars))
+			_, err := settings.Load(settings.Environment(tt.vars))
 			var e *failure.Error
 			if !errors.As(err, &e) || e.Class != failure.ClassUsage {
 				t.Fatalf("error = %v, want a usage error", err)
