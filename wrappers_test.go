@@ -372,8 +372,10 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 		check func(t *testing.T, log string, outputs map[string]string, tags []string)
 	}{
 		{
-			name:  "one promotion",
-			given: func(home) map[string]string { return map[string]string{"source_image": "acme.tencentcloudcr.com/develop/app:stg", "destination_image": "release/app:prd"} },
+			name: "one promotion",
+			given: func(home) map[string]string {
+				return map[string]string{"source_image": "acme.tencentcloudcr.com/develop/app:stg", "destination_image": "release/app:prd"}
+			},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
 				if outputs["digest"] != refDigest || outputs["promoted"] != "true" || !containsString(tags, "prd") {
 					t.Errorf("outputs %v, tags %v\n%s", outputs, tags, log)
@@ -391,8 +393,10 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 			},
 		},
 		{
-			name:  "a plan of a promotion file",
-			given: func(home) map[string]string { return map[string]string{"promotion_file": "promotions.yaml", "mode": "plan"} },
+			name: "a plan of a promotion file",
+			given: func(home) map[string]string {
+				return map[string]string{"promotion_file": "promotions.yaml", "mode": "plan"}
+			},
 			files: map[string]string{"promotions.yaml": file},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
 				if outputs["changes"] != "2" || containsString(tags, "prd") {
