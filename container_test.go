@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -255,6 +256,11 @@ func TestContainerImage(t *testing.T) {
 		t.Errorf("the image is %d bytes, over 13 MB", info[0].Size)
 	}
 	t.Logf("%s: %d bytes", image, info[0].Size)
+	near(t, "the default image", documentedMB(t, `the default image, built by podman, \*\*([\d.]+) MB\*\*`), info[0].Size)
+	if out, err := podman("image", "inspect", "--format", "{{.Size}}", gitlabImage).Output(); err == nil {
+		size, _ := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		near(t, "the GitLab image", documentedMB(t, `the GitLab image \*\*([\d.]+) MB\*\*`), size)
+	}
 
 	// Its files: export a container's filesystem and list it.
 	id, err := podman("--cgroup-manager=cgroupfs", "create", image).Output()

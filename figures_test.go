@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+)
+
+// documentedMB reads a size in MB that the README gives, by a pattern
+// whose one group is the number.
+func documentedMB(t *testing.T, pattern string) float64 {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(pattern).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("README.md says nothing that matches %s", pattern)
+	}
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// near fails unless documented (MB) is within 5% of measured (bytes).
+func near(t *testing.T, what string, documented float64, measured int64) {
+	t.Helper()
+	got := float64(measured) / 1e6
+	if documented < got*0.95 || documented > got*1.05 {
+		t.Errorf("README.md says %s is %.1f MB; measured %.2f MB (%d bytes): update it", what, documented, got, measured)
+	}
+}
+
+// TestDocumentedFigures: sizes and counts in the README come from a
+// measurement, here, not from memory.
+func TestDocumentedFigures(t *testing.T) {
+	t.Parallel()
+	fi, err := os.Stat(binary(t)) // built as the release builds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "the binary", documentedMB(t, `the binary\s+is \*\*([\d.]+) MB\*\*`), fi.Size())
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`decodes (\d+) fields`).FindAllSubmatch(b, -1) {
+		if n, _ := strconv.Atoi(string(m[1])); n != len(settings.All()) {
+			t.Errorf("README.md: %q, but there are %d settings", m[0], len(settings.All()))
+		}
+	}
+	if !strings.Contains(string(b), "decodes") {
+		t.Log("README.md gives no count of decoded fields")
+	}
+}
