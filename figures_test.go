@@ -60,3 +60,45 @@ func TestDocumentedFigures(t *testing.T) {
 		t.Log("README.md gives no count of decoded fields")
 	}
 }
+
+// TestCAMPolicyListsEveryAction: the Permissions section's list and its
+// JSON policy name the same actions, and they are every TCR action the
+// step can send (internal/tcr's requests).
+func TestCAMPolicyListsEveryAction(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("internal/tcr/tcr.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, m := range regexp.MustCompile(`func New(\w+)Request`).FindAllSubmatch(src, -1) {
+		want[string(m[1])] = true
+	}
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	start := strings.Index(text, "### Permissions (CAM)")
+	end := strings.Index(text[start:], "\n## ")
+	section := text[start : start+end]
+	prose, policy := map[string]bool{}, map[string]bool{}
+	for _, m := range regexp.MustCompile("`tcr:(\\w+)`").FindAllStringSubmatch(section, -1) {
+		prose[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`"name/tcr:(\w+)"`).FindAllStringSubmatch(section, -1) {
+		policy[m[1]] = true
+	}
+	for name, got := range map[string]map[string]bool{"the list": prose, "the JSON policy": policy} {
+		for a := range want {
+			if !got[a] {
+				t.Errorf("Permissions: %s lacks tcr:%s, which the step sends", name, a)
+			}
+		}
+		for a := range got {
+			if !want[a] {
+				t.Errorf("Permissions: %s names tcr:%s, which the step never sends", name, a)
+			}
+		}
+	}
+}

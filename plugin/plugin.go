@@ -87,7 +87,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	if err != nil {
 		log.Release()
 		res := promote.Result{Err: err}
-		report(log, "", res, false)
+		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false)
 		return r.finish(cfg, log, "", started, run{results: []promote.Result{res}})
 	}
 	out := r.executeSafely(ctx, cfg, log)
@@ -119,7 +119,7 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 		if v := recover(); v != nil {
 			log.Release()
 			res := promote.Result{Err: failure.Panicked(v)}
-			report(log, out.registry, res, false)
+			report(log, failure.Exits{Drone: cfg.CI.Drone}, out.registry, res, false)
 			out.results, out.replicaErr = []promote.Result{res}, nil
 		}
 	}()
@@ -185,16 +185,17 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	}
 	p := promote.New(ctx, api, api.TCR(cred, target.Region), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
-	results := p.Promote(ctx, func(res promote.Result) { report(log, registry, res, batch) })
+	exits := failure.Exits{Drone: cfg.CI.Drone}
+	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })
 	out := run{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
 		out.replicas, out.replicaErr = p.WaitReplicas(outer, results, cred)
 		if out.replicaErr != nil {
-			reportReplicas(log, out.replicaErr)
+			reportReplicas(log, exits, out.replicaErr)
 		}
 	}
-	summarize(log, results, api.Refusals())
+	summarize(log, exits, results, api.Refusals())
 	if cfg.DryRun && cfg.Reviewed() {
 		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
 	}
@@ -216,7 +217,7 @@ func openStore(cfg *settings.Config) (*ratestore.Store, error) {
 // failedAll reports the cause that kept every promotion from starting
 // once, and every promotion as failed by it.
 func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err error) []promote.Result {
-	report(log, registry, promote.Result{Err: err}, false)
+	report(log, failure.Exits{Drone: cfg.CI.Drone}, registry, promote.Result{Err: err}, false)
 	id := failure.RequestID(err) // e.g. STS's, which support will ask for
 	results := make([]promote.Result, len(cfg.Pairs))
 	for i, pair := range cfg.Pairs {
@@ -226,7 +227,7 @@ func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err err
 }
 
 // summarize ends a batch's log with its counts and its exit code's cause.
-func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
+func summarize(log *cilog.Logger, exits failure.Exits, results []promote.Result, refusals int) {
 	refused := ""
 	if refusals > 0 {
 		refused = fmt.Sprintf("; %d requests refused by TCR's rate limit and sent again", refusals)
@@ -245,7 +246,7 @@ func summarize(log *cilog.Logger, results []promote.Result, refusals int) {
 	log.Infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed%s",
 		len(results), counts[promote.StatusPromoted], counts[promote.StatusAlreadyThere], counts[promote.StatusDryRun], counts[promote.StatusFailed], refused)
 	if err := mostSerious(results); err != nil {
-		log.Errorf("exit %d: %s is the most serious failure (order: %s)", failure.ExitCode(err), failure.ClassOf(err), failure.SeverityOrder())
+		log.Errorf("exit %d: %s is the most serious failure (order: %s)", exits.Code(err), failure.ClassOf(err), failure.SeverityOrder())
 	}
 }
 
@@ -266,16 +267,12 @@ func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string
 			werr = errors.Join(werr, rerr)
 		}
 	}
-	code := failure.ExitCode(err)
 	if werr != nil && err == nil {
 		// The promotion happened, but later steps will not see it.
 		// Failing is safe: a re-run finds the tag in place.
-		code = failure.ExitCode(&failure.Error{Class: failure.ClassUnexpected})
+		err = &failure.Error{Class: failure.ClassUnexpected}
 	}
-	if cfg.CI.Drone {
-		code = failure.DroneSafe(code)
-	}
-	return code
+	return failure.Exits{Drone: cfg.CI.Drone}.Code(err)
 }
 
 func mostSerious(results []promote.Result) error {

@@ -16,7 +16,7 @@ import (
 // failure of a single promotion, what failed, why and what to do next. In
 // a batch a failure's details wait for causes, which says each cause once;
 // with debug they are printed here too.
-func report(log *cilog.Logger, registry string, res promote.Result, batch bool) {
+func report(log *cilog.Logger, exits failure.Exits, registry string, res promote.Result, batch bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
 	if res.Source == (imageref.Ref{}) {
 		what = "before any promotion" // settings or credentials
@@ -37,7 +37,7 @@ func report(log *cilog.Logger, registry string, res promote.Result, batch bool) 
 	}
 	class := failure.ClassOf(res.Err)
 	if class == failure.ClassUsage {
-		log.Errorf("%s (exit %d)", res.Err, failure.ExitCode(res.Err))
+		log.Errorf("%s (exit %d)", res.Err, exits.Code(res.Err))
 		log.Annotate("tcr-promote: invalid settings", res.Err.Error())
 		return
 	}
@@ -47,7 +47,7 @@ func report(log *cilog.Logger, registry string, res promote.Result, batch bool) 
 		log.Debugf("failed %s: %s: %s", what, class, res.Err)
 		return
 	}
-	log.Errorf("failed %s: %s (exit %d)", what, class, failure.ExitCode(res.Err))
+	log.Errorf("failed %s: %s (exit %d)", what, class, exits.Code(res.Err))
 	details(log, res.Err)
 	registryChanged(log, res)
 	next(log, what, res.Err)
@@ -61,9 +61,9 @@ func next(log *cilog.Logger, what string, err error) {
 
 // reportReplicas reports a wait for the replicas that failed, after
 // promotions that did not.
-func reportReplicas(log *cilog.Logger, err error) {
+func reportReplicas(log *cilog.Logger, exits failure.Exits, err error) {
 	what := "waiting for the replicas"
-	log.Errorf("%s: %s (exit %d)", what, failure.ClassOf(err), failure.ExitCode(err))
+	log.Errorf("%s: %s (exit %d)", what, failure.ClassOf(err), exits.Code(err))
 	details(log, err)
 	next(log, what, err)
 }
@@ -79,7 +79,23 @@ func details(log *cilog.Logger, err error) {
 	if e.Class == failure.ClassDrift || e.Code == failure.CodeReplicaLag {
 		return // found by reading, not an answer that failed
 	}
-	log.Errorf("  RequestId: %s", cmp.Or(e.RequestID, "none (no answer from the API)"))
+	switch {
+	case e.RequestID != "":
+		log.Errorf("  RequestId: %s", e.RequestID)
+	case !decidedByStep(e):
+		log.Errorf("  RequestId: none (no answer from the API)")
+	}
+}
+
+// decidedByStep reports whether the step itself refused, from what it
+// had read (a gate, an immutable tag, a destination that moved): the API
+// answered, and no failed call has a RequestId to give.
+func decidedByStep(e *failure.Error) bool {
+	switch e.Class {
+	case failure.ClassPolicy, failure.ClassConflict, failure.ClassDrift, failure.ClassUsage:
+		return strings.HasPrefix(e.Code, "ClientError.")
+	}
+	return false
 }
 
 // registryChanged says what a failed promotion changed, or may have.

@@ -131,8 +131,10 @@ func TestGates(t *testing.T) {
 			says: []string{"org.opencontainers.image.revision=def456 required, org.opencontainers.image.revision=abc123 found"}},
 		{name: "a label absent", vars: map[string]string{"PLUGIN_REQUIRE_LABELS": "team=web"}, code: 78, code2: "ClientError.LabelMismatch", says: []string{"team=web required, absent"}},
 		{name: "a dry run is refused too", vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "PLUGIN_DRY_RUN": "true"}, code: 78, code2: "ClientError.Unsigned"},
-		{name: "Drone: never 78", vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "DRONE": "true", "CI": "true"}, code: 1, code2: "ClientError.Unsigned"},
-		{name: "Woodpecker keeps 78", vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "DRONE": "true", "CI": "woodpecker"}, code: 78, code2: "ClientError.Unsigned"},
+		{name: "Drone: never 78, and the log says so", vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "DRONE": "true", "CI": "true"}, code: 1, code2: "ClientError.Unsigned",
+			says: []string{"policy (exit 1)"}},
+		{name: "Woodpecker keeps 78", vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "DRONE": "true", "CI": "woodpecker"}, code: 78, code2: "ClientError.Unsigned",
+			says: []string{"policy (exit 78)"}},
 		{name: "already there: still refused", setup: func(f *fixture) { _ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestA) },
 			vars: map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms"}, code: 78, code2: "ClientError.Unsigned"},
 	}

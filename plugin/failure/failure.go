@@ -41,7 +41,7 @@ type Info struct {
 var classes = []Info{
 	ClassOK:          {"ok", 0, "promoted (or the destination already held the source's image)", ""},
 	ClassUnexpected:  {"unexpected", 1, "anything not classified below: FailedOperation, InternalError.ErrorTcrInvalidMediaType, a code not in the table, an untrusted TLS certificate, a non-JSON 4xx from a proxy, an answer no real API gives (ClientError.BadAnswer, .Redirect, .AnswerTooLarge); a cancelled step (ClientError.Canceled)", "check the message; if it persists, contact Tencent Cloud support with the RequestId"},
-	ClassDrift:       {"drift", 3, "mode: check found a destination that does not hold what the promotion file says (ClientError.Drift); nothing was changed", "review the drift listed above: apply the file again (mode: apply), or change the file to what the registry holds"},
+	ClassDrift:       {"drift", 3, "mode: check found a destination that does not hold what the promotion file or the settings say (ClientError.Drift); nothing was changed", "review the drift listed above: apply again (mode: apply), or change the promotion file or the settings to what the registry holds"},
 	ClassUsage:       {"usage", 64, "invalid or missing settings; nothing was sent", "fix the setting named above"},
 	ClassInvalid:     {"invalid", 65, "the API rejected the request: InvalidParameter*, MissingParameter*, UnknownParameter*", "check the names of the namespace, repository and tags"},
 	ClassNotFound:    {"not_found", 66, "ResourceNotFound*, InternalError.ErrNotExist, an ...Unauthorized answer saying \"not found\" (a missing namespace); ClientError.SourceNotFound, ClientError.NamespaceNotFound", "check registry_id, region, the namespaces, the repository and the source tag"},
@@ -75,6 +75,18 @@ func DroneSafe(code int) int {
 		return 1
 	}
 	return code
+}
+
+// Exits turns errors into the exit codes this run's CI sees, so that
+// what the log says is what the process exits with.
+type Exits struct{ Drone bool }
+
+// Code is ExitCode(err), made DroneSafe on Drone.
+func (e Exits) Code(err error) int {
+	if e.Drone {
+		return DroneSafe(ExitCode(err))
+	}
+	return ExitCode(err)
 }
 
 // ClassOf returns the class of err; ClassUnexpected if it is not classified.

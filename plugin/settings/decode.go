@@ -76,8 +76,8 @@ func (c *Count) EnvDecode(_ context.Context, v string) error {
 
 // List is a list: a JSON array of strings, or items separated by commas or
 // newlines (Drone and Woodpecker join YAML lists with commas; GitHub inputs
-// are strings, often multi-line). Blanks are trimmed, empties and repeats
-// dropped, order kept.
+// are strings, often multi-line). Blanks are trimmed, empties dropped,
+// order and repeats kept.
 type List struct {
 	Items []string
 	raw   string
@@ -95,14 +95,12 @@ func (l *List) EnvDecode(_ context.Context, v string) error {
 	} else {
 		items = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
 	}
-	seen := map[string]bool{}
+	// Repeats are kept: where one matters (a tag, a repository, a
+	// destination) the setting refuses it, as the promotion file does.
 	for _, it := range items {
-		it = strings.TrimSpace(it)
-		if it == "" || seen[it] {
-			continue
+		if it = strings.TrimSpace(it); it != "" {
+			l.Items = append(l.Items, it)
 		}
-		seen[it] = true
-		l.Items = append(l.Items, it)
 	}
 	if len(l.Items) == 0 {
 		l.why = fmt.Sprintf("%q lists nothing", v)

@@ -49,7 +49,7 @@ func (p *parser) byNames(s *Settings, c *Config) {
 	if !s.SourceRepo.set() {
 		p.required("SOURCE_REPO", "")
 	}
-	repos := p.list("SOURCE_REPO", s.SourceRepo, imageref.IsRepo, imageref.RepoRule)
+	repos := p.once("SOURCE_REPO", p.list("SOURCE_REPO", s.SourceRepo, imageref.IsRepo, imageref.RepoRule))
 	ref := p.match("SOURCE_REFERENCE", p.required("SOURCE_REFERENCE", s.SourceReference), imageref.IsReference, imageref.TagRule+", or a digest (sha256: and 64 hex digits)")
 	var sources []imageref.Ref
 	for _, repo := range repos {
@@ -70,7 +70,7 @@ func (p *parser) destinations(s *Settings, c *Config, srcNS string, sources []im
 	if !s.DestinationTag.set() {
 		p.required("DESTINATION_TAG", "")
 	}
-	tags := p.list("DESTINATION_TAG", s.DestinationTag, imageref.IsTag, imageref.TagRule)
+	tags := p.once("DESTINATION_TAG", p.list("DESTINATION_TAG", s.DestinationTag, imageref.IsTag, imageref.TagRule))
 	if dstRepo != "" && len(sources) > 1 {
 		p.fail("%s is set, but %s lists %d repositories: they cannot all go to one repository; leave destination_repo empty to keep each name", p.l.Key("DESTINATION_REPO"), p.l.Key("SOURCE_REPO"), len(sources))
 	}
@@ -79,6 +79,23 @@ func (p *parser) destinations(s *Settings, c *Config, srcNS string, sources []im
 			c.Pairs = append(c.Pairs, Pair{Source: src, Destination: imageref.Ref{Namespace: dstNS, Repo: cmp.Or(dstRepo, src.Repo), Tag: tag}})
 		}
 	}
+}
+
+// once fails an item a list names twice, as destination_image and the
+// promotion file do: two copies onto one tag would race, and be counted
+// twice.
+func (p *parser) once(key string, items []string) []string {
+	seen := map[string]bool{}
+	out := items[:0:0]
+	for _, it := range items {
+		if seen[it] {
+			p.fail("%s: %q is named twice: name it once", p.l.Key(key), it)
+			continue
+		}
+		seen[it] = true
+		out = append(out, it)
+	}
+	return out
 }
 
 // sourceImage reads source_image: a reference with a host.

@@ -90,7 +90,7 @@ func TestLoadConfig(t *testing.T) {
 			change: func(c *settings.Config) {
 				c.Pairs = []settings.Pair{pair("develop/app:stg", "release/app:prd"), pair("develop/app:stg", "release/app:latest"), pair("develop/api:stg", "release/api:prd"), pair("develop/api:stg", "release/api:latest")}
 			}},
-		{name: "repos as a JSON array, repeats dropped", vars: with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": `["app", "api", "app"]`}),
+		{name: "repos as a JSON array", vars: with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": `["app", "api"]`}),
 			change: func(c *settings.Config) {
 				c.Pairs = []settings.Pair{pair("develop/app:stg", "develop/app:prd"), pair("develop/api:stg", "develop/api:prd")}
 			}},
@@ -251,6 +251,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"a record in a missing directory", with(baseVars(), map[string]string{"PLUGIN_RECORD_FILE": "/nonexistent-dir/record.json"}), []string{"PLUGIN_RECORD_FILE"}},
 		{"a record inside a Docker action's container", with(baseVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/github/workspace", "PLUGIN_RECORD_FILE": "/home/runner/work/_temp/promotion.json"}),
 			[]string{`PLUGIN_RECORD_FILE: "/home/runner/work/_temp/promotion.json" is inside the action's container`}},
+		{"a repository named twice", with(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": `["app", "api", "app"]`}), []string{`PLUGIN_SOURCE_REPO: "app" is named twice`}},
+		{"a destination named twice", with(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,release/app:prd"}), []string{`"release/app:prd" and "release/app:prd" are the same destination`}},
+		{"a tag named twice", with(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": "prd,v1,prd"}), []string{`PLUGIN_DESTINATION_TAG: "prd" is named twice`}},
 		{"two spellings that disagree", with(baseVars(), map[string]string{"INPUT_DESTINATION_TAG": "v1", "INPUT_DESTINATION-TAG": "v2"}),
 			[]string{`PLUGIN_DESTINATION_TAG="prd" and INPUT_DESTINATION_TAG="v1" are two spellings of destination_tag that disagree`, `and INPUT_DESTINATION-TAG="v2"`}},
 		{"a secret in two spellings is not shown", with(baseVars(), map[string]string{"INPUT_SECRET-KEY": "other-secret"}),
