@@ -12,7 +12,9 @@ import (
 	"archive/tar"
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -315,5 +317,51 @@ func TestContainerDemo(t *testing.T) {
 				t.Errorf("demo in %s: exit %d\n%s", img, code, out)
 			}
 		})
+	}
+}
+
+// TestContainerGitLabNote runs the GitLab example's after_script, as
+// written, in the -gitlab image: the plan reaches the notes API whole,
+// with busybox's tools only.
+func TestContainerGitLabNote(t *testing.T) {
+	t.Parallel()
+	var ci struct {
+		Plan struct {
+			AfterScript []string `yaml:"after_script"`
+		} `yaml:"plan"`
+	}
+	readYAML(t, "examples/gitlab/promotion-file.gitlab-ci.yml", &ci)
+	if len(ci.Plan.AfterScript) != 1 {
+		t.Fatalf("after_script: %q", ci.Plan.AfterScript)
+	}
+	plan := "## Plan\n\n| a | b |\n|---|---|\n| create & move = 100% | `x` → \"y\" |\n"
+	got := make(chan url.Values, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.Header.Get("PRIVATE-TOKEN") != "note-token" || r.URL.Path != "/api/v4/projects/12/merge_requests/7/notes" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		_ = r.ParseForm()
+		got <- r.PostForm
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(srv.Close)
+	project := t.TempDir()
+	if err := os.WriteFile(filepath.Join(project, "plan.md"), []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runContainer(t, append([]string{"--entrypoint", "", "-w", "/builds/acme/app", "-v", project + ":/builds/acme/app"},
+		append(env("CI_API_V4_URL="+srv.URL+"/api/v4", "CI_PROJECT_ID=12", "CI_MERGE_REQUEST_IID=7", "TCR_PLAN_NOTE_TOKEN=note-token"),
+			gitlabImage, "sh", "-c", ci.Plan.AfterScript[0])...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	select {
+	case form := <-got:
+		if form.Get("body") != plan {
+			t.Errorf("the note's body = %q, want %q", form.Get("body"), plan)
+		}
+	default:
+		t.Error("no note was posted")
 	}
 }

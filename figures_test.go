@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
@@ -98,6 +99,53 @@ func TestCAMPolicyListsEveryAction(t *testing.T) {
 		for a := range got {
 			if !want[a] {
 				t.Errorf("Permissions: %s names tcr:%s, which the step never sends", name, a)
+			}
+		}
+	}
+}
+
+// TestExitCodesListedEverywhere: each page that lists the exit codes
+// lists every one the binary has.
+func TestExitCodesListedEverywhere(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("cnb/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(b), "- Exit codes:")
+	if start < 0 {
+		t.Fatal("cnb/README.md lists no exit codes")
+	}
+	list := string(b[start:])
+	list = list[:strings.Index(list, "\n- ")]
+	for _, c := range failure.Classes() {
+		if !regexp.MustCompile(`\b` + strconv.Itoa(c.Code) + ` ` + c.Name + `\b`).MatchString(list) {
+			t.Errorf("cnb/README.md's exit codes lack %d %s", c.Code, c.Name)
+		}
+	}
+}
+
+// TestNoExpressionsInActionMetadata: GitHub's runner and act refuse an
+// action whose descriptions hold ${{ … }}.
+func TestNoExpressionsInActionMetadata(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{"action.yml", "composite/action.yml"} {
+		var action struct {
+			Description string                                  `yaml:"description"`
+			Inputs      map[string]struct{ Description string } `yaml:"inputs"`
+			Outputs     map[string]struct{ Description string } `yaml:"outputs"`
+		}
+		readYAML(t, f, &action)
+		descs := map[string]string{"description": action.Description}
+		for n, in := range action.Inputs {
+			descs["input "+n] = in.Description
+		}
+		for n, o := range action.Outputs {
+			descs["output "+n] = o.Description
+		}
+		for where, d := range descs {
+			if strings.Contains(d, "${{") {
+				t.Errorf("%s: %s's description holds an expression: %q", f, where, d)
 			}
 		}
 	}

@@ -311,7 +311,7 @@ func TestExamplesUseRealSettings(t *testing.T) {
 	}
 	files := []string{
 		"examples/drone/.drone.yml", "examples/woodpecker/.woodpecker.yaml", "examples/cnb/.cnb.yml", "examples/cnb/attest.cnb.yml", "examples/cnb/promotion-file.cnb.yml",
-		"examples/gitlab/.gitlab-ci.yml", "examples/gitlab/promotion-file.gitlab-ci.yml", "examples/argo/workflow.yaml", "examples/tekton/pipelinerun.yaml",
+		"examples/gitlab/.gitlab-ci.yml", "examples/gitlab/promotion-file.gitlab-ci.yml", "examples/argo/workflow.yaml", "examples/tekton/taskrun.yaml",
 		"examples/jenkins/Jenkinsfile", "tekton/tcr-promote.yaml", "templates/tcr-promote.yml", "docs.md", "cnb/README.md",
 	}
 	pluginVar := regexp.MustCompile(`PLUGIN_[A-Z_]+`)
