@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -146,6 +147,26 @@ func TestNoExpressionsInActionMetadata(t *testing.T) {
 		for where, d := range descs {
 			if strings.Contains(d, "${{") {
 				t.Errorf("%s: %s's description holds an expression: %q", f, where, d)
+			}
+		}
+	}
+}
+
+// TestExampleActionsOneWay: the GitHub examples name every action one
+// way — by major version, which Dependabot or Renovate can pin to a
+// commit in a user's repository — not some by commit and some by tag.
+func TestExampleActionsOneWay(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("examples/github/*.yml")
+	uses := regexp.MustCompile(`uses:\s*([\w./-]+)@(\S+)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range uses.FindAllStringSubmatch(string(b), -1) {
+			if !regexp.MustCompile(`^v\d+$`).MatchString(m[2]) {
+				t.Errorf("%s: %s@%s is not named by major version, as the other examples are", f, m[1], m[2])
 			}
 		}
 	}
