@@ -26,8 +26,11 @@ Usage: tcr-promote [--help | --version | demo]
   demo: a real promotion against the built-in emulator, no cloud account.
 
 Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker, CNB),
-INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too), first found wins; an
-empty value counts as unset. The README's table has every detail.
+INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too). A value that is empty,
+or equal to the [default], counts as not given: the binary owns every
+default. Two spellings with different values, or a name close to a
+setting's (PLUGIN_DRYRUN), stop the step (64) before anything is sent. The
+README's table has every detail.
 
 Settings:
 `)
