@@ -15,7 +15,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -136,7 +135,7 @@ func oidcToken(ctx context.Context, role *settings.RoleConfig, ci settings.CIEnv
 	case role.Token != "":
 		token = role.Token
 	case role.TokenFile != "":
-		b, err := os.ReadFile(role.TokenFile)
+		b, err := settings.ReadFile(role.TokenFile, settings.MaxTokenFile)
 		if err != nil {
 			return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: fmt.Sprintf("web_identity_token_file: %v", err), Err: err}
 		}

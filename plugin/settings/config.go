@@ -391,8 +391,16 @@ type parser struct {
 	warnings []string
 }
 
+// The most a run tells of its settings' problems: a file with a
+// thousand bad lines, or a value of megabytes echoed back, would flood
+// the log and the error output.
+const (
+	maxProblems    = 20
+	maxProblemText = 1000
+)
+
 func (p *parser) fail(format string, args ...any) {
-	p.problems = append(p.problems, fmt.Sprintf(format, args...))
+	p.problems = append(p.problems, shorten(fmt.Sprintf(format, args...), maxProblemText))
 }
 
 // warn records what the settings allow but should not; the parser's
@@ -407,7 +415,11 @@ func (p *parser) err() error {
 	if len(p.problems) == 0 {
 		return nil
 	}
-	return failure.Usagef("invalid settings: %s", strings.Join(p.problems, "; "))
+	told := p.problems
+	if len(told) > maxProblems {
+		told = append(told[:maxProblems:maxProblems], fmt.Sprintf("and %d more", len(p.problems)-maxProblems))
+	}
+	return failure.Usagef("invalid settings: %s", strings.Join(told, "; "))
 }
 
 // required fails when v is empty, naming the setting's variables and the

@@ -200,7 +200,7 @@ func (p *parser) spellingsAgree() {
 			if s.Secret {
 				p.fail("%s and %s are two spellings of %s with different values (not shown: secret); keep one", g[0].name, other.name, s.Name)
 			} else {
-				p.fail("%s=%q and %s=%q are two spellings of %s that disagree; keep one", g[0].name, shorten(g[0].value), other.name, shorten(other.value), s.Name)
+				p.fail("%s=%q and %s=%q are two spellings of %s that disagree; keep one", g[0].name, shorten(g[0].value, 80), other.name, shorten(other.value, 80), s.Name)
 			}
 		}
 	}
@@ -225,10 +225,10 @@ func (p *parser) unknownNames(c *Config) {
 			continue
 		}
 		if s, ok := nearest(name[len(prefix):]); ok {
-			p.fail("%s is not a setting: did you mean %s?", shorten(name), s.Name)
+			p.fail("%s is not a setting: did you mean %s?", shorten(name, 80), s.Name)
 			continue
 		}
-		c.warnings = append(c.warnings, fmt.Sprintf("%s is not a setting of tcr-promote: ignored (see --help)", shorten(name)))
+		c.warnings = append(c.warnings, fmt.Sprintf("%s is not a setting of tcr-promote: ignored (see --help)", shorten(name, 80)))
 	}
 }
 
@@ -285,11 +285,10 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// shorten caps what a message echoes of a value or a name.
-func shorten(s string) string {
-	const max = 80
+// shorten caps what a message echoes of a value, a name or a problem.
+func shorten(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}
-	return strings.ToValidUTF8(s[:max], "") + "…"
+	return strings.ToValidUTF8(s[:max], "") + fmt.Sprintf("… (%d bytes more)", len(s)-max)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 )
 
@@ -51,7 +50,7 @@ func (p *parser) caCert(key, v string) *x509.CertPool {
 	}
 	pem := []byte(v)
 	if !strings.Contains(v, "-----BEGIN") {
-		b, err := os.ReadFile(v)
+		b, err := ReadFile(v, MaxCABundle)
 		if err != nil {
 			p.fail("%s: neither PEM text nor a readable file: %v", p.l.Key(key), err)
 			return nil

@@ -1,7 +1,9 @@
 package settings
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"fmt"
 	"os"
 	"strings"
@@ -17,9 +19,6 @@ type File struct {
 	Registry string // its registry: host, "" when registry_id and region name it
 }
 
-// maxFile is the largest promotion file read.
-const maxFile = 4 << 20
-
 // singleSettings are the settings that name one promotion; a promotion
 // file names them all, so it stands alone.
 var singleSettings = []string{"SOURCE_IMAGE", "DESTINATION_IMAGE", "SOURCE_NAMESPACE", "SOURCE_REPO", "SOURCE_REFERENCE", "DESTINATION_TAG", "DESTINATION_NAMESPACE", "DESTINATION_REPO", "OVERRIDE", "EXPECTED_DIGEST"}
@@ -33,21 +32,25 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 		}
 	}
 	c.File = &File{Path: s.PromotionFile}
-	text, err := os.ReadFile(s.PromotionFile)
-	switch {
-	case err != nil:
+	text, err := ReadFile(s.PromotionFile, MaxPromotionFile)
+	if err != nil {
 		p.fail("%s: %v", p.l.Key("PROMOTION_FILE"), unwrapPath(err))
-		return
-	case len(text) > maxFile:
-		// Tens of thousands of promotions take under a megabyte.
-		p.fail("%s: %s is %d bytes, over %d: split it", p.l.Key("PROMOTION_FILE"), s.PromotionFile, len(text), maxFile)
 		return
 	}
 	f := fileParser{parser: p, path: s.PromotionFile, seen: map[imageref.Ref]string{}}
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
 		p.fail("%s: %v", s.PromotionFile, err)
 		return
+	}
+	// A second document would be read by nobody: the step promotes what
+	// the first says, and a reviewer may read the second.
+	var second yaml.Node
+	if err := dec.Decode(&second); err == nil && len(second.Content) > 0 && second.Content[0].Tag != "!!null" {
+		f.failAt(second.Content[0], "a second YAML document (after ---): a promotion file is one document; merge them, or split them into two files")
+	} else if !errors.Is(err, io.EOF) {
+		p.fail("%s: %v", s.PromotionFile, err)
 	}
 	if len(doc.Content) == 0 {
 		p.fail("%s: the file is empty: it needs promotions (a list of source and destinations)", s.PromotionFile)
@@ -190,10 +193,10 @@ func (f *fileParser) promotion(n *yaml.Node, c *Config) {
 		case "destinations":
 			dst = v
 		case "override":
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+			// By its resolved YAML type: True and TRUE are booleans too.
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&override) != nil {
 				f.failAt(v, "override must be true or false")
 			}
-			override = v.Value == "true"
 		default:
 			return false
 		}
