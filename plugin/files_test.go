@@ -105,3 +105,25 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		}
 	})
 }
+
+// TestSecretsInEveryForm: a password in the store's URL — as userinfo,
+// as a query parameter, or spelt so that a URL parser does not see it —
+// never reaches the log, on a CI that does not mask (Drone) too.
+func TestSecretsInEveryForm(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, store, secret string }{
+		{"a query parameter", "redis://127.0.0.1:1/0?master_name=m&password=hunter2query", "hunter2query"},
+		{"a password with an unencoded slash", "redis://:s3cr@et/pa55word@127.0.0.1:6379/0", "pa55word"},
+		{"userinfo", "redis://:hunter2userinfo@127.0.0.1:1/0?dial_timeout=50ms", "hunter2userinfo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_RATE_STORE": tt.store, "DRONE": "true", "CI": "true", "PLUGIN_RATE_STORE_KEY": "k"}))
+			if strings.Contains(res.stdout+res.stderr, tt.secret) {
+				t.Errorf("exit %d; the store's password reached the log:\n%s%s", res.code, res.stdout, res.stderr)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ package cilog
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -25,6 +26,7 @@ type Logger struct {
 	github  bool
 	holding bool
 	held    []heldLine
+	secrets []string // to redact, longest first
 }
 
 // New returns the log: lines to out and errOut; on GitHub (github), masks,
@@ -66,6 +68,7 @@ func (l *Logger) Release() {
 func (l *Logger) write(w io.Writer, s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	s = l.redact(s)
 	if l.holding {
 		l.held = append(l.held, heldLine{w, s})
 		return
@@ -155,21 +158,53 @@ func errorCommand(title, msg string) string {
 	return "::error title=" + escapeProperty(title) + "::" + escapeData(Inert(msg))
 }
 
-// Mask tells the GitHub runner to hide a secret in everything logged after.
-// Elsewhere it must print nothing: the line itself would leak the value.
+// Mask hides a secret in everything written after, on every CI: the
+// step's own writers redact it (and each of its lines, and its form
+// escaped for a workflow command) wherever it appears — in an error a
+// library quoted it in, in a store's refusal that repeats it — and on
+// GitHub the runner is told too, for what other steps print. Elsewhere
+// nothing is printed for it: the line itself would leak the value.
 func (l *Logger) Mask(secret string) {
-	if !l.github || secret == "" {
+	if secret == "" {
 		return
 	}
-	// The runner masks each line of a multi-line value too, but a value
-	// with a newline would end the command early; mask line by line.
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var parts []string
 	for part := range strings.Lines(secret) {
 		if p := strings.TrimRight(part, "\r\n"); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		l.secrets = append(l.secrets, p, escapeData(p), escapeProperty(p))
+		if l.github {
+			// The runner masks each line of a multi-line value too, but
+			// a value with a newline would end the command early.
 			fmt.Fprintln(l.out, "::add-mask::"+escapeData(p)) // never held back
 		}
 	}
+	slices.SortFunc(l.secrets, func(a, b string) int { return len(b) - len(a) })
+	l.secrets = slices.Compact(l.secrets)
+}
+
+// Redact replaces every secret masked so far in s, for text the step
+// writes elsewhere than the log: outputs, the plan, the job summary.
+func (l *Logger) Redact(s string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.redact(s)
+}
+
+func (l *Logger) redact(s string) string {
+	for _, secret := range l.secrets {
+		// A secret of a character or two would blank the log; GitHub's
+		// runner leaves those alone too.
+		if len(secret) >= 3 {
+			s = strings.ReplaceAll(s, secret, "***")
+		}
+	}
+	return s
 }
 
 // escapeData escapes a workflow command's message, as the runner's

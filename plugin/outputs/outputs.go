@@ -66,6 +66,9 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 		// Waited for; empty when the instance has none.
 		outs = append([]output{{"replicas", JoinStates(replicas)}}, outs...)
 	}
+	for i := range outs {
+		outs[i].Value = log.Redact(outs[i].Value)
+	}
 	var werr error
 	for _, s := range sinks(cfg, log) {
 		skipped, e := s.write(outs)
@@ -85,12 +88,12 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 		if cfg.DryRun && cfg.Reviewed() {
 			text = Plan(cfg, registry, results)
 		}
-		if e := writeFile(p, text, false); e != nil {
+		if e := writeFile(p, log.Redact(text), false); e != nil {
 			log.Warnf("writing the job summary: %v", e)
 		}
 	}
 	if cfg.PlanFile != "" && failure.ClassOf(err) != failure.ClassUsage {
-		if e := writeFile(cfg.PlanFile, Plan(cfg, registry, results), true); e != nil {
+		if e := writeFile(cfg.PlanFile, log.Redact(Plan(cfg, registry, results)), true); e != nil {
 			werr = errors.Join(werr, fmt.Errorf("plan_file: %w", e))
 		}
 	}

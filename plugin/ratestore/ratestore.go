@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,27 +78,49 @@ func Open(rawURL, password string, roots *x509.CertPool) (*Store, error) {
 	case q.Has("master_name"):
 		o, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
-			return nil, err
+			return nil, scrubbed(err, rawURL)
 		}
 		tune(&o.Password, &o.TLSConfig, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 		client = redis.NewFailoverClient(o)
 	case q.Has("addr"):
 		o, err := redis.ParseClusterURL(rawURL)
 		if err != nil {
-			return nil, err
+			return nil, scrubbed(err, rawURL)
 		}
 		tune(&o.Password, &o.TLSConfig, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 		client = redis.NewClusterClient(o)
 	default:
 		o, err := redis.ParseURL(rawURL)
 		if err != nil {
-			return nil, err
+			return nil, scrubbed(err, rawURL)
 		}
 		tune(&o.Password, &o.TLSConfig, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
 		o.DisableIdentity = true // no CLIENT SETINFO: managed Redis may refuse it
 		client = redis.NewClient(o)
 	}
 	return &Store{client: client, where: u.Redacted()}, nil
+}
+
+// scrubbed is go-redis's parse error without any piece of the URL it
+// may quote: a password with an unencoded '/' or '@' is not where a URL
+// parser looks for one, so masking the password as parsed would miss it.
+// The option names stay, so "unexpected option: bogus" still helps.
+func scrubbed(err error, rawURL string) error {
+	keep := map[string]bool{"redis": true, "rediss": true}
+	if u, perr := url.Parse(rawURL); perr == nil {
+		for k := range u.Query() {
+			keep[k] = true
+		}
+	}
+	pieces := strings.FieldsFunc(rawURL, func(r rune) bool { return strings.ContainsRune(":/@?&=#", r) })
+	slices.SortFunc(pieces, func(a, b string) int { return len(b) - len(a) })
+	msg := err.Error()
+	for _, p := range pieces {
+		if len(p) >= 3 && !keep[p] {
+			msg = strings.ReplaceAll(msg, p, "***")
+		}
+	}
+	return errors.New(msg)
 }
 
 // go-redis logs to stderr on its own; the limiter says what matters once,

@@ -305,6 +305,12 @@ func (p *parser) timing(s *Settings, c *Config) {
 			if pw, ok := u.User.Password(); ok {
 				c.secrets = append(c.secrets, pw)
 			}
+			// Passwords go-redis reads from the query (Sentinel's too).
+			for _, k := range []string{"password", "pass", "auth", "sentinel_password"} {
+				if v := u.Query().Get(k); v != "" {
+					c.secrets = append(c.secrets, v)
+				}
+			}
 		}
 		// Where the account is learnt, if no key names it.
 		if c.Role != nil {

@@ -3,8 +3,8 @@ package settings
 import (
 	"bytes"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
