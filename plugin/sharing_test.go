@@ -92,7 +92,7 @@ func TestRateStoreDown(t *testing.T) {
 	res, env := f.promote(t, 0, map[string]string{
 		"PLUGIN_RATE_STORE": "redis://:hunter2-secret@" + redistest.Nowhere(t) + "/0", "PLUGIN_RATE_STORE_KEY": "down", "PLUGIN_DESTINATION_TAG": "a,b,c",
 	})
-	if n := strings.Count(res.stdout, "pacing DuplicateImage on its own"); n != 1 {
+	if n := strings.Count(res.stdout, "pacing on its own for the rest of the run"); n != 1 {
 		t.Errorf("%d warnings that the store is down, want 1:\n%s", n, res.stdout)
 	}
 	if env["PROMOTED"] != "true" {

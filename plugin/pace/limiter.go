@@ -2,6 +2,7 @@ package pace
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -21,6 +22,10 @@ type Store interface {
 	// Where names the store for the log, without secrets.
 	Where() string
 }
+
+// ErrStoreDown is a Store's answer once it has failed: it was said
+// then, and is not said again.
+var ErrStoreDown = errors.New("the store failed earlier in this run")
 
 // Reservation is a Store's answer.
 type Reservation struct {
@@ -238,10 +243,10 @@ func (l *Limiter) book(ctx context.Context, w *waiter) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		if !l.storeDown {
-			l.storeDown = true
-			l.log.Warnf("rate_store %s: %v: pacing %s on its own for the rest of the run", l.store.Where(), err, l.action)
+		if !l.storeDown && !errors.Is(err, ErrStoreDown) {
+			l.log.Warnf("rate_store %s: %v: pacing on its own for the rest of the run (the store is advice; the promotions go on)", l.store.Where(), err)
 		}
+		l.storeDown = true
 	case !res.Booked:
 		return &LateError{Action: l.action, In: res.Wait, Ahead: res.Ahead, Rate: float64(l.ceiling) / Window.Seconds(), Store: l.store.Where()}
 	default:

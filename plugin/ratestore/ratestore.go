@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,6 +31,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	account string
+	broken  atomic.Bool // set by the first misbehaviour, for the run
 }
 
 // reserve books the turn after the bucket's last one, or now if that is
@@ -166,16 +168,48 @@ func (s *Store) Key(action string) string {
 
 // Reserve books the next turn of action at perSecond for the account,
 // unless it would come later than within.
-func (s *Store) Reserve(ctx context.Context, action string, perSecond float64, within time.Duration) (pace.Reservation, error) {
+//
+// The store is advice: any misbehaviour — an error, a timeout, a panic in
+// the client, an answer the script cannot give — breaks it for the run,
+// and every later call answers pace.ErrStoreDown at once, so the limiters
+// pace on their own from then on and the run warns once.
+func (s *Store) Reserve(ctx context.Context, action string, perSecond float64, within time.Duration) (res pace.Reservation, err error) {
+	if s.broken.Load() {
+		return pace.Reservation{}, pace.ErrStoreDown
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the Redis client failed on the store's answer: %v", v)
+		}
+		if err != nil {
+			s.broken.Store(true)
+		}
+	}()
 	interval := int64(float64(time.Second/time.Microsecond) / perSecond)
 	v, err := reserve.Run(ctx, s.client, []string{s.Key(action)}, interval, within.Microseconds()).Int64Slice()
 	if err != nil {
 		return pace.Reservation{}, err
 	}
-	if len(v) != 3 || v[1] < 0 || v[2] < 0 {
-		return pace.Reservation{}, fmt.Errorf("the reservation script answered %v", v)
+	if !scriptCanAnswer(v, interval, within.Microseconds()) {
+		return pace.Reservation{}, fmt.Errorf("the reservation script cannot have answered %v", v)
 	}
 	return pace.Reservation{Booked: v[0] == 1, Wait: time.Duration(v[1]) * time.Microsecond, Ahead: int(v[2])}, nil
+}
+
+// maxAhead is the furthest a turn can plausibly lie ahead: no pipeline
+// books past its own deadline, and none waits hours for its turn.
+const maxAhead = 6 * time.Hour
+
+// scriptCanAnswer holds an answer to what reserve can return: booked or
+// not, a wait within the turns ahead, booked exactly when the wait is
+// within the deadline, and no turn further than maxAhead.
+func scriptCanAnswer(v []int64, interval, within int64) bool {
+	if len(v) != 3 || v[0] != 0 && v[0] != 1 || v[1] < 0 || v[2] < 0 || v[1] > maxAhead.Microseconds() {
+		return false
+	}
+	booked, wait, ahead := v[0] == 1, v[1], v[2]
+	want := (wait + interval - 1) / interval // math.ceil(wait / interval)
+	return ahead >= want-1 && ahead <= want+1 && booked == (wait <= within)
 }
 
 // Where names the store without its password.

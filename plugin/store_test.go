@@ -1,0 +1,114 @@
+package plugin_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// hostileRedis is a Redis on loopback that speaks the protocol but
+// answers the reservation script (EVALSHA, then EVAL) with reply, and a
+// login (HELLO with AUTH, or AUTH) with login when it is set.
+func hostileRedis(t *testing.T, reply, login string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveHostile(conn, reply, login)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func serveHostile(conn net.Conn, reply, login string) {
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	for {
+		args, err := readCommand(r)
+		if err != nil {
+			return
+		}
+		switch cmd := strings.ToUpper(args[0]); {
+		case login != "" && (cmd == "AUTH" || cmd == "HELLO" && len(args) > 2):
+			io.WriteString(conn, login)
+		case cmd == "HELLO":
+			io.WriteString(conn, "-ERR unknown command 'HELLO'\r\n") // RESP2, as older servers
+		case cmd == "EVALSHA":
+			io.WriteString(conn, "-NOSCRIPT No matching script.\r\n")
+		case cmd == "EVAL":
+			io.WriteString(conn, reply)
+		default:
+			io.WriteString(conn, "+OK\r\n")
+		}
+	}
+}
+
+// readCommand reads one RESP array of bulk strings.
+func readCommand(r *bufio.Reader) ([]string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "*") {
+		return nil, fmt.Errorf("not a command: %q (%v)", line, err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
+	args := make([]string, 0, n)
+	for range n {
+		head, err := r.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		size, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
+		buf := make([]byte, size+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		args = append(args, string(buf[:size]))
+	}
+	return args, nil
+}
+
+// TestStoreIsAdvice: whatever the store does — a reply that makes the
+// Redis client panic, a turn a day ahead that the script cannot give, a
+// refusal that repeats the password — the promotions go on at their own
+// pace and succeed, the run warns once, and no password is shown.
+func TestStoreIsAdvice(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, reply, login string }{
+		{"a bulk length near 2^63", "*3\r\n:1\r\n$9223372036854775000\r\n", ""},
+		{"a turn a day ahead", "*3\r\n:0\r\n:86400000000\r\n:1728000000\r\n", ""},
+		{"booked past the deadline", "*3\r\n:1\r\n:3600000000\r\n:72000\r\n", ""},
+		{"not an array", ":1\r\n", ""},
+		{"a refusal that repeats the password", "", "-WRONGPASS invalid password 'hunter2-store-secret' for 'default'\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			addr := hostileRedis(t, tt.reply, tt.login)
+			res, env := f.promote(t, 0, map[string]string{
+				"PLUGIN_RATE_STORE": "redis://:hunter2-store-secret@" + addr + "/0", "PLUGIN_RATE_STORE_KEY": "k", "PLUGIN_DESTINATION_TAG": "a,b,c",
+				"DRONE": "true", "CI": "true", // a CI that masks nothing itself
+			})
+			if env["PROMOTED"] != "true" {
+				t.Errorf("outputs %v: the store failed the promotions", env)
+			}
+			if n := strings.Count(res.stdout, "pacing on its own for the rest of the run"); n != 1 {
+				t.Errorf("%d warnings that the store is broken, want 1:\n%s", n, res.stdout)
+			}
+			if strings.Contains(res.stdout+res.stderr, "hunter2-store-secret") {
+				t.Errorf("the store's password was shown:\n%s%s", res.stdout, res.stderr)
+			}
+		})
+	}
+}
