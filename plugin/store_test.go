@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
 // hostileRedis is a Redis on loopback that speaks the protocol but
@@ -110,5 +114,35 @@ func TestStoreIsAdvice(t *testing.T) {
 				t.Errorf("the store's password was shown:\n%s%s", res.stdout, res.stderr)
 			}
 		})
+	}
+}
+
+// TestPlanIsInert: API text that reaches the plan file — posted as a
+// pull-request comment — and the job summary forms no link, autolink,
+// mention, reference, image or HTML.
+func TestPlanIsInert(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	hostile := "see https://evil.example/login or www.evil.example, ask @acme/release-managers about #12, <img src=x onerror=alert(1)> ![i](https://evil.example/i.png) [click](https://evil.example)"
+	f.emu.Inject(tcremu.Fault{Action: "DescribeImages", Status: 200, ContentType: "application/json",
+		Body: `{"Response":{"Error":{"Code":"FailedOperation","Message":` + strconv.Quote(hostile) + `},"RequestId":"r-1"}}`})
+	vars := f.promotionFile(t, "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n")
+	summary := filepath.Join(f.dir, "summary.md")
+	res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_MODE": "plan", "PLUGIN_RETRIES": "0",
+		"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}))
+	for _, path := range []string{vars["PLUGIN_PLAN_FILE"], summary} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("exit %d: %v\n%s", res.code, err, res.stderr)
+		}
+		text := string(b)
+		if !strings.Contains(text, "evil") {
+			t.Errorf("%s does not show the API's text at all:\n%s", path, text)
+		}
+		for _, live := range []string{"https://", "www.evil", "@acme", "#12", "<img", "](", "!["} {
+			if strings.Contains(text, live) {
+				t.Errorf("%s holds %q, which GitHub would make live:\n%s", path, live, text)
+			}
+		}
 	}
 }

@@ -77,13 +77,23 @@ func cmpOrDash(s string) string {
 }
 
 // mdCell makes untrusted text inert in a Markdown table cell: no HTML, no
-// line breaks, no cell breaks, no code spans or links.
+// line breaks, no cell breaks, no code spans, links or images — and none
+// of what GitHub makes live after rendering: autolinks (https://…,
+// www.…, addresses), @mentions that notify a team, #references. A
+// zero-width space breaks each of those, unseen.
 func mdCell(s string) string {
 	return strings.NewReplacer(
 		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
-		"[", "&#91;", "]", "&#93;", "*", "&#42;",
-	).Replace(cilog.Inert(s))
+		"[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;", "~", "&#126;",
+	).Replace(unlinked.Replace(cilog.Inert(s)))
 }
+
+const zwsp = "\u200b"
+
+var unlinked = strings.NewReplacer(
+	"://", ":"+zwsp+"//", "www.", "www"+zwsp+".", "WWW.", "WWW"+zwsp+".", "Www.", "Www"+zwsp+".",
+	"@", "@"+zwsp, "#", "#"+zwsp,
+)
 
 // resultJSON is one promotion in the results output.
 type resultJSON struct {
