@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
@@ -144,5 +145,24 @@ func TestPlanIsInert(t *testing.T) {
 				t.Errorf("%s holds %q, which GitHub would make live:\n%s", path, live, text)
 			}
 		}
+	}
+}
+
+// TestOptionalReadsWaitForNothing: the read behind the platforms output,
+// trickled a byte a second, gives up on its own budget; the copy, the
+// read-back and the carried signature all happen, and the output says the
+// platforms are unknown.
+func TestOptionalReadsWaitForNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sig := "sha256-" + strings.TrimPrefix(digestA, "sha256:") + ".sig"
+	_ = f.emu.PutImage("tcr-1", "develop", "app", sig, digestB)
+	f.emu.Inject(tcremu.Fault{Action: "DescribeImageManifests", Trickle: time.Second})
+	res, env := f.promote(t, 0, map[string]string{"PLUGIN_ATTEMPT_TIMEOUT": "1s", "PLUGIN_TIMEOUT": "4s"})
+	if _, ok := f.emu.Lookup("tcr-1", "release", "app", sig); !ok || env["ACCESSORIES"] != sig {
+		t.Errorf("the signature was not carried: outputs %v\n%s%s", env, res.stdout, res.stderr)
+	}
+	if env["PLATFORMS"] != "" || !strings.Contains(res.stdout, "no platforms output") {
+		t.Errorf("platforms %q, want empty with a warning\n%s", env["PLATFORMS"], res.stdout)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
@@ -63,8 +64,8 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 // platforms known. Their failure fails the promotion with their own code
 // and RequestId; the registry was changed all the same.
 func (p *Promoter) after(ctx context.Context, res Result, o observation) Result {
-	res.Platforms = p.platforms(ctx, res.Source, o)
 	if p.cfg.DryRun {
+		res.Platforms = p.platforms(ctx, res.Source, o)
 		return res // nothing is carried or signed: nothing changes in a dry run
 	}
 	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
@@ -81,6 +82,9 @@ func (p *Promoter) after(ctx context.Context, res Result, o observation) Result 
 			res.RequestID = id
 		}
 	}
+	// Last: the platforms only feed an output, and the required work
+	// above waits for nothing of theirs.
+	res.Platforms = p.platforms(ctx, res.Source, o)
 	return res
 }
 
@@ -91,6 +95,8 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 	if !p.readsPlatforms() {
 		return nil
 	}
+	ctx, cancel := p.optional(ctx)
+	defer cancel()
 	m, err := p.manifestOf(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: o.from})
 	if err != nil {
 		p.manifestWarn.Do(func() {
@@ -99,6 +105,17 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 		return nil
 	}
 	return m.platforms
+}
+
+// optionalBudget bounds a read that only feeds an output: it runs
+// beside the copy and may never use up the time the copy, the carry and
+// the read-back need.
+const optionalBudget = 10 * time.Second
+
+// optional is ctx for such a read: its own short deadline, within the
+// step's.
+func (p *Promoter) optional(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, min(optionalBudget, p.cfg.AttemptTimeout))
 }
 
 // readsPlatforms reports whether the run reads what images are. A plan or

@@ -153,7 +153,11 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 		at := imageref.Ref{Namespace: pair.Source.Namespace, Repo: pair.Source.Repo, Tag: tag}
 		if len(supply.RequireLabels) == 0 {
 			if p.readsPlatforms() {
-				p.bg.Go(func() { _, _ = p.manifestOf(ctx, at) }) // for platforms, waited for at the end
+				p.bg.Go(func() { // for platforms: an output only, on a budget of its own
+					octx, cancel := p.optional(ctx)
+					defer cancel()
+					_, _ = p.manifestOf(octx, at)
+				})
 			}
 			return
 		}
