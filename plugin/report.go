@@ -135,14 +135,11 @@ func causes(log *cilog.Logger, results []promote.Result) {
 	}
 	for _, c := range order {
 		rs := hit[c]
-		var dsts []string
-		for _, r := range rs[:min(len(rs), 5)] {
-			dsts = append(dsts, r.Destination.String())
+		dsts := make([]string, len(rs))
+		for i, r := range rs {
+			dsts[i] = r.Destination.String()
 		}
-		if len(rs) > 5 {
-			dsts = append(dsts, fmt.Sprintf("and %d more", len(rs)-5))
-		}
-		head := fmt.Sprintf("%d failed: %s (%s): %s", len(rs), c.class, cmp.Or(c.code, "no code"), strings.Join(dsts, ", "))
+		head := fmt.Sprintf("%d failed: %s (%s): %s", len(rs), c.class, cmp.Or(c.code, "no code"), cilog.Few(dsts, 5, ", "))
 		log.Errorf("%s", head)
 		if c.class == failure.ClassDrift {
 			// A check's report is its list: every drifted destination,

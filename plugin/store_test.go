@@ -166,3 +166,44 @@ func TestOptionalReadsWaitForNothing(t *testing.T) {
 		t.Errorf("platforms %q, want empty with a warning\n%s", env["PLATFORMS"], res.stdout)
 	}
 }
+
+// TestFloodsAreBounded: what the registry lists without end — a
+// manifest's platforms, an instance's replicas — is told within bounds in
+// the log, the errors and the outputs.
+func TestFloodsAreBounded(t *testing.T) {
+	t.Parallel()
+	t.Run("5,000 platforms", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		platforms := make([]string, 5_000)
+		for i := range platforms {
+			platforms[i] = fmt.Sprintf("linux/a%d", i)
+		}
+		f.emu.SetArtifact(digestA, tcremu.Artifact{Platforms: platforms})
+		out := filepath.Join(f.dir, "github_output")
+		res, env := f.promote(t, 0, map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out})
+		if n := strings.Count(env["PLATFORMS"], ",") + 1; n > 64 {
+			t.Errorf("the platforms output lists %d", n)
+		}
+		if fi, err := os.Stat(out); err != nil || fi.Size() > 64<<10 {
+			t.Errorf("GITHUB_OUTPUT: %v, %v", fi, err)
+		}
+		if !strings.Contains(res.stdout, "lists 5000 platforms: the platforms output gives the first 64") {
+			t.Errorf("the cut was not said:\n%s", res.stdout)
+		}
+	})
+	t.Run("a hundred lagging replicas", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		for i := range 100 {
+			_ = f.emu.AddReplica("tcr-1", fmt.Sprintf("tcr-r%03d", i), fmt.Sprintf("ap-region%03d", i), time.Hour)
+		}
+		res, _ := f.promote(t, 75, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_REPLICA_TIMEOUT": "1s"})
+		if n := len(res.stdout) + len(res.stderr); n > 20_000 {
+			t.Errorf("%d bytes of log for 100 replicas", n)
+		}
+		if !strings.Contains(res.stderr, "and 95 more") {
+			t.Errorf("the replicas were not told within bounds:\n%s", res.stderr)
+		}
+	})
+}

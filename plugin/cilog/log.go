@@ -207,6 +207,29 @@ func (l *Logger) redact(s string) string {
 	return s
 }
 
+// Few joins items for a log line, an error or an annotation, within
+// bounds: each said once, at most n of them, then "and N more" — a
+// thousand replicas or destinations are a line, not a megabyte.
+func Few(items []string, n int, sep string) string {
+	seen := make(map[string]bool, len(items))
+	var out []string
+	more := 0
+	for _, it := range items {
+		switch {
+		case seen[it]:
+		case len(out) < n:
+			out = append(out, it)
+		default:
+			more++
+		}
+		seen[it] = true
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(out, sep)
+}
+
 // escapeData escapes a workflow command's message, as the runner's
 // ActionCommand does: % \r \n.
 func escapeData(s string) string {

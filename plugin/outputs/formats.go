@@ -16,6 +16,10 @@ import (
 // warning, when they would not fit.
 const tektonBudget = 3 << 10
 
+// githubBudget is what the step writes to $GITHUB_OUTPUT at most: GitHub
+// keeps 1 MiB of outputs for a whole job, and other steps need room too.
+const githubBudget = 512 << 10
+
 // rawValue is an output as a file of its own holds it: exactly the value,
 // no trailing newline.
 func rawValue(o output) (string, error) {

@@ -178,7 +178,9 @@ type rendered struct {
 func sinks(cfg *settings.Config, log *cilog.Logger) []sink {
 	var out []sink
 	if p := cfg.CI.GitHubOutput; p != "" {
-		out = append(out, lineFile(p, false, githubLine))
+		gh := lineFile(p, false, githubLine)
+		gh.budget = githubBudget
+		out = append(out, gh)
 	}
 	if p := cfg.CI.DroneOutput; p != "" {
 		out = append(out, lineFile(p, false, dotenvWith(cfg.DotenvPrefix)))

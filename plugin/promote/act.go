@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -104,8 +105,23 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 		})
 		return nil
 	}
-	return m.platforms
+	var out []string
+	for _, pl := range m.platforms { // in the index's order, each once
+		if !slices.Contains(out, pl) && len(out) <= maxPlatforms {
+			out = append(out, pl)
+		}
+	}
+	if len(out) > maxPlatforms {
+		// No real index has more; a hostile one would make the output,
+		// and GitHub's 1 MiB of a job's outputs, overflow.
+		p.log.Warnf("%s lists %d platforms: the platforms output gives the first %d", src, len(m.platforms), maxPlatforms)
+		out = out[:maxPlatforms]
+	}
+	return out
 }
+
+// maxPlatforms is the most platforms the output gives.
+const maxPlatforms = 64
 
 // optionalBudget bounds a read that only feeds an output: it runs
 // beside the copy and may never use up the time the copy, the carry and

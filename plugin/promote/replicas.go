@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
@@ -111,6 +112,11 @@ func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([
 		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeReplicationInstancesResponseParams) *string { return r.RequestId })
 		if err != nil {
 			return nil, "", err
+		}
+		// Asked for at most 100, one per region: more is no real answer,
+		// and each would be polled and told of.
+		if n := len(resp.Response.ReplicationRegistries); n > 100 {
+			return nil, "", tcrapi.BadAnswer("DescribeReplicationInstances listed %d replicas when asked for at most 100", n)
 		}
 		var out []*replica
 		for _, r := range resp.Response.ReplicationRegistries {
@@ -305,7 +311,7 @@ func describeBehind(behind []*replica, want int) string {
 	for i, r := range behind {
 		parts[i] = fmt.Sprintf("%s (%s: %s)", r.region, r.state, r.why)
 	}
-	return fmt.Sprintf("%d replica(s) of %d destination(s): %s", len(behind), want, strings.Join(parts, "; "))
+	return fmt.Sprintf("%d replica(s) of %d destination(s): %s", len(behind), want, cilog.Few(parts, 5, "; "))
 }
 
 // replicaOutcome sets each result's replica states and returns every
@@ -330,12 +336,10 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 			}
 		}
 		slices.Sort(lacks)
-		if n := len(lacks); n > 5 {
-			// A file's thousand destinations would make the message, and
-			// GitHub's annotation, a hundred kilobytes.
-			lacks = append(lacks[:5], fmt.Sprintf("and %d more", n-5))
-		}
-		lagging = append(lagging, fmt.Sprintf("%s (%s) %s, lacking %s (%s)", r.region, r.id, r.state, strings.Join(lacks, ", "), r.why))
+		// A file's thousand destinations, or an instance's thousand
+		// replicas, would make the message and GitHub's annotation
+		// megabytes.
+		lagging = append(lagging, fmt.Sprintf("%s (%s) %s, lacking %s (%s)", r.region, r.id, r.state, cilog.Few(lacks, 5, ", "), r.why))
 	}
 	for i := range results {
 		if _, ok := want[results[i].Destination]; !ok {
@@ -360,6 +364,6 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 		return states, tcrapi.Stopped(ctx, "DescribeImages")
 	}
 	return states, &failure.Error{Class: failure.ClassTemporary, Code: failure.CodeReplicaLag, Message: fmt.Sprintf(
-		"not every replica caught up within replica_timeout (%s): %s; the promotions themselves are done", p.cfg.ReplicaTimeout, strings.Join(lagging, "; ")),
+		"not every replica caught up within replica_timeout (%s): %s; the promotions themselves are done", p.cfg.ReplicaTimeout, cilog.Few(lagging, 5, "; ")),
 		Hint: "a deploy in those regions may still pull the old image: re-run the step to wait again (it finds the promotions in place), or raise replica_timeout"}
 }
