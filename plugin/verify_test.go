@@ -35,12 +35,12 @@ func TestVerifiedPromotion(t *testing.T) {
 		{name: "source moved mid-promotion, override", vars: map[string]string{"PLUGIN_OVERRIDE": "true"}, setup: moveSourceBeforeCopy, code: 73, duplicates: 1, finalDst: digestB, copyID: true,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},
 			logs:    []string{"release/app:prd now holds " + digestB, "the registry was changed"}},
-		{name: "digest as source", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestA}, code: 0, duplicates: 1, finalDst: digestA,
+		{name: "digest as source", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestA}, code: 0, duplicates: 2, finalDst: digestA, // exact: through a scratch repository
 			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"})},
 		{name: "digest as source, no tag points at it", vars: map[string]string{"PLUGIN_SOURCE_REFERENCE": digestB}, code: 66, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.SourceNotFound", "ERROR_CLASS": "not_found"},
 			logs:    []string{"no tag of develop/app points at " + digestB}},
-		{name: "expected_digest holds", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestA}, code: 0, duplicates: 1, finalDst: digestA,
+		{name: "expected_digest holds", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestA}, code: 0, duplicates: 2, finalDst: digestA, // exact
 			outputs: verified(map[string]string{"DIGEST": digestA, "IMAGE": image(digestA), "PROMOTED": "true"})},
 		{name: "expected_digest fails", vars: map[string]string{"PLUGIN_EXPECTED_DIGEST": digestB}, code: 73, duplicates: 0,
 			outputs: map[string]string{"PROMOTED": "false", "ERROR_CODE": "ClientError.DigestMismatch", "ERROR_CLASS": "conflict"},

@@ -39,6 +39,7 @@ var actions = sync.OnceValue(func() map[string]action {
 	return map[string]action{
 		"DuplicateImage":                        tcrAction((*Emulator).duplicateImage),
 		"DescribeImages":                        tcrAction((*Emulator).describeImages),
+		"DeleteRepository":                      tcrAction((*Emulator).deleteRepository),
 		"DescribeInstances":                     tcrAction((*Emulator).describeInstances),
 		"DescribeNamespaces":                    tcrAction((*Emulator).describeNamespaces),
 		"DescribeImmutableTagRules":             tcrAction((*Emulator).describeImmutableTagRules),
@@ -155,6 +156,28 @@ func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *apiError) {
 		return "", "", invalid("SourceReference", *p.SourceReference)
 	}
 	return dstNS, dstRepo, nil
+}
+
+type deleteRepositoryParams struct {
+	RegistryId     *string `json:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName"`
+}
+
+// deleteRepository deletes a repository with its tags, as Harbor does;
+// the images stay wherever else they are tagged.
+func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *apiError) {
+	if err := requireAll(field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
+		return nil, err
+	}
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+		ns := r.namespaces[*p.NamespaceName]
+		if ns == nil || ns.repos[*p.RepositoryName] == nil {
+			return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+		}
+		delete(ns.repos, *p.RepositoryName)
+		return struct{}{}, nil
+	})
 }
 
 func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {

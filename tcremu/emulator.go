@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -247,6 +248,20 @@ func (e *Emulator) Tags(registryID, ns, repo string) []string {
 }
 
 // repo must be called with e.mu held.
+// Repositories lists a namespace's repositories, sorted.
+func (e *Emulator) Repositories(registryID, ns string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	if r := e.registries[registryID]; r != nil && r.namespaces[ns] != nil {
+		for name := range r.namespaces[ns].repos {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (e *Emulator) repo(registryID, ns, repo string) *repository {
 	r := e.registries[registryID]
 	if r == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -306,5 +307,38 @@ func TestDescribeInstancesByName(t *testing.T) {
 	got := regs[0].(map[string]any)
 	if got["RegistryId"] != "tcr-2" || got["RegionName"] != "ap-shanghai" || got["RegistryName"] != "other" {
 		t.Errorf("Registries[0] = %v", got)
+	}
+}
+
+func TestDeleteRepository(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		params map[string]any
+		want   string
+		left   []string // develop's repositories after
+	}{
+		{"deleted with its tags", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop", "RepositoryName": "scratch"}, "", []string{"app"}},
+		{"no such repository", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop", "RepositoryName": "nope"}, "ResourceNotFound.TcrResourceNotFound", []string{"app", "scratch"}},
+		{"no such namespace", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "qa", "RepositoryName": "scratch"}, "ResourceNotFound.TcrResourceNotFound", []string{"app", "scratch"}},
+		{"no repository named", map[string]any{"RegistryId": "tcr-1", "NamespaceName": "develop"}, "MissingParameter", []string{"app", "scratch"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			emu, srv := fixture(t)
+			if err := emu.PutImage("tcr-1", "develop", "scratch", "stg", digestA); err != nil {
+				t.Fatal(err)
+			}
+			if _, code := send(sdkClient(srv, secretID, secretKey, nil), "DeleteRepository", tt.params); code != tt.want {
+				t.Fatalf("code = %q, want %q", code, tt.want)
+			}
+			if got := emu.Repositories("tcr-1", "develop"); !slices.Equal(got, tt.left) {
+				t.Errorf("repositories %v, want %v", got, tt.left)
+			}
+			if img, ok := emu.Lookup("tcr-1", "develop", "app", "stg"); !ok || img.Digest != digestA {
+				t.Error("the image tagged elsewhere went with the repository")
+			}
+		})
 	}
 }

@@ -91,6 +91,39 @@ func (c *Client) DuplicateImageWithContext(ctx context.Context, request *Duplica
 	return response, c.send(ctx, request, response)
 }
 
+// DeleteRepositoryRequest deletes a repository of an instance, with its
+// tags. The step deletes only the scratch repository it made itself.
+type DeleteRepositoryRequest struct {
+	*tchttp.BaseRequest
+
+	RegistryId     *string `json:"RegistryId,omitnil,omitempty" name:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName,omitnil,omitempty" name:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName,omitnil,omitempty" name:"RepositoryName"`
+}
+
+func NewDeleteRepositoryRequest() *DeleteRepositoryRequest {
+	return &DeleteRepositoryRequest{BaseRequest: newRequest("DeleteRepository")}
+}
+
+// DeleteRepositoryResponseParams holds the answer: only a RequestId.
+type DeleteRepositoryResponseParams struct {
+	RequestId *string `json:"RequestId,omitnil,omitempty" name:"RequestId"`
+}
+
+type DeleteRepositoryResponse struct {
+	*tchttp.BaseResponse
+	Response *DeleteRepositoryResponseParams `json:"Response"`
+}
+
+func NewDeleteRepositoryResponse() *DeleteRepositoryResponse {
+	return &DeleteRepositoryResponse{BaseResponse: &tchttp.BaseResponse{}}
+}
+
+func (c *Client) DeleteRepositoryWithContext(ctx context.Context, request *DeleteRepositoryRequest) (*DeleteRepositoryResponse, error) {
+	response := NewDeleteRepositoryResponse()
+	return response, c.send(ctx, request, response)
+}
+
 // DescribeImagesRequest lists the tags of a repository.
 type DescribeImagesRequest struct {
 	*tchttp.BaseRequest

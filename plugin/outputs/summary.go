@@ -84,7 +84,7 @@ func cmpOrDash(s string) string {
 func mdCell(s string) string {
 	return strings.NewReplacer(
 		"&", "&amp;", "<", "&lt;", ">", "&gt;", "|", "\\|", "`", "&#96;",
-		"[", "&#91;", "]", "&#93;", "*", "&#42;", "_", "&#95;", "~", "&#126;",
+		"[", "&#91;", "]", "&#93;", "*", "&#42;",
 	).Replace(unlinked.Replace(cilog.Inert(s)))
 }
 

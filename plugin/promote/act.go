@@ -145,6 +145,15 @@ func (p *Promoter) readsPlatforms() bool { return p.cfg.Mode == "" }
 // again blindly (resendCheck, lost).
 func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 	src, dst := res.Source, res.Destination
+	if p.exact(src, o) {
+		scratch, cleanup, err := p.stage(ctx, src, o)
+		if err != nil {
+			res.Status, res.Err, res.RequestID = StatusFailed, err, failure.RequestID(err)
+			return res
+		}
+		defer cleanup()
+		src = scratch // holds exactly the digest checked, and nobody else writes it
+	}
 	id, err := p.duplicate(ctx, src, o.from, dst, o.override, p.resendCheck(dst, o))
 	var e *failure.Error
 	switch {

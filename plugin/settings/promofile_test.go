@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"gopkg.in/yaml.v3"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,10 @@ func FuzzPromotionFile(f *testing.F) {
 		"registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n",
 		"promotions:\n  - source: develop/app@sha256:" + strings.Repeat("a", 64) + "\n    destinations: release/app:prd\n    override: true\n",
 		"registry: a\nregistry: b\n", "promotions: &x [*x]\n", "- 1\n- 2\n", "promotions:\n  - {source: [], destinations: {}}\n", "\x00",
+		// The second round's rules: one document; booleans by their YAML type.
+		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n---\npromotions: []\n",
+		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: True\n",
+		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: 'true'\n",
 	} {
 		f.Add(seed)
 	}
@@ -65,7 +70,18 @@ func FuzzPromotionFile(f *testing.F) {
 			if failure.ClassOf(err) != failure.ClassUsage {
 				t.Fatalf("not a usage error: %v", err)
 			}
+			// Told within bounds, whatever the file holds.
+			if n := len(err.Error()); n > 30_000 {
+				t.Fatalf("an error of %d bytes", n)
+			}
 			return
+		}
+		// A file the step accepts is one document: what it promotes is
+		// all the file says.
+		dec := yaml.NewDecoder(strings.NewReader(text))
+		var first, second yaml.Node
+		if dec.Decode(&first) == nil && dec.Decode(&second) == nil && len(second.Content) > 0 && second.Content[0].Tag != "!!null" {
+			t.Fatalf("accepted a second document: %q", text)
 		}
 		seen := map[imageref.Ref]bool{}
 		for _, p := range c.Pairs {

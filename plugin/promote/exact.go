@@ -1,0 +1,105 @@
+package promote
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
+
+// An exact promotion puts into the destination exactly the digest that
+// was checked, or nothing. DuplicateImage copies a tag, and a tag can
+// move between the check and the copy (a push to stg); so a gated or
+// pinned promotion copies the source first into a scratch repository of
+// its own — a name nobody else writes — reads what landed there, and
+// copies on from there only if it is the digest checked. The scratch
+// repository is deleted whatever happens: a repository of the step's
+// own, not a tag, because whether deleting a tag deletes the image with
+// all its tags (Harbor's artifacts) is not known for TCR.
+
+// scratchPrefix starts the name of every scratch repository, so that one
+// left behind (a step killed mid-way) is known for what it is.
+const scratchPrefix = "tcr-promote-scratch-"
+
+// cleanupBudget bounds the deletion of a scratch repository, which runs
+// even when the step's own deadline has passed.
+const cleanupBudget = 15 * time.Second
+
+// exact reports whether the promotion of src must copy exactly what was
+// checked: a gate read the source, or a digest pins it.
+func (p *Promoter) exact(src imageref.Ref, o observation) bool {
+	if !o.verified || p.cfg.Personal {
+		return false
+	}
+	s := p.cfg.Supply
+	return src.Digest != "" || p.cfg.ExpectedDigest != "" || s.RequireSignature != "" || len(s.RequireLabels) > 0
+}
+
+// stage copies the source into a new scratch repository and checks that
+// what landed there is o.srcDigest. It returns where to copy on from, and
+// a cleanup that deletes the scratch repository; on error nothing was
+// promoted, and the scratch repository is already gone.
+func (p *Promoter) stage(ctx context.Context, src imageref.Ref, o observation) (imageref.Ref, func(), error) {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	scratch := imageref.Ref{Namespace: src.Namespace, Repo: scratchPrefix + hex.EncodeToString(b[:]), Tag: o.from}
+	cleanup := func() {
+		// Even past the step's deadline: what the step made, it deletes.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
+		defer cancel()
+		p.deleteScratch(ctx, scratch)
+	}
+	// A copy onto a name nobody else writes may simply be sent again.
+	again := func(context.Context, *failure.Error) error { return nil }
+	if _, err := p.duplicate(ctx, src, o.from, scratch, false, again); err != nil {
+		cleanup()
+		return imageref.Ref{}, nil, failure.About(err, "copying %s into the scratch repository %s/%s", src, scratch.Namespace, scratch.Repo)
+	}
+	got, settled, err := p.settle(ctx, scratch, o.srcDigest, "")
+	switch {
+	case err != nil:
+		cleanup()
+		return imageref.Ref{}, nil, failure.About(err, "reading the scratch copy %s", scratch)
+	case got == o.srcDigest:
+		return scratch, cleanup, nil
+	case settled:
+		cleanup()
+		return imageref.Ref{}, nil, &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDigestMismatch, Message: fmt.Sprintf(
+			"%s/%s:%s moved after it was checked: it was %s, and is now %s; nothing was promoted", src.Namespace, src.Repo, o.from, o.srcDigest, got),
+			Hint: "someone pushed the source meanwhile: check what it is now, then run the step again"}
+	default:
+		cleanup()
+		return imageref.Ref{}, nil, &failure.Error{Class: failure.ClassTemporary, Action: "DescribeImages", Code: failure.CodeIndexLag, Message: fmt.Sprintf(
+			"the scratch copy %s does not show %s within %s: TCR's index may lag; nothing was promoted", scratch, o.srcDigest, p.cfg.IndexLag),
+			Hint: "re-run the step (raise index_lag to wait longer)"}
+	}
+}
+
+// deleteScratch deletes a scratch repository. A failure does not fail
+// the promotion — what it promoted is in place — but is said, with what
+// to delete by hand.
+func (p *Promoter) deleteScratch(ctx context.Context, scratch imageref.Ref) {
+	again := func(context.Context, *failure.Error) error { return nil }
+	_, _, err := tcrapi.Do(ctx, p.api, "DeleteRepository", func(ctx context.Context) (struct{}, string, error) {
+		req := tcr.NewDeleteRepositoryRequest()
+		req.RegistryId = common.StringPtr(p.target.RegistryID)
+		req.NamespaceName = common.StringPtr(scratch.Namespace)
+		req.RepositoryName = common.StringPtr(scratch.Repo)
+		resp, err := p.tcr.DeleteRepositoryWithContext(ctx, req)
+		if err != nil {
+			return struct{}{}, "", err
+		}
+		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DeleteRepositoryResponseParams) *string { return r.RequestId })
+		return struct{}{}, id, err
+	}, again)
+	if err != nil && !notFound(err) {
+		p.log.Warnf("the scratch repository %s/%s was not deleted (%v): delete it by hand (grant tcr:DeleteRepository)", scratch.Namespace, scratch.Repo, err)
+	}
+}
