@@ -165,7 +165,7 @@ func failAfterCopy(code string) func(f *fixture) {
 // cancellation (exit 1, ClientError.Canceled), not "temporary, re-run".
 func TestCancelledInRetryWait(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	f := newWallFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "InternalError"})

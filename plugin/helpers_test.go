@@ -10,13 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
+	"github.com/tcr-promote/tcr-promote/internal/testclock"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -38,6 +41,22 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...tcremu.Option) *fixture {
 	t.Helper()
+	return newFixtureOn(t, testclock.New(), opts...)
+}
+
+// newWallFixture is a fixture on the wall clock, for the tests whose
+// subject is time itself: a rate measured in real seconds, a cancellation
+// that must land inside a real wait.
+func newWallFixture(t *testing.T, opts ...tcremu.Option) *fixture {
+	t.Helper()
+	return newFixtureOn(t, nil, opts...)
+}
+
+func newFixtureOn(t *testing.T, clock *testclock.Clock, opts ...tcremu.Option) *fixture {
+	t.Helper()
+	if clock != nil {
+		opts = append([]tcremu.Option{tcremu.WithClock(clock.Now)}, opts...)
+	}
 	emu := tcremu.New(append([]tcremu.Option{tcremu.WithCredential(secretID, secretKey)}, opts...)...)
 	emu.AddInstance("tcr-1", "ap-guangzhou", "acme.tencentcloudcr.com")
 	if err := emu.AddNamespace("tcr-1", "release"); err != nil {
@@ -48,7 +67,25 @@ func newFixture(t *testing.T, opts ...tcremu.Option) *fixture {
 	}
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
+	if clock != nil {
+		clocks.Store(srv.URL, clock)
+		t.Cleanup(func() { clocks.Delete(srv.URL) })
+	}
 	return &fixture{emu: emu, srv: srv, dir: t.TempDir()}
+}
+
+// clocks holds each fixture's clock by its endpoint, so that a run of the
+// step against a fixture — however the test wrote its settings — waits
+// on the clock the fixture's emulator reads.
+var clocks sync.Map
+
+func clockOf(vars map[string]string) tcrapi.Clock {
+	for _, v := range vars { // the endpoint, in whichever spelling
+		if c, ok := clocks.Load(v); ok {
+			return c.(*testclock.Clock)
+		}
+	}
+	return nil // the wall clock
 }
 
 // eachBehaviour runs test under every plausible behaviour of the real
@@ -141,6 +178,7 @@ func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff f
 		Stdout:  &stdout,
 		Stderr:  &stderr,
 		Backoff: backoff,
+		Clock:   clockOf(vars),
 		// This machine has no profile file and is no CVM: say so without
 		// letting the SDK's chain try the metadata service.
 		DefaultCredentials: func(context.Context) (common.CredentialIface, error) {

@@ -54,6 +54,9 @@ type Runner struct {
 	// Backoff is the wait before retry n (from 0); nil means exponential
 	// backoff with full jitter from 1s, capped at 20s.
 	Backoff func(retry int) time.Duration
+	// Clock is where the step's deliberate waits happen (index lag,
+	// replicas, retries); nil means the wall clock.
+	Clock tcrapi.Clock
 	// DefaultCredentials is the last resort when neither keys nor a role
 	// are given; nil means the common SDK's chain (profile file, TKE OIDC,
 	// CVM role).
@@ -148,7 +151,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	}
 	opts := tcrapi.Options{
 		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
-		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff,
+		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff, Clock: r.Clock,
 	}
 	if store != nil {
 		defer store.Close()

@@ -370,7 +370,10 @@ func TestReplicasCatchUp(t *testing.T) {
 	t.Parallel()
 	eachBehaviour(t, func(t *testing.T, b tcremu.Behaviour) {
 		f := newFixture(t, tcremu.WithBehaviour(b))
-		replicaScene(t, f, 300*time.Millisecond, 1200*time.Millisecond)
+		// Lags longer than any read-back's polls: the clock moves only as
+		// the step waits, and the replicas must still be behind when the
+		// replica wait starts.
+		replicaScene(t, f, 20*time.Second, 40*time.Second)
 		// Three tags of one repository: each replica's repository is
 		// paged through, not read tag by tag.
 		record := filepath.Join(f.dir, "record.json")

@@ -212,7 +212,8 @@ func (p *Promoter) resolveListed(src imageref.Ref, l listing, err error) (resolv
 // write. It returns the last digest seen ("" for absent) and whether ref
 // settled: it showed want, or a digest that is neither want nor stale.
 func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale string) (got string, settled bool, err error) {
-	start := time.Now()
+	clock := p.api.Clock()
+	start := clock.Now()
 	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		if got, err = p.digest(ctx, ref); err != nil {
 			return "", false, err
@@ -220,14 +221,14 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 		if got == want || got != "" && got != stale {
 			return got, true, nil
 		}
-		if time.Since(start)+wait > p.cfg.IndexLag {
+		if tcrapi.Since(clock, start)+wait > p.cfg.IndexLag {
 			return got, false, nil
 		}
 		p.log.Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, orNone(got), want, wait)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return got, false, nil
 		}
-		if !tcrapi.Sleep(ctx, wait) {
+		if !clock.Sleep(ctx, wait) {
 			return got, false, tcrapi.Stopped(ctx, "DescribeImages")
 		}
 	}

@@ -75,7 +75,8 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 		return []ReplicaState{}, nil // none, which the output says: empty
 	}
 	updated := sync.OnceValue(func() map[imageref.Ref]string { return p.updateTimes(ctx, want) })
-	start := time.Now()
+	clock := p.api.Clock()
+	start := clock.Now()
 	for wait := 500 * time.Millisecond; ; wait = min(wait*3/2, 5*time.Second) {
 		var g group
 		for _, r := range replicas {
@@ -90,8 +91,11 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 		if len(behind) == 0 || failed || ctx.Err() != nil {
 			break // caught up, or only failed ones left: waiting will not mend them
 		}
-		p.log.Infof("wait_replicas: %s behind after %s", describeBehind(behind, len(want)), time.Since(start).Round(100*time.Millisecond))
-		if !tcrapi.Sleep(ctx, wait) {
+		waited := tcrapi.Since(clock, start)
+		p.log.Infof("wait_replicas: %s behind after %s", describeBehind(behind, len(want)), waited.Round(100*time.Millisecond))
+		// replica_timeout bounds the wait on the clock, as the context
+		// bounds it on the wall.
+		if waited >= p.cfg.ReplicaTimeout || !clock.Sleep(ctx, min(wait, p.cfg.ReplicaTimeout-waited)) {
 			break
 		}
 	}

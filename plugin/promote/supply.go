@@ -383,7 +383,8 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 	if err != nil {
 		return "", failure.About(err, "signing %s", dst)
 	}
-	start := time.Now()
+	clock := p.api.Clock()
+	start := clock.Now()
 	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		if kms, err = p.signature(ctx, dst, digest); err != nil || kms != "" {
 			if err == nil {
@@ -391,7 +392,7 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 			}
 			return id, err
 		}
-		if time.Since(start)+wait > p.cfg.IndexLag || !tcrapi.Sleep(ctx, wait) {
+		if tcrapi.Since(clock, start)+wait > p.cfg.IndexLag || !clock.Sleep(ctx, wait) {
 			return id, &failure.Error{Class: failure.ClassTemporary, Action: "DescribeImages", Code: failure.CodeSignatureLag, RequestID: id,
 				Message: fmt.Sprintf("CreateSignature was accepted for %s, but DescribeImages shows no KmsSignature %s after", dst, p.cfg.IndexLag),
 				Hint:    "re-run the step: it finds the copy in place and checks the signature again (raise index_lag to wait longer)"}

@@ -81,7 +81,7 @@ func Do[T any](ctx context.Context, c *Client, action string, send func(ctx cont
 			// with the real error rather than a timeout.
 			return zero, "", failure.OutOfTime(err, c.opts.Timeout)
 		}
-		if !Sleep(ctx, wait) {
+		if !c.opts.Clock.Sleep(ctx, wait) {
 			return zero, "", ended(ctx, action, last)
 		}
 	}

@@ -43,7 +43,13 @@ type Options struct {
 	// Backoff is the wait before retry n (from 0); nil means exponential
 	// backoff with full jitter from 1s, capped at 20s.
 	Backoff func(retry int) time.Duration
+	// Clock is where the step's deliberate waits happen; nil means
+	// RealClock.
+	Clock Clock
 }
+
+// Clock is the run's clock, for the waits of the packages above.
+func (c *Client) Clock() Clock { return c.opts.Clock }
 
 // Client holds what every call of one run shares.
 type Client struct {
@@ -72,6 +78,9 @@ func New(o Options, log *cilog.Logger) *Client {
 	c := &Client{log: log, http: guarded(base, log), opts: o, backoff: o.Backoff, limiters: map[string]*pace.Limiter{}}
 	if c.backoff == nil {
 		c.backoff = jitterBackoff(time.Second, 20*time.Second)
+	}
+	if c.opts.Clock == nil {
+		c.opts.Clock = RealClock{}
 	}
 	for _, l := range []struct {
 		action    string
