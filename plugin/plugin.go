@@ -25,6 +25,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -171,7 +172,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	}
 	target := promote.Target{RegistryID: cfg.RegistryID, Region: cfg.Region}
 	if err == nil {
-		target, err = promote.FindInstance(ctx, api, api.TCR(cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
+		target, err = promote.FindInstance(ctx, api, tcrops.NewClient(api, cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
 	}
 	account.Wait()
 	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
@@ -186,7 +187,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
 		log.Warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
 	}
-	p := promote.New(ctx, api, api.TCR(cred, target.Region), cfg, target, log)
+	p := promote.New(ctx, api, tcrops.NewClient(api, cred, target.Region), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })

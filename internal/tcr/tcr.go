@@ -4,7 +4,7 @@
 // the same type, field, JSON and method names, for the actions and fields
 // the step uses (the generated models have more fields; none is renamed or
 // retyped here). That module cannot be fetched where this project is built;
-// switching to it is a change of import path in the plugin package.
+// switching to it is a change of import path in plugin/tcrops, its only importer.
 package tcr
 
 import (

@@ -7,12 +7,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 // act carries out a plan.
@@ -188,28 +186,7 @@ func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 // duplicate sends DuplicateImage: src's repository at tag from, to dst.
 // check decides, after an ambiguous attempt, whether it may go again.
 func (p *Promoter) duplicate(ctx context.Context, src imageref.Ref, from string, dst imageref.Ref, override bool, check tcrapi.ResendCheck) (string, error) {
-	var checks []tcrapi.ResendCheck
-	if check != nil {
-		checks = append(checks, check)
-	}
-	_, id, err := tcrapi.Do(ctx, p.api, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
-		req := tcr.NewDuplicateImageRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.SourceNamespace = common.StringPtr(src.Namespace)
-		req.SourceRepo = common.StringPtr(src.Repo)
-		req.SourceReference = common.StringPtr(from)
-		req.DestinationNamespace = common.StringPtr(dst.Namespace)
-		req.DestinationRepo = common.StringPtr(dst.Repo)
-		req.DestinationTag = common.StringPtr(dst.Tag)
-		req.Override = common.BoolPtr(override)
-		resp, err := p.tcr.DuplicateImageWithContext(ctx, req)
-		if err != nil {
-			return struct{}{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DuplicateImageResponseParams) *string { return r.RequestId })
-		return struct{}{}, id, err
-	}, checks...)
-	return id, err
+	return p.here().DuplicateImage(ctx, src, from, dst, override, check)
 }
 
 // errCopied: the destination already holds what a copy whose answer was

@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 // An exact promotion puts into the destination exactly the digest that
@@ -86,20 +83,7 @@ func (p *Promoter) stage(ctx context.Context, src imageref.Ref, o observation) (
 // the promotion — what it promoted is in place — but is said, with what
 // to delete by hand.
 func (p *Promoter) deleteScratch(ctx context.Context, scratch imageref.Ref) {
-	again := func(context.Context, *failure.Error) error { return nil }
-	_, _, err := tcrapi.Do(ctx, p.api, "DeleteRepository", func(ctx context.Context) (struct{}, string, error) {
-		req := tcr.NewDeleteRepositoryRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.NamespaceName = common.StringPtr(scratch.Namespace)
-		req.RepositoryName = common.StringPtr(scratch.Repo)
-		resp, err := p.tcr.DeleteRepositoryWithContext(ctx, req)
-		if err != nil {
-			return struct{}{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DeleteRepositoryResponseParams) *string { return r.RequestId })
-		return struct{}{}, id, err
-	}, again)
-	if err != nil && !notFound(err) {
+	if err := p.here().DeleteRepository(ctx, scratch.Namespace, scratch.Repo); err != nil && !notFound(err) {
 		p.log.Warnf("the scratch repository %s/%s was not deleted (%v): delete it by hand (grant tcr:DeleteRepository)", scratch.Namespace, scratch.Repo, err)
 	}
 }

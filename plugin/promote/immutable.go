@@ -5,13 +5,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tcr-promote/tcr-promote/plugin/failure"
-
 	"github.com/bmatcuk/doublestar/v4"
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 // immutableRule is one enabled tag immutability rule of a namespace.
@@ -40,32 +36,12 @@ func (r immutableRule) String() string {
 // readRules reads the instance's tag immutability rules (one per
 // namespace; disabled ones left out).
 func (p *Promoter) readRules(ctx context.Context) ([]immutableRule, error) {
-	rules, _, err := tcrapi.Do(ctx, p.api, "DescribeImmutableTagRules", func(ctx context.Context) ([]immutableRule, string, error) {
-		req := tcr.NewDescribeImmutableTagRulesRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		resp, err := p.tcr.DescribeImmutableTagRulesWithContext(ctx, req)
-		if err != nil {
-			return nil, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImmutableTagRulesResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return nil, "", err
-		}
-		var out []immutableRule
-		for _, r := range resp.Response.Rules {
-			if r == nil || tcrapi.Field(r.Disabled) {
-				continue
-			}
-			out = append(out, immutableRule{
-				id: tcrapi.Field(r.RuleId), namespace: tcrapi.Field(r.NsName),
-				repoPattern: tcrapi.Field(r.RepositoryPattern), tagPattern: tcrapi.Field(r.TagPattern),
-				repoExcludes: tcrapi.Field(r.RepositoryDecoration) == "repoExcludes",
-				tagExcludes:  tcrapi.Field(r.TagDecoration) == "excludes",
-			})
-		}
-		return out, id, nil
-	})
-	return rules, err
+	rules, err := p.here().ImmutableTagRules(ctx)
+	out := make([]immutableRule, len(rules))
+	for i, r := range rules {
+		out[i] = immutableRule{id: r.ID, namespace: r.Namespace, repoPattern: r.RepoPattern, tagPattern: r.TagPattern, repoExcludes: r.RepoExcludes, tagExcludes: r.TagExcludes}
+	}
+	return out, err
 }
 
 // immutability is what is known of whether a tag may be overwritten.

@@ -3,14 +3,12 @@ package promote
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // The read-only calls the promotion flow observes the registry with. Each
@@ -31,16 +29,13 @@ type query struct {
 }
 
 // pageSize is DescribeImages' largest page.
-const pageSize = 100
+const pageSize = tcrops.PageSize
 
-// instance is where a lookup reads: the target, or one of its replicas,
-// each with a client signed for its own region.
-type instance struct {
-	id     string
-	client *tcr.Client
+// here is the target instance, where every promotion reads and copies;
+// a replica is an instance of its own.
+func (p *Promoter) here() tcrops.Instance {
+	return tcrops.Instance{ID: p.target.RegistryID, Client: p.tcr, API: p.api}
 }
-
-func (p *Promoter) here() instance { return instance{p.target.RegistryID, p.tcr} }
 
 // images lists the tags of ref's repository that q asks for.
 func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
@@ -50,61 +45,13 @@ func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]ima
 
 // imagesAt lists, in instance at, the tags of ref's repository that q
 // asks for, and how many tags match in all (TotalCount, for paging).
-func (p *Promoter) imagesAt(ctx context.Context, at instance, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
-	type answer struct {
-		tags  []imageTag
-		total int64
+func (p *Promoter) imagesAt(ctx context.Context, at tcrops.Instance, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
+	list, total, id, err := at.Images(ctx, ref.Namespace, ref.Repo, tcrops.Query{Tag: q.tag, Like: q.like, Digest: q.digest, Page: q.page})
+	tags := make([]imageTag, len(list))
+	for i, t := range list {
+		tags[i] = imageTag{t.Name, t.Digest, t.KMS, t.Updated}
 	}
-	a, id, err := tcrapi.Do(ctx, p.api, "DescribeImages", func(ctx context.Context) (answer, string, error) {
-		req := tcr.NewDescribeImagesRequest()
-		req.RegistryId = common.StringPtr(at.id)
-		req.NamespaceName = common.StringPtr(ref.Namespace)
-		req.RepositoryName = common.StringPtr(ref.Repo)
-		switch {
-		case q.tag != "":
-			req.ImageVersion = common.StringPtr(q.tag)
-			req.ExactMatch = common.BoolPtr(true)
-		case q.like != "":
-			req.ImageVersion = common.StringPtr(q.like)
-			req.Limit = common.Int64Ptr(pageSize)
-		case q.page > 0:
-			req.Offset, req.Limit = common.Int64Ptr(q.page), common.Int64Ptr(pageSize)
-		}
-		if q.digest != "" {
-			req.Digest = common.StringPtr(q.digest)
-			req.Limit = common.Int64Ptr(pageSize)
-		}
-		resp, err := at.client.DescribeImagesWithContext(ctx, req)
-		if err != nil {
-			return answer{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImagesResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return answer{}, "", err
-		}
-		a := answer{total: tcrapi.Field(resp.Response.TotalCount)}
-		for _, img := range resp.Response.ImageInfoList {
-			if img == nil {
-				continue
-			}
-			name := tcrapi.Field(img.ImageVersion)
-			if q.tag != "" && name != q.tag || q.like != "" && !strings.Contains(name, q.like) || q.digest != "" && tcrapi.Field(img.Digest) != q.digest {
-				continue // the filter is the server's; trust only exact matches
-			}
-			t := imageTag{name, tcrapi.Field(img.Digest), tcrapi.Field(img.KmsSignature), tcrapi.Field(img.UpdateTime)}
-			if !imageref.IsDigest(t.digest) || !imageref.IsTag(t.tag) {
-				// An empty digest would equal an absent tag's, and a
-				// false "already there" would follow.
-				return answer{}, "", tcrapi.BadAnswer("DescribeImages listed %s/%s:%.130q with the digest %.80q, not sha256: and 64 hex digits", ref.Namespace, ref.Repo, t.tag, t.digest)
-			}
-			if len(t.kms) > 4096 || len(t.updated) > 64 {
-				return answer{}, "", tcrapi.BadAnswer("DescribeImages gave %s/%s:%s a KmsSignature of %d bytes and an UpdateTime of %d", ref.Namespace, ref.Repo, t.tag, len(t.kms), len(t.updated))
-			}
-			a.tags = append(a.tags, t)
-		}
-		return a, id, nil
-	})
-	return a.tags, a.total, id, err
+	return tags, total, id, err
 }
 
 // digest returns what ref (a tag) points at, "" if the tag does not exist.
@@ -119,7 +66,7 @@ func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error)
 
 // tagAt reads ref (a tag) in at, as digest does: the zero imageTag if it
 // does not exist, however TCR says so.
-func (p *Promoter) tagAt(ctx context.Context, at instance, ref imageref.Ref) (imageTag, error) {
+func (p *Promoter) tagAt(ctx context.Context, at tcrops.Instance, ref imageref.Ref) (imageTag, error) {
 	tags, _, _, err := p.imagesAt(ctx, at, ref, query{tag: ref.Tag})
 	if notFound(err) {
 		return imageTag{}, nil
@@ -234,59 +181,13 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 	}
 }
 
-// namespaceExists asks DescribeNamespaces whether the namespace exists —
-// with signing, whether it has a KMS signature policy; its name filter is
-// fuzzy, so names are compared here.
+// namespaceExists asks whether the namespace exists — with signing,
+// whether it has a KMS signature policy.
 func (p *Promoter) namespaceExists(ctx context.Context, name string, signing bool) (bool, error) {
-	found, _, err := tcrapi.Do(ctx, p.api, "DescribeNamespaces", func(ctx context.Context) (bool, string, error) {
-		req := tcr.NewDescribeNamespacesRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.NamespaceName = common.StringPtr(name)
-		req.Limit = common.Int64Ptr(100)
-		if signing {
-			req.KmsSignPolicy = common.BoolPtr(true)
-		}
-		resp, err := p.tcr.DescribeNamespacesWithContext(ctx, req)
-		if err != nil {
-			return false, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeNamespacesResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return false, "", err
-		}
-		for _, ns := range resp.Response.NamespaceList {
-			if ns != nil && tcrapi.Field(ns.Name) == name {
-				return true, id, nil
-			}
-		}
-		return false, id, nil
-	})
-	return found, err
+	return p.here().NamespaceExists(ctx, name, signing)
 }
 
 // publicDomain is the instance's registry host, from DescribeInstances.
 func (p *Promoter) publicDomain(ctx context.Context) (string, error) {
-	domain, _, err := tcrapi.Do(ctx, p.api, "DescribeInstances", func(ctx context.Context) (string, string, error) {
-		req := tcr.NewDescribeInstancesRequest()
-		req.Registryids = common.StringPtrs([]string{p.target.RegistryID})
-		resp, err := p.tcr.DescribeInstancesWithContext(ctx, req)
-		if err != nil {
-			return "", "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeInstancesResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return "", "", err
-		}
-		for _, r := range resp.Response.Registries {
-			if r != nil && tcrapi.Field(r.RegistryId) == p.target.RegistryID {
-				if d := tcrapi.Field(r.PublicDomain); !imageref.IsHost(d) {
-					// It would go into the image output.
-					return "", "", tcrapi.BadAnswer("DescribeInstances gave %s the domain %.80q, not a host name", p.target.RegistryID, d)
-				}
-				return tcrapi.Field(r.PublicDomain), id, nil
-			}
-		}
-		return "", id, nil
-	})
-	return domain, err
+	return p.here().PublicDomain(ctx)
 }

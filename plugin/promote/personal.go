@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // The Personal edition (ccr.ccs.tencentyun.com and its regional hosts) has
@@ -52,35 +50,12 @@ func (p *Promoter) personalTag(ctx context.Context, ref imageref.Ref) (*personal
 }
 
 func (p *Promoter) personalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]personalTag, int64, string, error) {
-	type page struct {
-		tags  []personalTag
-		total int64
+	list, total, id, err := tcrops.PersonalTags(ctx, p.api, p.tcr, ref, offset, limit)
+	tags := make([]personalTag, len(list))
+	for i, t := range list {
+		tags[i] = personalTag{name: t.Name, imageID: t.ImageID}
 	}
-	pg, id, err := tcrapi.Do(ctx, p.api, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
-		req := tcr.NewDescribeImagePersonalRequest()
-		req.RepoName = common.StringPtr(ref.Namespace + "/" + ref.Repo)
-		req.Tag = common.StringPtr(ref.Tag)
-		req.Offset, req.Limit = common.Int64Ptr(offset), common.Int64Ptr(limit)
-		resp, err := p.tcr.DescribeImagePersonalWithContext(ctx, req)
-		if err != nil {
-			return page{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImagePersonalResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return page{}, "", err
-		}
-		var pg page
-		if d := resp.Response.Data; d != nil {
-			pg.total = tcrapi.Field(d.TagCount)
-			for _, t := range d.TagInfo {
-				if t != nil {
-					pg.tags = append(pg.tags, personalTag{name: tcrapi.Field(t.TagName), imageID: tcrapi.Field(t.ImageId)})
-				}
-			}
-		}
-		return pg, id, nil
-	})
-	return pg.tags, pg.total, id, err
+	return tags, total, id, err
 }
 
 // personalSource checks that the source tag exists, once per source.
@@ -151,24 +126,7 @@ func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Resu
 
 // copyPersonal is DuplicateImagePersonal: it answers the digest it copied.
 func (p *Promoter) copyPersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error) {
-	return tcrapi.Do(ctx, p.api, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
-		req := tcr.NewDuplicateImagePersonalRequest()
-		req.SrcImage = common.StringPtr(src.String()) // tags: the Personal edition takes no digest
-		req.DestImage = common.StringPtr(dst.String())
-		resp, err := p.tcr.DuplicateImagePersonalWithContext(ctx, req)
-		if err != nil {
-			return "", "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DuplicateImagePersonalResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return "", "", err
-		}
-		d := ""
-		if resp.Response.Data != nil {
-			d = tcrapi.Field(resp.Response.Data.Digest)
-		}
-		return d, id, nil
-	})
+	return tcrops.DuplicateImagePersonal(ctx, p.api, p.tcr, src, dst)
 }
 
 // personalDigest learns the digest of a destination that already holds

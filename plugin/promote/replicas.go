@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -37,7 +37,7 @@ type ReplicaState struct {
 type replica struct {
 	id, region string
 	regionID   uint64
-	at         instance
+	at         tcrops.Instance
 	noImages   bool                  // DescribeImages does not answer for it
 	noSync     bool                  // its sync status cannot be read
 	has        map[imageref.Ref]bool // the destinations it showed at their digests
@@ -105,42 +105,20 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 // replicas lists the instance's replicas, each read with cred in its own
 // region.
 func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([]*replica, error) {
-	list, _, err := tcrapi.Do(ctx, p.api, "DescribeReplicationInstances", func(ctx context.Context) ([]*replica, string, error) {
-		req := tcr.NewDescribeReplicationInstancesRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.Limit = common.Int64Ptr(100) // far more than there are regions
-		resp, err := p.tcr.DescribeReplicationInstancesWithContext(ctx, req)
-		if err != nil {
-			return nil, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeReplicationInstancesResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return nil, "", err
-		}
-		// Asked for at most 100, one per region: more is no real answer,
-		// and each would be polled and told of.
-		if n := len(resp.Response.ReplicationRegistries); n > 100 {
-			return nil, "", tcrapi.BadAnswer("DescribeReplicationInstances listed %d replicas when asked for at most 100", n)
-		}
-		var out []*replica
-		for _, r := range resp.Response.ReplicationRegistries {
-			if r == nil || tcrapi.Field(r.RegistryId) != "" && tcrapi.Field(r.RegistryId) != p.target.RegistryID {
-				continue // another instance's
-			}
-			rid, region := tcrapi.Field(r.ReplicationRegistryId), tcrapi.Field(r.ReplicationRegionName)
-			if !isInstanceID(rid) || !isRegion(region) {
-				return nil, "", tcrapi.BadAnswer("DescribeReplicationInstances gave a replica %.80q in the region %.80q", rid, region)
-			}
-			out = append(out, &replica{id: rid, region: region, regionID: tcrapi.Field(r.ReplicationRegionId),
-				at: instance{rid, p.api.TCR(cred, region)}, has: map[imageref.Ref]bool{}, state: "behind"})
-		}
-		if total := tcrapi.Field(resp.Response.TotalCount); total > int64(len(resp.Response.ReplicationRegistries)) {
-			p.log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(resp.Response.ReplicationRegistries))
-		}
-		return out, id, nil
-	})
-	slices.SortFunc(list, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
-	return list, err
+	list, total, err := p.here().Replicas(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if total > int64(len(list)) {
+		p.log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(list))
+	}
+	out := make([]*replica, len(list))
+	for i, r := range list {
+		out[i] = &replica{id: r.ID, region: r.Region, regionID: r.RegionID,
+			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.api, cred, r.Region), API: p.api}, has: map[imageref.Ref]bool{}, state: "behind"}
+	}
+	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
+	return out, nil
 }
 
 // look reads how far a replica has come: by DescribeImages on it, and
@@ -196,28 +174,7 @@ func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref
 // sync succeeded at or after the last write of every destination.
 // It returns an error that no wait mends (permission).
 func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) error {
-	type status struct{ word, at string }
-	st, _, err := tcrapi.Do(ctx, p.api, "DescribeReplicationInstanceSyncStatus", func(ctx context.Context) (status, string, error) {
-		req := tcr.NewDescribeReplicationInstanceSyncStatusRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.ReplicationRegistryId = common.StringPtr(r.id)
-		if r.regionID != 0 {
-			req.ReplicationRegionId = common.Uint64Ptr(r.regionID)
-		}
-		resp, err := p.tcr.DescribeReplicationInstanceSyncStatusWithContext(ctx, req)
-		if err != nil {
-			return status{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeReplicationInstanceSyncStatusResponseParams) *string { return r.RequestId })
-		if err != nil {
-			return status{}, "", err
-		}
-		st := status{tcrapi.Field(resp.Response.ReplicationStatus), tcrapi.Field(resp.Response.ReplicationTime)}
-		if len(st.word) > 64 || len(st.at) > 64 {
-			return status{}, "", tcrapi.BadAnswer("DescribeReplicationInstanceSyncStatus gave a status of %d bytes and a time of %d", len(st.word), len(st.at))
-		}
-		return st, id, nil
-	})
+	st, err := p.here().SyncStatus(ctx, tcrops.Replica{ID: r.id, Region: r.region, RegionID: r.regionID})
 	switch c := failure.ClassOf(err); {
 	case c == failure.ClassPermission || c == failure.ClassUsage || c == failure.ClassInvalid || c == failure.ClassUnavailable:
 		return failure.WithNote(err, "DescribeReplicationInstanceSyncStatus is needed for wait_replicas where DescribeImages does not answer for a replica")
@@ -225,8 +182,8 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 		r.why = fmt.Sprintf("its sync status could not be read: %v", err)
 		return nil
 	}
-	word, at := st.word, st.at
-	switch syncWord(st.word) {
+	word, at := st.Word, st.At
+	switch syncWord(word) {
 	case "failed":
 		r.state, r.why = "failed", fmt.Sprintf("its sync status is %q", word)
 		return nil
@@ -235,8 +192,8 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 		r.state, r.why = "behind", fmt.Sprintf("its sync status is %q", word)
 		return nil
 	}
-	synced, ok := apiTime(st.at)
-	if ok && synced.After(time.Now().Add(time.Hour)) {
+	synced, ok := apiTime(at)
+	if ok && synced.After(p.api.Clock().Now().Add(time.Hour)) {
 		ok = false // hours ahead of this clock: no sync finished then
 	}
 	if !ok {

@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -10,12 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
 // The supply chain of a promotion: what the source must be before any
@@ -181,102 +178,9 @@ type manifest struct {
 // manifestOf reads ref's manifest, once per tag.
 func (p *Promoter) manifestOf(ctx context.Context, ref imageref.Ref) (manifest, error) {
 	return p.manifests.get(ref, func() (manifest, error) {
-		m, _, err := tcrapi.Do(ctx, p.api, "DescribeImageManifests", func(ctx context.Context) (manifest, string, error) {
-			req := tcr.NewDescribeImageManifestsRequest()
-			req.RegistryId = common.StringPtr(p.target.RegistryID)
-			req.NamespaceName = common.StringPtr(ref.Namespace)
-			req.RepositoryName = common.StringPtr(ref.Repo)
-			req.ImageVersion = common.StringPtr(ref.Tag)
-			resp, err := p.tcr.DescribeImageManifestsWithContext(ctx, req)
-			if err != nil {
-				return manifest{}, "", err
-			}
-			id, err := tcrapi.Answered(resp.Response, func(r *tcr.DescribeImageManifestsResponseParams) *string { return r.RequestId })
-			if err != nil {
-				return manifest{}, "", err
-			}
-			m, err := parseManifest(tcrapi.Field(resp.Response.Manifest), tcrapi.Field(resp.Response.Config), resp.Response.Labels)
-			return m, id, err
-		})
-		return m, err
+		m, err := p.here().Manifest(ctx, ref)
+		return manifest{platforms: m.Platforms, index: m.Index, labels: m.Labels, from: m.From}, err
 	})
-}
-
-// parseManifest reads the platforms from a manifest (an index lists its
-// images') or the image config, and the labels from TCR's Labels, else
-// from the config.
-func parseManifest(manifestJSON, configJSON string, labels []*tcr.KeyValueString) (manifest, error) {
-	var m struct {
-		MediaType string `json:"mediaType"`
-		Manifests []struct {
-			Platform *platform `json:"platform"`
-		} `json:"manifests"`
-	}
-	if err := json.Unmarshal([]byte(manifestJSON), &m); err != nil {
-		return manifest{}, tcrapi.BadAnswer("DescribeImageManifests gave a Manifest that is not JSON: %v", err)
-	}
-	var out manifest
-	if len(m.Manifests) > 0 || strings.Contains(m.MediaType, "index") || strings.Contains(m.MediaType, "manifest.list") {
-		out.index = true
-		for _, im := range m.Manifests {
-			if im.Platform != nil && im.Platform.valid() && im.Platform.OS != "unknown" { // unknown/unknown: attestations
-				out.platforms = append(out.platforms, im.Platform.String())
-			}
-		}
-	}
-	var c struct {
-		platform
-		Config struct {
-			Labels map[string]string `json:"Labels"`
-		} `json:"config"`
-	}
-	if configJSON != "" {
-		if err := json.Unmarshal([]byte(configJSON), &c); err != nil {
-			return manifest{}, tcrapi.BadAnswer("DescribeImageManifests gave a Config that is not JSON: %v", err)
-		}
-		if !out.index && c.platform.valid() {
-			out.platforms = []string{c.platform.String()}
-		}
-	}
-	out.labels, out.from = map[string]string{}, "TCR's Labels"
-	for _, kv := range labels {
-		if kv != nil && kv.Key != nil {
-			out.labels[*kv.Key] = tcrapi.Field(kv.Value)
-		}
-	}
-	if len(out.labels) == 0 && len(c.Config.Labels) > 0 {
-		out.labels, out.from = c.Config.Labels, "the image config"
-	}
-	if out.index && len(out.labels) == 0 {
-		out.from = "an index (" + strings.Join(out.platforms, ", ") + "), for which TCR gives no labels"
-	}
-	for k, v := range out.labels {
-		if len(k) > 256 || len(v) > 4096 {
-			return manifest{}, tcrapi.BadAnswer("DescribeImageManifests gave a label of %d+%d bytes", len(k), len(v))
-		}
-	}
-	return out, nil
-}
-
-type platform struct {
-	OS           string `json:"os"`
-	Architecture string `json:"architecture"`
-	Variant      string `json:"variant"`
-}
-
-func (p platform) valid() bool {
-	ok := func(s string) bool {
-		return s != "" && len(s) <= 32 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == ""
-	}
-	return ok(p.OS) && ok(p.Architecture) && (p.Variant == "" || ok(p.Variant))
-}
-
-func (p platform) String() string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }
 
 // gates checks the source against require_signature and require_labels.
@@ -367,19 +271,7 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 	if err != nil || kms != "" {
 		return "", err
 	}
-	_, id, err := tcrapi.Do(ctx, p.api, "CreateSignature", func(ctx context.Context) (struct{}, string, error) {
-		req := tcr.NewCreateSignatureRequest()
-		req.RegistryId = common.StringPtr(p.target.RegistryID)
-		req.NamespaceName = common.StringPtr(dst.Namespace)
-		req.RepositoryName = common.StringPtr(dst.Repo)
-		req.ImageVersion = common.StringPtr(dst.Tag)
-		resp, err := p.tcr.CreateSignatureWithContext(ctx, req)
-		if err != nil {
-			return struct{}{}, "", err
-		}
-		id, err := tcrapi.Answered(resp.Response, func(r *tcr.CreateSignatureResponseParams) *string { return r.RequestId })
-		return struct{}{}, id, err
-	})
+	id, err := p.here().CreateSignature(ctx, dst)
 	if err != nil {
 		return "", failure.About(err, "signing %s", dst)
 	}

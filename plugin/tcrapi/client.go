@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/sts"
-	"github.com/tcr-promote/tcr-promote/internal/tcr"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/pace"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -111,14 +110,9 @@ func New(o Options, log *cilog.Logger) *Client {
 	return c
 }
 
-// TCR returns the TCR client that signs with cred for region: instances
-// are regional, and a call signed for another region does not find one.
-func (c *Client) TCR(cred common.CredentialIface, region string) *tcr.Client {
-	client, _ := tcr.NewClient(cred, region, c.profile(c.opts.Scheme, c.opts.Host))
-	client.WithHttpTransport(c.http)
-	client.WithRequestClient("tcr-promote")
-	return client
-}
+// Profile is the SDK profile of the TCR endpoint, for the clients that
+// tcrops makes.
+func (c *Client) Profile() *profile.ClientProfile { return c.profile(c.opts.Scheme, c.opts.Host) }
 
 // STS returns the STS client for an endpoint, signing with cred (nil for
 // the web-identity call, which is sent unsigned).
