@@ -84,6 +84,23 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 			t.Errorf("exit %d after %d requests, want 64 at the second document\n%s", res.code, len(f.emu.Requests()), res.stderr)
 		}
 	})
+	t.Run("a trailing --- is no second document", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		vars := f.promotionFile(t, "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n---\n")
+		if res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"})); res.code != 0 {
+			t.Errorf("exit %d\n%s", res.code, res.stderr)
+		}
+	})
+	t.Run("an empty file", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		vars := f.promotionFile(t, "")
+		res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
+		if res.code != 64 || !strings.Contains(res.stderr, "the file is empty") {
+			t.Errorf("exit %d, want 64 saying the file is empty\n%s", res.code, res.stderr)
+		}
+	})
 	t.Run("override: True is true", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)

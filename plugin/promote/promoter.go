@@ -140,81 +140,31 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 	if !p.verifying() {
 		return o
 	}
-	supply := p.cfg.Supply
-	var (
-		src    resolved
-		srcErr error
-		dstErr error
-		// The reads a gate or signing needs, one per goroutine.
-		manErr, sigErr, polErr error
-		wg                     group
-	)
-	readManifest := func(tag string) {
-		at := imageref.Ref{Namespace: pair.Source.Namespace, Repo: pair.Source.Repo, Tag: tag}
-		if len(supply.RequireLabels) == 0 {
-			if p.readsPlatforms() {
-				p.bg.Go(func() { // for platforms: an output only, on a budget of its own
-					octx, cancel := p.optional(ctx)
-					defer cancel()
-					_, _ = p.manifestOf(octx, at)
-				})
-			}
-			return
-		}
-		var err error
-		if o.manifest, err = p.manifestOf(ctx, at); err != nil {
-			manErr = failure.WithNote(err, "DescribeImageManifests is needed for require_labels")
-		}
-	}
-	// The independent lookups overlap.
-	if !pair.Source.ByDigest() {
-		wg.Go(func() { readManifest(pair.Source.Tag) })
-	}
-	wg.Go(func() {
-		if src, srcErr = p.resolve(ctx, pair.Source); srcErr != nil {
-			return
-		}
+	// The independent lookups overlap; each returns what it read.
+	var g group
+	byTag := later(&g, func() read[manifest] {
 		if pair.Source.ByDigest() {
-			readManifest(src.tag)
+			return read[manifest]{} // read by the tag the digest resolves to, below
 		}
-		switch want := supply.RequireSignature; {
-		case want == "cosign" || want == "any" && src.kms == "":
-			accs, err := p.accessories(ctx, pair.Source, src.digest)
-			if err != nil {
-				sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
-			}
-			o.hasSig = slices.ContainsFunc(accs, func(t imageTag) bool { return strings.HasSuffix(t.tag, ".sig") })
-		case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
-			p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, src.digest) }) // for the copy of them after
-		}
+		return p.readManifest(ctx, pair.Source, pair.Source.Tag)
 	})
-	wg.Go(func() {
-		if pair.Override && !p.cfg.DryRun {
-			// A listing may be a whole batch old when this copy's turn
-			// comes: a copy that may overwrite reads what it overwrites
-			// now, for previous_digest and for settling a lost answer.
-			o.dstDigest, dstErr = p.digest(ctx, pair.Destination)
-			return
-		}
-		o.dstDigest, dstErr = p.current(ctx, pair.Destination)
-	})
-	if supply.Sign {
-		wg.Go(func() {
-			ok, err := p.signs(ctx, pair.Destination.Namespace)
-			o.noPolicy = err == nil && !ok
-			if err != nil {
-				polErr = failure.WithNote(err, "DescribeNamespaces is needed for sign: kms")
-			}
-		})
-	}
-	wg.Wait()
-	if err := cmp.Or(srcErr, dstErr); err != nil {
+	source := later(&g, func() sourceView { return p.observeSource(ctx, pair) })
+	dst := later(&g, func() read[string] { return p.observeDestination(ctx, pair) })
+	policy := later(&g, func() read[bool] { return p.observePolicy(ctx, pair.Destination.Namespace) })
+	g.Wait()
+	src := source()
+	if err := cmp.Or(src.err, dst().err); err != nil {
 		return observation{from: pair.Source.Tag, err: p.unverifiable(err)}
 	}
-	if err := cmp.Or(manErr, sigErr, polErr); err != nil {
+	man := byTag()
+	if pair.Source.ByDigest() {
+		man = src.manifest
+	}
+	if err := cmp.Or(man.err, src.sigErr, policy().err); err != nil {
 		return observation{from: pair.Source.Tag, err: err}
 	}
 	o.verified, o.from, o.srcDigest, o.srcKms = true, src.tag, src.digest, src.kms
+	o.manifest, o.hasSig, o.noPolicy, o.dstDigest = man.v, src.hasSig, policy().v, dst().v
 	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
 		o.immutable = p.immutabilityOf(pair.Destination)
 	}
@@ -224,6 +174,104 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 		o.nsMissing, o.err = !exists, err
 	}
 	return o
+}
+
+// read is a lookup's result: its value, or why there is none.
+type read[T any] struct {
+	v   T
+	err error
+}
+
+// later runs f in g and returns what gives its result, once g.Wait has
+// returned: results leave goroutines as values, not through variables
+// they share.
+func later[T any](g *group, f func() T) func() T {
+	var v T
+	g.Go(func() { v = f() })
+	return func() T { return v }
+}
+
+// readManifest reads the source's manifest at tag when require_labels
+// needs its labels; otherwise it only starts the read for the platforms
+// output, beside the copy, on a budget of its own.
+func (p *Promoter) readManifest(ctx context.Context, src imageref.Ref, tag string) read[manifest] {
+	at := imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: tag}
+	if len(p.cfg.Supply.RequireLabels) == 0 {
+		if p.readsPlatforms() {
+			p.bg.Go(func() {
+				octx, cancel := p.optional(ctx)
+				defer cancel()
+				_, _ = p.manifestOf(octx, at)
+			})
+		}
+		return read[manifest]{}
+	}
+	m, err := p.manifestOf(ctx, at)
+	if err != nil {
+		err = failure.WithNote(err, "DescribeImageManifests is needed for require_labels")
+	}
+	return read[manifest]{m, err}
+}
+
+// sourceView is what observe reads of the source: the resolved digest,
+// and what the gates need of it.
+type sourceView struct {
+	resolved
+	manifest read[manifest] // by the resolved tag, for a digest source
+	hasSig   bool           // its .sig tag exists
+	err      error          // it could not be resolved
+	sigErr   error          // the signature tags could not be read
+}
+
+// observeSource resolves the source, then reads what a gate needs of its
+// digest; the cosign tags a copy will carry are read beside it.
+func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) sourceView {
+	var v sourceView
+	if v.resolved, v.err = p.resolve(ctx, pair.Source); v.err != nil {
+		return v
+	}
+	if pair.Source.ByDigest() {
+		v.manifest = p.readManifest(ctx, pair.Source, v.tag)
+	}
+	supply := p.cfg.Supply
+	switch want := supply.RequireSignature; {
+	case want == "cosign" || want == "any" && v.kms == "":
+		accs, err := p.accessories(ctx, pair.Source, v.digest)
+		if err != nil {
+			v.sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
+		}
+		v.hasSig = slices.ContainsFunc(accs, func(t imageTag) bool { return strings.HasSuffix(t.tag, ".sig") })
+	case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
+		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) }) // for the copy of them after
+	}
+	return v
+}
+
+// observeDestination reads what the destination points at, "" if it does
+// not exist.
+func (p *Promoter) observeDestination(ctx context.Context, pair settings.Pair) read[string] {
+	if pair.Override && !p.cfg.DryRun {
+		// A listing may be a whole batch old when this copy's turn comes:
+		// a copy that may overwrite reads what it overwrites now, for
+		// previous_digest and for settling a lost answer.
+		d, err := p.digest(ctx, pair.Destination)
+		return read[string]{d, err}
+	}
+	d, err := p.current(ctx, pair.Destination)
+	return read[string]{d, err}
+}
+
+// observePolicy reads, with sign: kms, whether the destination namespace
+// lacks a KMS signature policy.
+func (p *Promoter) observePolicy(ctx context.Context, ns string) read[bool] {
+	if !p.cfg.Supply.Sign {
+		return read[bool]{}
+	}
+	ok, err := p.signs(ctx, ns)
+	if err != nil {
+		return read[bool]{err: failure.WithNote(err, "DescribeNamespaces is needed for sign: kms")}
+	}
+	return read[bool]{v: !ok}
 }
 
 // unverifiable decides what a failed lookup means. If err only says the

@@ -38,25 +38,10 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 		return
 	}
 	f := fileParser{parser: p, path: s.PromotionFile, seen: map[imageref.Ref]string{}}
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		p.fail("%s: %v", s.PromotionFile, err)
+	root := f.document(text)
+	if root == nil {
 		return
 	}
-	// A second document would be read by nobody: the step promotes what
-	// the first says, and a reviewer may read the second.
-	var second yaml.Node
-	if err := dec.Decode(&second); err == nil && len(second.Content) > 0 && second.Content[0].Tag != "!!null" {
-		f.failAt(second.Content[0], "a second YAML document (after ---): a promotion file is one document; merge them, or split them into two files")
-	} else if !errors.Is(err, io.EOF) {
-		p.fail("%s: %v", s.PromotionFile, err)
-	}
-	if len(doc.Content) == 0 {
-		p.fail("%s: the file is empty: it needs promotions (a list of source and destinations)", s.PromotionFile)
-		return
-	}
-	root := doc.Content[0]
 	if !f.mapping(root, "the file") {
 		return
 	}
@@ -98,6 +83,33 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+// document decodes the file's one YAML document and returns its root; a
+// second document would be read by nobody — the step promotes what the
+// first says, and a reviewer may read the second — so it is a problem at
+// its position. nil when there is no document to read.
+func (f *fileParser) document(text []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	switch {
+	case errors.Is(err, io.EOF) || err == nil && len(doc.Content) == 0:
+		f.fail("%s: the file is empty: it needs promotions (a list of source and destinations)", f.path)
+		return nil
+	case err != nil:
+		f.fail("%s: %v", f.path, err)
+		return nil
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		f.fail("%s: %v", f.path, err)
+	case len(second.Content) > 0 && second.Content[0].Tag != "!!null":
+		f.failAt(second.Content[0], "a second YAML document (after ---): a promotion file is one document; merge them, or split them into two files")
+	}
+	return doc.Content[0]
 }
 
 // fileParser reads one promotion file's nodes, failing with positions.
@@ -221,6 +233,12 @@ func (f *fileParser) promotion(n *yaml.Node, c *Config) {
 		f.failAt(dst, "destinations must list at least one tag, e.g. [release/app:prd, release/app:v1.4.2]")
 		return
 	}
+	f.destinations(dst, src, srcNode, override, c)
+}
+
+// destinations reads one promotion's destinations into c.Pairs: each a
+// tag, not the source, named once in the file.
+func (f *fileParser) destinations(dst *yaml.Node, src imageref.Ref, srcNode *yaml.Node, override bool, c *Config) {
 	for _, d := range dst.Content {
 		ref, ok := f.reference(d, "a destination")
 		switch {

@@ -1,0 +1,116 @@
+package settings
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+)
+
+// parser collects every problem in the settings so that one run reports
+// them all.
+type parser struct {
+	l        *lookuper
+	problems []string
+	warnings []string
+}
+
+// The most a run tells of its settings' problems: a file with a
+// thousand bad lines, or a value of megabytes echoed back, would flood
+// the log and the error output.
+const (
+	maxProblems    = 20
+	maxProblemText = 1000
+)
+
+func (p *parser) fail(format string, args ...any) {
+	p.problems = append(p.problems, shorten(fmt.Sprintf(format, args...), maxProblemText))
+}
+
+// warn records what the settings allow but should not; the parser's
+// caller adds them to the Config.
+func (p *parser) warn(format string, args ...any) {
+	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) failed() bool { return len(p.problems) > 0 }
+
+func (p *parser) err() error {
+	if len(p.problems) == 0 {
+		return nil
+	}
+	told := p.problems
+	if len(told) > maxProblems {
+		told = append(told[:maxProblems:maxProblems], fmt.Sprintf("and %d more", len(p.problems)-maxProblems))
+	}
+	return failure.Usagef("invalid settings: %s", strings.Join(told, "; "))
+}
+
+// required fails when v is empty, naming the setting's variables and the
+// setting that may stand for it (its or: tag), if any.
+func (p *parser) required(key, v string) string {
+	if v != "" {
+		return v
+	}
+	n := names(key)
+	msg := fmt.Sprintf("%s is required (set %s or %s)", strings.ToLower(key), n[0], n[1])
+	for _, s := range all() {
+		if s.Env == key && s.Or != "" {
+			msg += ", or give " + s.Or
+		}
+	}
+	p.fail("%s", msg)
+	return v
+}
+
+func (p *parser) match(key, v string, valid func(string) bool, what string) string {
+	if v != "" && !valid(v) {
+		p.fail("%s: %q is not %s", p.l.Key(key), v, what)
+	}
+	return v
+}
+
+func (p *parser) bool(key string, b Bool) bool {
+	if why := b.problem(); why != "" {
+		p.fail("%s: %s", p.l.Key(key), why)
+	}
+	return b.Value
+}
+
+func (p *parser) duration(key string, d Duration) time.Duration {
+	if d.bad || d.Value == 0 {
+		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), d.raw)
+	}
+	return d.Value
+}
+
+// wait is a duration that may be 0.
+func (p *parser) wait(key string, d Duration) time.Duration {
+	if d.bad {
+		p.fail("%s: %q is not a duration such as 10s, or 0", p.l.Key(key), d.raw)
+	}
+	return d.Value
+}
+
+func (p *parser) count(key string, c Count, lo, hi int) int {
+	if c.bad || c.Value < lo || c.Value > hi {
+		p.fail("%s: %q is not a whole number from %d to %d", p.l.Key(key), c.raw, lo, hi)
+	}
+	return c.Value
+}
+
+// list returns a list setting's items, each checked by valid; nil when it
+// is not set.
+func (p *parser) list(key string, l List, valid func(string) bool, what string) []string {
+	if !l.set() {
+		return nil
+	}
+	if why := l.problem(); why != "" {
+		p.fail("%s: %s", p.l.Key(key), why)
+	}
+	for _, it := range l.Items {
+		p.match(key, it, valid, what)
+	}
+	return l.Items
+}

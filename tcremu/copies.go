@@ -1,0 +1,126 @@
+package tcremu
+
+import "regexp"
+
+// The actions that write: DuplicateImage and DeleteRepository.
+
+type duplicateImageParams struct {
+	RegistryId           *string `json:"RegistryId"`
+	SourceNamespace      *string `json:"SourceNamespace"`
+	SourceRepo           *string `json:"SourceRepo"`
+	SourceReference      *string `json:"SourceReference"`
+	DestinationTag       *string `json:"DestinationTag"`
+	DestinationNamespace *string `json:"DestinationNamespace"`
+	DestinationRepo      *string `json:"DestinationRepo"`
+	Override             *bool   `json:"Override"`
+}
+
+// check answers what the service refuses before it looks at the
+// registry: missing and malformed names, a digest as the source. It
+// returns the destination's namespace and repository.
+func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *apiError) {
+	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"SourceNamespace", p.SourceNamespace}, field{"SourceRepo", p.SourceRepo}, field{"SourceReference", p.SourceReference}, field{"DestinationTag", p.DestinationTag}); err != nil {
+		return "", "", err
+	}
+	dstNS, dstRepo = *p.SourceNamespace, *p.SourceRepo
+	if p.DestinationNamespace != nil && *p.DestinationNamespace != "" {
+		dstNS = *p.DestinationNamespace
+	}
+	if p.DestinationRepo != nil && *p.DestinationRepo != "" {
+		dstRepo = *p.DestinationRepo
+	}
+	for _, f := range []struct {
+		name, v string
+		re      func() *regexp.Regexp
+	}{
+		{"SourceNamespace", *p.SourceNamespace, namespaceRE}, {"SourceRepo", *p.SourceRepo, repoRE},
+		{"DestinationNamespace", dstNS, namespaceRE}, {"DestinationRepo", dstRepo, repoRE},
+		{"DestinationTag", *p.DestinationTag, tagRE},
+	} {
+		if !f.re().MatchString(f.v) {
+			return "", "", invalid(f.name, f.v)
+		}
+	}
+	if digestRE().MatchString(*p.SourceReference) {
+		// As documented: "currently only tag is supported".
+		return "", "", errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
+	}
+	if !tagRE().MatchString(*p.SourceReference) {
+		return "", "", invalid("SourceReference", *p.SourceReference)
+	}
+	return dstNS, dstRepo, nil
+}
+
+type deleteRepositoryParams struct {
+	RegistryId     *string `json:"RegistryId"`
+	NamespaceName  *string `json:"NamespaceName"`
+	RepositoryName *string `json:"RepositoryName"`
+}
+
+// deleteRepository deletes a repository with its tags, as Harbor does;
+// the images stay wherever else they are tagged.
+func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *apiError) {
+	if err := requireAll(field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
+		return nil, err
+	}
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+		ns := r.namespaces[*p.NamespaceName]
+		if ns == nil || ns.repos[*p.RepositoryName] == nil {
+			return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+		}
+		delete(ns.repos, *p.RepositoryName)
+		return struct{}{}, nil
+	})
+}
+
+func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
+	dstNS, dstRepo, aerr := p.check()
+	if aerr != nil {
+		return nil, aerr
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, aerr := e.instance(c, *p.RegistryId)
+	if aerr != nil {
+		return nil, aerr
+	}
+	src := e.repo(r.id, *p.SourceNamespace, *p.SourceRepo)
+	if src == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.SourceNamespace, *p.SourceRepo)
+	}
+	img, ok := src.tags[*p.SourceReference]
+	if !ok {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.SourceReference, *p.SourceNamespace, *p.SourceRepo)
+	}
+	ns := r.namespaces[dstNS]
+	if ns == nil {
+		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
+	}
+	dst := ns.repository(dstRepo, e.now().Add(e.behaviour.IndexLag))
+	override := p.Override != nil && *p.Override
+	if old, exists := dst.tags[*p.DestinationTag]; exists {
+		switch {
+		case old.Digest == img.Digest && !override && !e.behaviour.SameDigestConflicts:
+			return struct{}{}, nil // Harbor's copy: nothing to do
+		case r.immutable(dstNS, dstRepo, *p.DestinationTag):
+			// Harbor's 412, Override or not.
+			return nil, errorf("FailedOperation.PreconditionFailed", "The tag `%s` of `%s/%s` is immutable and cannot be overwritten.", *p.DestinationTag, dstNS, dstRepo)
+		case !override:
+			return nil, errorf(e.behaviour.ConflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
+		}
+	}
+	now := e.now()
+	img.UpdateTime = now
+	// A copy carries the source's KMS signature only where the
+	// destination namespace would sign a push itself.
+	img.KmsSignature = ""
+	if ns.signPolicy != "" && e.behaviour.SignsOnCopy {
+		img.KmsSignature = kmsSignature(ns.signPolicy, img.Digest)
+	}
+	dst.tags[*p.DestinationTag] = img
+	dst.index(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
+	if e.behaviour.CarriesAccessories && dst != src {
+		e.carry(src, dst, img.Digest, now)
+	}
+	return struct{}{}, nil
+}
