@@ -150,10 +150,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		log.Release()
 		return run{results: failedAll(log, cfg, "", err)}
 	}
-	opts := tcrapi.Options{
-		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
-		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff, Clock: r.Clock,
-	}
+	opts := r.apiOptions(cfg)
 	if store != nil {
 		defer store.Close()
 		opts.Store = store
@@ -179,14 +176,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	if err != nil {
 		return run{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
-	if cfg.RegionFromEnv && target.Region == cfg.Region && cfg.RegistryHost != "" {
-		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, target.RegistryID, target.Region)
-	}
-	log.Debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
-		version(), len(cfg.Pairs), registry, target.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
-	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
-		log.Warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
-	}
+	describeRun(log, cfg, registry, target)
 	p := promote.New(ctx, api, tcrops.NewClient(api, cred, target.Region), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
@@ -204,6 +194,28 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
 	}
 	return out
+}
+
+// apiOptions are the API client's options: the settings', and what the
+// Runner injects.
+func (r *Runner) apiOptions(cfg *settings.Config) tcrapi.Options {
+	return tcrapi.Options{
+		Scheme: cfg.Scheme, Host: cfg.Host, Transport: r.Transport, RootCAs: cfg.RootCAs, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy,
+		Retries: cfg.Retries, AttemptTimeout: cfg.AttemptTimeout, Timeout: cfg.Timeout, RateLimit: cfg.RateLimit, Backoff: r.Backoff, Clock: r.Clock,
+	}
+}
+
+// describeRun says, before the promotions, what the run is about to do,
+// and warns of a batch that cannot fit its timeout.
+func describeRun(log *cilog.Logger, cfg *settings.Config, registry string, target promote.Target) {
+	if cfg.RegionFromEnv && target.Region == cfg.Region && cfg.RegistryHost != "" {
+		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, target.RegistryID, target.Region)
+	}
+	log.Debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
+		version(), len(cfg.Pairs), registry, target.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
+	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
+		log.Warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
+	}
 }
 
 // openStore opens rate_store, if set; nothing is sent yet.

@@ -63,8 +63,8 @@ func (e *Emulator) Count(action, code string) int {
 	return n
 }
 
-// ServeHTTP answers one API 3.0 request.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// entry is a request's log entry, from its headers.
+func (e *Emulator) entry(r *http.Request) Entry {
 	entry := Entry{
 		Time:      e.now(),
 		Action:    r.Header.Get("X-TC-Action"),
@@ -76,6 +76,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if a, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
 		entry.SecretID = a.SecretID
 	}
+	return entry
+}
+
+// ServeHTTP answers one API 3.0 request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	entry := e.entry(r)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return // the client went away

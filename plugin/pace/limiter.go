@@ -110,16 +110,7 @@ const storeTimeout = time.Second
 // *LateError when the turn would come after the context's deadline.
 func (l *Limiter) Wait(ctx context.Context) (Turn, error) {
 	l.mu.Lock()
-	l.seq++
-	w := &waiter{order: orderOf(ctx), seq: l.seq}
-	i, _ := slices.BinarySearchFunc(l.queue, w, func(a, b *waiter) int {
-		if a.order != b.order {
-			return a.order - b.order
-		}
-		return int(a.seq) - int(b.seq)
-	})
-	l.queue = slices.Insert(l.queue, i, w)
-	l.notify()
+	w, i := l.enqueue(ctx)
 	if err := l.late(ctx, i); err != nil {
 		l.leave(w)
 		l.mu.Unlock()
@@ -127,9 +118,7 @@ func (l *Limiter) Wait(ctx context.Context) (Turn, error) {
 	}
 	for {
 		now := time.Now()
-		for len(l.turns) > 0 && now.Sub(l.turns[0]) > turnGrace {
-			l.turns = l.turns[1:] // a turn nobody was there to take
-		}
+		l.dropMissed(now)
 		if l.mayBook(w) {
 			if err := l.book(ctx, w); err != nil {
 				l.leave(w)
@@ -254,6 +243,30 @@ func (l *Limiter) book(ctx context.Context, w *waiter) error {
 		l.ahead, l.booked = res.Ahead, true
 	}
 	return nil
+}
+
+// enqueue puts a waiter for ctx in the queue, in promotion order, and
+// returns it with its place. Must hold l.mu.
+func (l *Limiter) enqueue(ctx context.Context) (*waiter, int) {
+	l.seq++
+	w := &waiter{order: orderOf(ctx), seq: l.seq}
+	i, _ := slices.BinarySearchFunc(l.queue, w, func(a, b *waiter) int {
+		if a.order != b.order {
+			return a.order - b.order
+		}
+		return int(a.seq) - int(b.seq)
+	})
+	l.queue = slices.Insert(l.queue, i, w)
+	l.notify()
+	return w, i
+}
+
+// dropMissed forgets the store's turns that passed with nobody there to
+// take them. Must hold l.mu.
+func (l *Limiter) dropMissed(now time.Time) {
+	for len(l.turns) > 0 && now.Sub(l.turns[0]) > turnGrace {
+		l.turns = l.turns[1:]
+	}
 }
 
 // leave takes w out of the queue. Must hold l.mu.
