@@ -109,7 +109,7 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 			return nil, "", err
 		}
 		c := resp.Response.Credentials
-		if c == nil || !isCredential(deref(c.TmpSecretId)) || !isCredential(deref(c.TmpSecretKey)) || c.Token != nil && !isCredential(*c.Token) {
+		if c == nil || !isCredential(tcrapi.Field(c.TmpSecretId)) || !isCredential(tcrapi.Field(c.TmpSecretKey)) || c.Token != nil && !isCredential(*c.Token) {
 			// They would sign every call and go into its headers.
 			return nil, "", tcrapi.BadAnswer("STS answered without usable temporary credentials")
 		}
@@ -121,10 +121,10 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 		}
 		return nil, err
 	}
-	log.Mask(deref(creds.TmpSecretKey))
-	log.Mask(deref(creds.Token))
+	log.Mask(tcrapi.Field(creds.TmpSecretKey))
+	log.Mask(tcrapi.Field(creds.Token))
 	log.Debugf("assumed %s as %s for %s", role.Arn, role.SessionName, role.Duration)
-	return common.NewTokenCredential(deref(creds.TmpSecretId), deref(creds.TmpSecretKey), deref(creds.Token)), nil
+	return common.NewTokenCredential(tcrapi.Field(creds.TmpSecretId), tcrapi.Field(creds.TmpSecretKey), tcrapi.Field(creds.Token)), nil
 }
 
 // oidcToken returns the OIDC token: given, read from a file, or requested
@@ -209,14 +209,6 @@ func tokenError(status int) *failure.Error {
 	return e
 }
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
 // isCredential: a key or token as STS gives them, printable ASCII without
 // blanks (they go into request headers), 1-4096 characters.
 func isCredential(s string) bool {
@@ -261,7 +253,7 @@ func Account(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, cred
 		if err != nil {
 			return "", "", err
 		}
-		if uin := deref(resp.Response.AccountId); isUIN(uin) {
+		if uin := tcrapi.Field(resp.Response.AccountId); isUIN(uin) {
 			return uin, id, nil
 		}
 		return "", "", tcrapi.BadAnswer("STS GetCallerIdentity answered no account")

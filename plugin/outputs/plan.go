@@ -48,7 +48,7 @@ func Plan(cfg *settings.Config, registry string, results []promote.Result) strin
 	for _, r := range results {
 		mark, word := planWord(r)
 		to := r.SourceDigest()
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | `%s` |\n", mark, r.Destination, mdCell(word), mdCell(cmpOrDash(r.PreviousDigest)), mdCell(cmpOrDash(to)), r.Source)
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | `%s` |\n", mark, r.Destination, mdCell(word), mdCell(cmp.Or(r.PreviousDigest, "–")), mdCell(cmp.Or(to, "–")), r.Source)
 		if r.Err != nil {
 			where := ""
 			if r.Where != "" {

@@ -1,6 +1,7 @@
 package outputs
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,9 +25,9 @@ func summary(registryID string, results []promote.Result, replicas bool) string 
 	b.WriteString(head + "\n" + rule + "\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | %s |",
-			r.Source, r.Destination, mdCell(cmpOrDash(r.Digest)), mdCell(previous(r)), mdCell(cmpOrDash(r.RequestID)), mdCell(resultText(r)))
+			r.Source, r.Destination, mdCell(cmp.Or(r.Digest, "–")), mdCell(previous(r)), mdCell(cmp.Or(r.RequestID, "–")), mdCell(resultText(r)))
 		if replicas {
-			fmt.Fprintf(&b, " %s |", mdCell(cmpOrDash(JoinStates(r.Replicas))))
+			fmt.Fprintf(&b, " %s |", mdCell(cmp.Or(JoinStates(r.Replicas), "–")))
 		}
 		b.WriteString("\n")
 	}
@@ -67,13 +68,6 @@ func resultText(r promote.Result) string {
 	default:
 		return "✅ promoted"
 	}
-}
-
-func cmpOrDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
 }
 
 // mdCell makes untrusted text inert in a Markdown table cell: no HTML, no

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -72,7 +73,7 @@ func (p *Promoter) after(ctx context.Context, res Result, o observation) Result 
 	if err == nil && p.cfg.Supply.Sign {
 		var id string
 		if id, err = p.signDestination(ctx, res.Destination, o.srcDigest); err == nil {
-			res.Signed = cmpOr(id, "already")
+			res.Signed = cmp.Or(id, "already")
 		}
 	}
 	if err != nil {
@@ -177,7 +178,7 @@ func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 	default:
 		res.Status, res.Err = StatusFailed, &failure.Error{Class: failure.ClassTemporary, Action: "DescribeImages", Code: failure.CodeIndexLag, Message: fmt.Sprintf(
 			"DescribeImages still shows %s at %s, not %s, %s after the copy: TCR's index may lag, so the promotion could not be verified",
-			dst, orNone(got), o.srcDigest, p.cfg.IndexLag),
+			dst, cmp.Or(got, "none"), o.srcDigest, p.cfg.IndexLag),
 			Hint: "re-run the step: it finds the copy in place and verifies it (raise index_lag to wait longer)"}
 	}
 	return res
@@ -220,24 +221,17 @@ func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendChe
 		case got == o.srcDigest:
 			return errCopied
 		case got == o.dstDigest:
-			p.log.Infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, orAbsent(got))
+			p.log.Infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, cmp.Or(got, "absent"))
 			return nil
 		}
 		return &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDestinationChanged, RequestID: last.RequestID, Hint: changedHint(dst),
 			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held when the promotion started (%s): someone else wrote it meanwhile, so the copy is not sent again and that image stays",
-				last.Message, dst, got, o.srcDigest, orAbsent(o.dstDigest))}
+				last.Message, dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
 	}
 }
 
 func changedHint(dst imageref.Ref) string {
 	return "someone else promotes to " + dst.String() + " at the same time: find out who, then re-run"
-}
-
-func orAbsent(digest string) string {
-	if digest == "" {
-		return "absent"
-	}
-	return digest
 }
 
 // copiedUnanswered reports a copy whose answer was lost but whose effect is
@@ -269,9 +263,9 @@ func (p *Promoter) lost(ctx context.Context, res Result, o observation, e *failu
 		return p.copiedUnanswered(res, o)
 	case got != o.dstDigest:
 		res.Err = &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDestinationChanged, RequestID: e.RequestID, Hint: changedHint(res.Destination),
-			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held before (%s): someone else wrote it", e.Message, res.Destination, got, o.srcDigest, orAbsent(o.dstDigest))}
+			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held before (%s): someone else wrote it", e.Message, res.Destination, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
 	default:
-		res.Err = failure.WithNote(e, fmt.Sprintf("%s is as it was (%s): the copy did not happen", res.Destination, orAbsent(got)))
+		res.Err = failure.WithNote(e, fmt.Sprintf("%s is as it was (%s): the copy did not happen", res.Destination, cmp.Or(got, "absent")))
 	}
 	return res
 }
@@ -292,7 +286,7 @@ func (p *Promoter) changedAfterCopy(ctx context.Context, src, dst imageref.Ref, 
 	}
 	return &failure.Error{Class: failure.ClassConflict, Action: "DescribeImages", Code: failure.CodeDestinationChanged, Hint: changedHint(dst), Message: fmt.Sprintf(
 		"after the copy %s points at %s, neither the source's %s nor what it held before (%s): someone else wrote it in between, and it is left as they wrote it",
-		dst, got, o.srcDigest, orAbsent(o.dstDigest))}
+		dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
 }
 
 // refused handles a failed DuplicateImage call. A conflict — the

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
@@ -105,10 +106,10 @@ func existsElsewhere(dst imageref.Ref, dstDigest, srcDigest string, src imageref
 		at = "(so TCR says) but DescribeImages does not list it"
 	}
 	return fmt.Sprintf("%s already exists and %s, not at %s (the digest of %s); set override to replace it",
-		dst, at, orNone(srcDigest), src)
+		dst, at, cmp.Or(srcDigest, "none"), src)
 }
 
 func immutableMessage(dst imageref.Ref, dstDigest, srcDigest string, src imageref.Ref, rule immutableRule) string {
 	return fmt.Sprintf("%s is an immutable tag (%s): it points at %s, not at %s (the digest of %s), and cannot be overwritten",
-		dst, rule, orNone(dstDigest), orNone(srcDigest), src)
+		dst, rule, cmp.Or(dstDigest, "none"), cmp.Or(srcDigest, "none"), src)
 }

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -171,7 +172,7 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 		if tcrapi.Since(clock, start)+wait > p.cfg.IndexLag {
 			return got, false, nil
 		}
-		p.log.Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, orNone(got), want, wait)
+		p.log.Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, cmp.Or(got, "none"), want, wait)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return got, false, nil
 		}

@@ -105,7 +105,7 @@ func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Resu
 			}
 			return fail(&failure.Error{Class: failure.ClassConflict, Action: "DescribeImagePersonal", Code: failure.CodeDestinationExists, Message: fmt.Sprintf(
 				"%s already exists (ImageId %s) and the Personal edition cannot tell whether it is the image of %s; its copy has no override flag, so the step checks first: set override to copy over it",
-				dst, orNone(d.imageID), src)})
+				dst, cmp.Or(d.imageID, "none"), src)})
 		}
 	}
 	if p.cfg.DryRun {

@@ -304,10 +304,3 @@ func (p *Promoter) image(dst imageref.Ref, digest string) string {
 	dst.Host, dst.Digest = domain, digest
 	return dst.String()
 }
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}

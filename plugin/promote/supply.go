@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -199,7 +200,7 @@ func gates(s settings.Supply, src imageref.Ref, o observation) ([]Check, error) 
 			found = append(found, "a cosign signature ("+accessoryTags(o.srcDigest)[0]+")")
 		}
 		ok := want == "kms" && kms || want == "cosign" && cosign || want == "any" && (kms || cosign)
-		c := Check{Name: "signature", Required: want, Found: cmpOr(strings.Join(found, " and "), "none"), Passed: ok}
+		c := Check{Name: "signature", Required: want, Found: cmp.Or(strings.Join(found, " and "), "none"), Passed: ok}
 		checks = append(checks, c)
 		if !ok {
 			failed = append(failed, fmt.Sprintf("require_signature is %s, and %s (%s) has %s", want, withoutDigest(src), o.srcDigest, c.Found))
@@ -241,13 +242,6 @@ func gates(s settings.Supply, src imageref.Ref, o observation) ([]Check, error) 
 	return checks, &failure.Error{Class: failure.ClassPolicy, Code: code,
 		Message: strings.Join(failed, "; ") + "; nothing was copied",
 		Hint:    "promote an image that meets the gate — signed, built from the required commit — or change require_signature / require_labels"}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // signs reports whether the namespace has a KMS signature policy, once
