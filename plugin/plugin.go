@@ -177,7 +177,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		return run{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	describeRun(log, cfg, registry, target)
-	p := promote.New(ctx, api, tcrops.NewClient(api, cred, target.Region), cfg, target, log)
+	p := promote.New(ctx, api, tcrops.Instance{ID: target.RegistryID, Client: tcrops.NewClient(api, cred, target.Region), API: api}, cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })

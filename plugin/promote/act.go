@@ -187,7 +187,7 @@ func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 // duplicate sends DuplicateImage: src's repository at tag from, to dst.
 // check decides, after an ambiguous attempt, whether it may go again.
 func (p *Promoter) duplicate(ctx context.Context, src imageref.Ref, from string, dst imageref.Ref, override bool, check tcrapi.ResendCheck) (string, error) {
-	return p.here().DuplicateImage(ctx, src, from, dst, override, check)
+	return p.reg.DuplicateImage(ctx, src, from, dst, override, check)
 }
 
 // errCopied: the destination already holds what a copy whose answer was

@@ -36,7 +36,7 @@ func (r immutableRule) String() string {
 // readRules reads the instance's tag immutability rules (one per
 // namespace; disabled ones left out).
 func (p *Promoter) readRules(ctx context.Context) ([]immutableRule, error) {
-	rules, err := p.here().ImmutableTagRules(ctx)
+	rules, err := p.reg.ImmutableTagRules(ctx)
 	out := make([]immutableRule, len(rules))
 	for i, r := range rules {
 		out[i] = immutableRule{id: r.ID, namespace: r.Namespace, repoPattern: r.RepoPattern, tagPattern: r.TagPattern, repoExcludes: r.RepoExcludes, tagExcludes: r.TagExcludes}

@@ -9,7 +9,6 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // A promotion file may name a thousand destinations in a few hundred
@@ -62,7 +61,7 @@ func (p *Promoter) listed(ctx context.Context, ref imageref.Ref) (l listing, ok 
 		return listing{}, false, nil
 	}
 	k := keyOf(ref)
-	l, err = p.listings.get(k, func() (listing, error) { return p.listAll(ctx, p.here(), ref, p.wanted[k]) })
+	l, err = p.listings.get(k, func() (listing, error) { return p.listAll(ctx, p.reg, ref, p.wanted[k]) })
 	return l, l.usable || err != nil, err
 }
 
@@ -70,7 +69,7 @@ func (p *Promoter) listed(ctx context.Context, ref imageref.Ref) (l listing, ok 
 // more calls than wanted exact lookups would. A repository that does not
 // exist has no tags, however TCR says so (digest); the error is kept for
 // a source, which must exist.
-func (p *Promoter) listAll(ctx context.Context, at tcrops.Instance, ref imageref.Ref, wanted int) (listing, error) {
+func (p *Promoter) listAll(ctx context.Context, at Registry, ref imageref.Ref, wanted int) (listing, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		first, total, id, err := p.imagesAt(ctx, at, ref, query{page: 1})
 		if err != nil {
@@ -116,7 +115,7 @@ func (p *Promoter) listAll(ctx context.Context, at tcrops.Instance, ref imageref
 // through where that takes fewer calls than a lookup a tag, else tag by
 // tag. A tag or repository that does not exist is left out, however TCR
 // says so; any other failure is returned, with what was read.
-func (p *Promoter) readTags(ctx context.Context, at tcrops.Instance, refs []imageref.Ref) (map[imageref.Ref]imageTag, error) {
+func (p *Promoter) readTags(ctx context.Context, at Registry, refs []imageref.Ref) (map[imageref.Ref]imageTag, error) {
 	byRepo := map[repoKey][]imageref.Ref{}
 	for _, r := range refs {
 		byRepo[keyOf(r)] = append(byRepo[keyOf(r)], r)

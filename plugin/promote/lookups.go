@@ -32,21 +32,34 @@ type query struct {
 // pageSize is DescribeImages' largest page.
 const pageSize = tcrops.PageSize
 
-// here is the target instance, where every promotion reads and copies;
-// a replica is an instance of its own.
-func (p *Promoter) here() tcrops.Instance {
-	return tcrops.Instance{ID: p.target.RegistryID, Client: p.tcr, API: p.api}
+// Registry is what the flow asks of an instance — the target, or a
+// replica: tcrops.Instance over the real API, or a fake in the flow's
+// unit tests.
+type Registry interface {
+	Images(ctx context.Context, ns, repo string, q tcrops.Query) ([]tcrops.Tag, int64, string, error)
+	DuplicateImage(ctx context.Context, src imageref.Ref, from string, dst imageref.Ref, override bool, check tcrapi.ResendCheck) (string, error)
+	DeleteRepository(ctx context.Context, ns, repo string) error
+	ImmutableTagRules(ctx context.Context) ([]tcrops.ImmutableRule, error)
+	NamespaceExists(ctx context.Context, name string, signing bool) (bool, error)
+	PublicDomain(ctx context.Context) (string, error)
+	Manifest(ctx context.Context, ref imageref.Ref) (tcrops.Manifest, error)
+	CreateSignature(ctx context.Context, ref imageref.Ref) (string, error)
+	Replicas(ctx context.Context) ([]tcrops.Replica, int64, error)
+	SyncStatus(ctx context.Context, r tcrops.Replica) (tcrops.SyncStatus, error)
+	PersonalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]tcrops.PersonalTag, int64, string, error)
+	DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error)
 }
+
 
 // images lists the tags of ref's repository that q asks for.
 func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
-	tags, _, id, err := p.imagesAt(ctx, p.here(), ref, q)
+	tags, _, id, err := p.imagesAt(ctx, p.reg, ref, q)
 	return tags, id, err
 }
 
 // imagesAt lists, in instance at, the tags of ref's repository that q
 // asks for, and how many tags match in all (TotalCount, for paging).
-func (p *Promoter) imagesAt(ctx context.Context, at tcrops.Instance, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
+func (p *Promoter) imagesAt(ctx context.Context, at Registry, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
 	list, total, id, err := at.Images(ctx, ref.Namespace, ref.Repo, tcrops.Query{Tag: q.tag, Like: q.like, Digest: q.digest, Page: q.page})
 	tags := make([]imageTag, len(list))
 	for i, t := range list {
@@ -61,13 +74,13 @@ func (p *Promoter) imagesAt(ctx context.Context, at tcrops.Instance, ref imagere
 // for destinations, which DuplicateImage creates; a source that is missing
 // is reported with the answer that said so (resolveSource).
 func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error) {
-	t, err := p.tagAt(ctx, p.here(), ref)
+	t, err := p.tagAt(ctx, p.reg, ref)
 	return t.digest, err
 }
 
 // tagAt reads ref (a tag) in at, as digest does: the zero imageTag if it
 // does not exist, however TCR says so.
-func (p *Promoter) tagAt(ctx context.Context, at tcrops.Instance, ref imageref.Ref) (imageTag, error) {
+func (p *Promoter) tagAt(ctx context.Context, at Registry, ref imageref.Ref) (imageTag, error) {
 	tags, _, _, err := p.imagesAt(ctx, at, ref, query{tag: ref.Tag})
 	if notFound(err) {
 		return imageTag{}, nil
@@ -185,10 +198,10 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 // namespaceExists asks whether the namespace exists — with signing,
 // whether it has a KMS signature policy.
 func (p *Promoter) namespaceExists(ctx context.Context, name string, signing bool) (bool, error) {
-	return p.here().NamespaceExists(ctx, name, signing)
+	return p.reg.NamespaceExists(ctx, name, signing)
 }
 
 // publicDomain is the instance's registry host, from DescribeInstances.
 func (p *Promoter) publicDomain(ctx context.Context) (string, error) {
-	return p.here().PublicDomain(ctx)
+	return p.reg.PublicDomain(ctx)
 }

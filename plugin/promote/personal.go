@@ -9,7 +9,6 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // The Personal edition (ccr.ccs.tencentyun.com and its regional hosts) has
@@ -50,7 +49,7 @@ func (p *Promoter) personalTag(ctx context.Context, ref imageref.Ref) (*personal
 }
 
 func (p *Promoter) personalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]personalTag, int64, string, error) {
-	list, total, id, err := tcrops.PersonalTags(ctx, p.api, p.tcr, ref, offset, limit)
+	list, total, id, err := p.reg.PersonalTags(ctx, ref, offset, limit)
 	tags := make([]personalTag, len(list))
 	for i, t := range list {
 		tags[i] = personalTag{name: t.Name, imageID: t.ImageID}
@@ -126,7 +125,7 @@ func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Resu
 
 // copyPersonal is DuplicateImagePersonal: it answers the digest it copied.
 func (p *Promoter) copyPersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error) {
-	return tcrops.DuplicateImagePersonal(ctx, p.api, p.tcr, src, dst)
+	return p.reg.DuplicateImagePersonal(ctx, src, dst)
 }
 
 // personalDigest learns the digest of a destination that already holds

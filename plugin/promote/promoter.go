@@ -13,14 +13,13 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
-	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // Promoter runs the promotions of one run within one instance. It is safe
 // for concurrent use: promotions share its lookups.
 type Promoter struct {
 	api    *tcrapi.Client
-	tcr    *tcrops.Client // signed for the target's region
+	reg    Registry // the target instance
 	cfg    *settings.Config
 	target Target
 	log    *cilog.Logger
@@ -47,8 +46,8 @@ type Promoter struct {
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
-func New(ctx context.Context, api *tcrapi.Client, client *tcrops.Client, cfg *settings.Config, target Target, log *cilog.Logger) *Promoter {
-	p := &Promoter{api: api, tcr: client, cfg: cfg, target: target, log: log, bg: group{dropped: true}}
+func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Config, target Target, log *cilog.Logger) *Promoter {
+	p := &Promoter{api: api, reg: reg, cfg: cfg, target: target, log: log, bg: group{dropped: true}}
 	p.domain = sync.OnceValues(func() (string, error) {
 		// The host the user wrote, else the instance's public domain.
 		if d := cmp.Or(cfg.RegistryDomain, cfg.RegistryHost); d != "" {

@@ -105,7 +105,7 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 // replicas lists the instance's replicas, each read with cred in its own
 // region.
 func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([]*replica, error) {
-	list, total, err := p.here().Replicas(ctx)
+	list, total, err := p.reg.Replicas(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref
 // sync succeeded at or after the last write of every destination.
 // It returns an error that no wait mends (permission).
 func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) error {
-	st, err := p.here().SyncStatus(ctx, tcrops.Replica{ID: r.id, Region: r.region, RegionID: r.regionID})
+	st, err := p.reg.SyncStatus(ctx, tcrops.Replica{ID: r.id, Region: r.region, RegionID: r.regionID})
 	switch c := failure.ClassOf(err); {
 	case c == failure.ClassPermission || c == failure.ClassUsage || c == failure.ClassInvalid || c == failure.ClassUnavailable:
 		return failure.WithNote(err, "DescribeReplicationInstanceSyncStatus is needed for wait_replicas where DescribeImages does not answer for a replica")
@@ -223,7 +223,7 @@ func (p *Promoter) updateTimes(ctx context.Context, want map[imageref.Ref]string
 	for dst := range want {
 		refs = append(refs, dst)
 	}
-	tags, _ := p.readTags(ctx, p.here(), refs)
+	tags, _ := p.readTags(ctx, p.reg, refs)
 	out := map[imageref.Ref]string{}
 	for dst, digest := range want {
 		if t, ok := tags[dst]; ok && t.digest == digest {

@@ -179,7 +179,7 @@ type manifest struct {
 // manifestOf reads ref's manifest, once per tag.
 func (p *Promoter) manifestOf(ctx context.Context, ref imageref.Ref) (manifest, error) {
 	return p.manifests.get(ref, func() (manifest, error) {
-		m, err := p.here().Manifest(ctx, ref)
+		m, err := p.reg.Manifest(ctx, ref)
 		return manifest{platforms: m.Platforms, index: m.Index, labels: m.Labels, from: m.From}, err
 	})
 }
@@ -265,7 +265,7 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 	if err != nil || kms != "" {
 		return "", err
 	}
-	id, err := p.here().CreateSignature(ctx, dst)
+	id, err := p.reg.CreateSignature(ctx, dst)
 	if err != nil {
 		return "", failure.About(err, "signing %s", dst)
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
-// The Personal edition's two actions. DuplicateImagePersonal copies
+// The Personal edition's two actions, on an Instance whose ID is unused:
+// the edition has one registry per region. DuplicateImagePersonal copies
 // namespace/repo:tag to namespace/repo:tag and answers the copied digest;
 // DescribeImagePersonal lists a repository's tags with an ImageId.
 
@@ -19,17 +20,17 @@ type PersonalTag struct{ Name, ImageID string }
 
 // PersonalTags lists a page of ref's repository's tags whose names
 // contain ref.Tag (the API's search), and how many there are in all.
-func PersonalTags(ctx context.Context, api *tcrapi.Client, client *Client, ref imageref.Ref, offset, limit int64) ([]PersonalTag, int64, string, error) {
+func (in Instance) PersonalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]PersonalTag, int64, string, error) {
 	type page struct {
 		tags  []PersonalTag
 		total int64
 	}
-	pg, id, err := tcrapi.Do(ctx, api, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
+	pg, id, err := tcrapi.Do(ctx, in.API, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
 		req := tcr.NewDescribeImagePersonalRequest()
 		req.RepoName = common.StringPtr(ref.Namespace + "/" + ref.Repo)
 		req.Tag = common.StringPtr(ref.Tag)
 		req.Offset, req.Limit = common.Int64Ptr(offset), common.Int64Ptr(limit)
-		resp, err := client.DescribeImagePersonalWithContext(ctx, req)
+		resp, err := in.Client.DescribeImagePersonalWithContext(ctx, req)
 		if err != nil {
 			return page{}, "", err
 		}
@@ -53,12 +54,12 @@ func PersonalTags(ctx context.Context, api *tcrapi.Client, client *Client, ref i
 
 // DuplicateImagePersonal copies src to dst (tags: the Personal edition
 // takes no digest) and answers the digest it copied, if it says.
-func DuplicateImagePersonal(ctx context.Context, api *tcrapi.Client, client *Client, src, dst imageref.Ref) (digest, requestID string, err error) {
-	return tcrapi.Do(ctx, api, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
+func (in Instance) DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error) {
+	return tcrapi.Do(ctx, in.API, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
 		req := tcr.NewDuplicateImagePersonalRequest()
 		req.SrcImage = common.StringPtr(src.String())
 		req.DestImage = common.StringPtr(dst.String())
-		resp, err := client.DuplicateImagePersonalWithContext(ctx, req)
+		resp, err := in.Client.DuplicateImagePersonalWithContext(ctx, req)
 		if err != nil {
 			return "", "", err
 		}
