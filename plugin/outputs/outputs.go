@@ -105,7 +105,7 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 func JoinStates(states []promote.ReplicaState) string {
 	parts := make([]string, len(states))
 	for i, s := range states {
-		parts[i] = s.Region + "=" + s.State
+		parts[i] = s.Region + "=" + string(s.State)
 	}
 	return strings.Join(parts, ",")
 }

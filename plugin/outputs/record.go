@@ -135,7 +135,7 @@ func NewRecord(cfg *settings.Config, run Run, results []promote.Result) Record {
 			if d.Replicas == nil {
 				d.Replicas = map[string]string{}
 			}
-			d.Replicas[st.Region] = st.State
+			d.Replicas[st.Region] = string(st.State)
 		}
 		if res.Err != nil {
 			d.ErrorClass = failure.ClassOf(res.Err).String()

@@ -26,12 +26,20 @@ import (
 // DescribeReplicationInstanceSyncStatus, and is called caught up only
 // when one of them proves it.
 
-// ReplicaState is a replica's state of the promoted destinations: "ok"
-// when it holds them, "behind", or "failed" when its sync status says so
-// or it could not be read.
+// ReplicaState is a replica's state of the promoted destinations.
 type ReplicaState struct {
-	Region, ID, State string
+	Region, ID string
+	State      ReplicaStatus
 }
+
+// ReplicaStatus is where a replica stands, as the replicas output says it.
+type ReplicaStatus string
+
+const (
+	ReplicaOK     ReplicaStatus = "ok"     // it holds every destination at its digest
+	ReplicaBehind ReplicaStatus = "behind" // not yet
+	ReplicaFailed ReplicaStatus = "failed" // its sync status says so, or it could not be read
+)
 
 // replica is one replica being waited for.
 type replica struct {
@@ -41,7 +49,7 @@ type replica struct {
 	noImages   bool                  // DescribeImages does not answer for it
 	noSync     bool                  // its sync status cannot be read
 	has        map[imageref.Ref]bool // the destinations it showed at their digests
-	state      string
+	state      ReplicaStatus
 	why        string // what the last look found, for the log and the error
 	err        error  // a failure a wait cannot mend (permission)
 }
@@ -80,14 +88,14 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 	for wait := 500 * time.Millisecond; ; wait = min(wait*3/2, 5*time.Second) {
 		var g group
 		for _, r := range replicas {
-			if r.state == "ok" || r.err != nil {
+			if r.state == ReplicaOK || r.err != nil {
 				continue
 			}
 			g.Go(func() { p.look(ctx, r, want, updated) })
 		}
 		g.Wait()
-		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == "ok" || r.err != nil })
-		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != "failed" })
+		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == ReplicaOK || r.err != nil })
+		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != ReplicaFailed })
 		if len(behind) == 0 || failed || ctx.Err() != nil {
 			break // caught up, or only failed ones left: waiting will not mend them
 		}
@@ -115,7 +123,7 @@ func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([
 	out := make([]*replica, len(list))
 	for i, r := range list {
 		out[i] = &replica{id: r.ID, region: r.Region, regionID: r.RegionID,
-			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.api, cred, r.Region), API: p.api}, has: map[imageref.Ref]bool{}, state: "behind"}
+			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.api, cred, r.Region), API: p.api}, has: map[imageref.Ref]bool{}, state: ReplicaBehind}
 	}
 	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
 	return out, nil
@@ -129,7 +137,7 @@ func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([
 func (p *Promoter) look(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) {
 	if !r.noImages {
 		err := p.lookImages(ctx, r, want)
-		if r.state == "ok" {
+		if r.state == ReplicaOK {
 			return
 		}
 		if err != nil && len(r.has) == 0 {
@@ -143,7 +151,7 @@ func (p *Promoter) look(ctx context.Context, r *replica, want map[imageref.Ref]s
 	if err := p.lookSync(ctx, r, want, updated); err != nil {
 		r.noSync = true
 		if r.noImages {
-			r.state, r.err = "failed", err
+			r.state, r.err = ReplicaFailed, err
 		}
 	}
 }
@@ -165,7 +173,7 @@ func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref
 	}
 	r.why = fmt.Sprintf("holds %d of %d", len(r.has), len(want))
 	if len(r.has) == len(want) {
-		r.state = "ok"
+		r.state = ReplicaOK
 	}
 	return err
 }
@@ -184,12 +192,12 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 	}
 	word, at := st.Word, st.At
 	switch syncWord(word) {
-	case "failed":
-		r.state, r.why = "failed", fmt.Sprintf("its sync status is %q", word)
+	case ReplicaFailed:
+		r.state, r.why = ReplicaFailed, fmt.Sprintf("its sync status is %q", word)
 		return nil
-	case "ok":
+	case ReplicaOK:
 	default:
-		r.state, r.why = "behind", fmt.Sprintf("its sync status is %q", word)
+		r.state, r.why = ReplicaBehind, fmt.Sprintf("its sync status is %q", word)
 		return nil
 	}
 	synced, ok := apiTime(at)
@@ -204,14 +212,14 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 	for dst := range want {
 		w, ok := apiTime(times[dst])
 		if !ok || synced.Before(w) {
-			r.state, r.why = "behind", fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
+			r.state, r.why = ReplicaBehind, fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
 			return nil
 		}
 	}
 	for dst := range want {
 		r.has[dst] = true
 	}
-	r.state, r.why = "ok", fmt.Sprintf("its sync status is %q, at %s", word, at)
+	r.state, r.why = ReplicaOK, fmt.Sprintf("its sync status is %q, at %s", word, at)
 	return nil
 }
 
@@ -233,15 +241,15 @@ func (p *Promoter) updateTimes(ctx context.Context, want map[imageref.Ref]string
 	return out
 }
 
-// syncWord reads a ReplicationStatus: "ok", "failed", or "" for anything
-// else (in progress, or a word not known), which is never taken for done.
-func syncWord(s string) string {
+// syncWord reads a ReplicationStatus: ok, failed, or "" for anything else
+// (in progress, or a word not known), which is never taken for done.
+func syncWord(s string) ReplicaStatus {
 	w := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
 	switch w {
 	case "success", "succeed", "succeeded", "successful", "completed", "complete", "finished", "done", "synced":
-		return "ok"
+		return ReplicaOK
 	case "failed", "failure", "fail", "error", "failedsync":
-		return "failed"
+		return ReplicaFailed
 	}
 	return ""
 }
@@ -285,7 +293,7 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 	for i, r := range replicas {
 		states[i] = ReplicaState{Region: r.region, ID: r.id, State: r.state}
 		switch {
-		case r.state == "ok":
+		case r.state == ReplicaOK:
 			continue
 		case r.err != nil:
 			hard = cmp.Or(hard, r.err)
@@ -309,7 +317,7 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 		for _, r := range replicas {
 			st := r.state
 			if r.has[results[i].Destination] {
-				st = "ok"
+				st = ReplicaOK
 			}
 			results[i].Replicas = append(results[i].Replicas, ReplicaState{Region: r.region, ID: r.id, State: st})
 		}

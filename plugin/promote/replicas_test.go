@@ -9,7 +9,7 @@ import (
 // still syncing, never taken for done.
 func TestSyncWord(t *testing.T) {
 	t.Parallel()
-	tests := map[string]string{
+	tests := map[string]ReplicaStatus{
 		"Success": "ok", "SUCCESS": "ok", "Succeed": "ok", "succeeded": "ok", "Completed": "ok", "synced": "ok",
 		"Failed": "failed", "FAILURE": "failed", "Error": "failed",
 		"Syncing": "", "Running": "", "IN_PROGRESS": "", "": "", "Success?": "", "not success": "",
