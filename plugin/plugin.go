@@ -92,7 +92,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		log.Release()
 		res := promote.Result{Err: err}
 		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false)
-		return r.finish(cfg, log, "", started, run{results: []promote.Result{res}})
+		return r.finish(cfg, log, "", started, outcome{results: []promote.Result{res}})
 	}
 	out := r.executeSafely(ctx, cfg, log)
 	return r.finish(cfg, log, out.registry, started, out)
@@ -118,7 +118,7 @@ func (r *Runner) arguments(args []string) (code int, done bool) {
 // executeSafely is execute with a last resort: a panic — a bug, since every
 // answer is checked before use — still ends in outputs and exit 1. Tests
 // hold that it is never reached.
-func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *cilog.Logger) (out run) {
+func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *cilog.Logger) (out outcome) {
 	defer func() {
 		if v := recover(); v != nil {
 			log.Release()
@@ -130,9 +130,9 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 	return r.execute(ctx, cfg, log)
 }
 
-// run is what a run found: each promotion's result, where they ran, and
+// outcome is what a run found: each promotion's result, where they ran, and
 // with wait_replicas, the replicas' states and the wait's failure.
-type run struct {
+type outcome struct {
 	results    []promote.Result
 	registry   string
 	replicas   []promote.ReplicaState
@@ -142,13 +142,13 @@ type run struct {
 // execute gets the credentials, finds the instance, runs the promotions
 // and waits for the replicas; registry names where they ran, for the log
 // and summary.
-func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog.Logger) run {
+func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog.Logger) outcome {
 	ctx, cancel := context.WithTimeout(outer, cfg.Timeout)
 	defer cancel()
 	store, err := openStore(cfg)
 	if err != nil {
 		log.Release()
-		return run{results: failedAll(log, cfg, "", err)}
+		return outcome{results: failedAll(log, cfg, "", err)}
 	}
 	opts := r.apiOptions(cfg)
 	if store != nil {
@@ -174,14 +174,14 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	account.Wait()
 	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
 	if err != nil {
-		return run{results: failedAll(log, cfg, registry, err), registry: registry}
+		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	describeRun(log, cfg, registry, target)
 	p := promote.New(ctx, api, tcrops.Instance{ID: target.RegistryID, Client: tcrops.NewClient(api, cred, target.Region), API: api}, cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })
-	out := run{results: results, registry: registry}
+	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
 		out.replicas, out.replicaErr = p.WaitReplicas(outer, results, cred)
@@ -269,7 +269,7 @@ func summarize(log *cilog.Logger, exits failure.Exits, results []promote.Result,
 // finish writes the outputs, the summary and the promotion record, and
 // returns the exit code: 0 only when every promotion succeeded, else the
 // most serious class's (on Drone, never 78).
-func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, out run) int {
+func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, out outcome) int {
 	results := out.results
 	err := failure.MostSerious([]error{mostSerious(results), out.replicaErr})
 	werr := outputs.Write(cfg, log, registry, results, out.replicas, err)
@@ -277,8 +277,8 @@ func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string
 		log.Errorf("writing the outputs: %v", werr)
 	}
 	if cfg.RecordFile != "" && failure.ClassOf(err) != failure.ClassUsage {
-		run := outputs.Run{Version: version(), Started: started, Finished: time.Now(), Registry: registry}
-		if rerr := outputs.WriteRecord(cfg, run, results); rerr != nil {
+		inv := outputs.Invocation{Version: version(), Started: started, Finished: time.Now(), Registry: registry}
+		if rerr := outputs.WriteRecord(cfg, inv, results); rerr != nil {
 			log.Errorf("writing the promotion record: %s: %v", cfg.RecordFile, rerr)
 			werr = errors.Join(werr, rerr)
 		}

@@ -90,8 +90,9 @@ type recordDestination struct {
 	ErrorClass string            `json:"errorClass,omitempty"`
 }
 
-// Run is what the record needs of the run beyond the results.
-type Run struct {
+// Invocation is what the record needs of this run of the step beyond
+// the results: its version, times and registry.
+type Invocation struct {
 	Version           string
 	Started, Finished time.Time
 	Registry          string // the instance ID (or the Personal host)
@@ -100,7 +101,7 @@ type Run struct {
 
 // NewRecord builds the record of results, grouped by source in the order
 // of the promotions.
-func NewRecord(cfg *settings.Config, run Run, results []promote.Result) Record {
+func NewRecord(cfg *settings.Config, run Invocation, results []promote.Result) Record {
 	run.Host = cmp.Or(run.Host, cfg.RegistryDomain, cfg.RegistryHost)
 	for _, res := range results {
 		run.Host = cmp.Or(run.Host, hostOf(res.Image))
@@ -108,7 +109,7 @@ func NewRecord(cfg *settings.Config, run Run, results []promote.Result) Record {
 	r := Record{
 		Tool:     recordTool{Name: "tcr-promote", Version: run.Version, URI: "https://github.com/tcr-promote/tcr-promote"},
 		Registry: recordRegistry{Host: run.Host, Instance: run.Registry},
-		Run:      recordRun(cfg.CI.Run), StartedOn: run.Started.UTC(), FinishedOn: run.Finished.UTC(),
+		Run:      recordRun(cfg.CI.Pipeline), StartedOn: run.Started.UTC(), FinishedOn: run.Finished.UTC(),
 	}
 	index := map[imageref.Ref]int{}
 	for _, res := range results {
@@ -152,7 +153,7 @@ func NewRecord(cfg *settings.Config, run Run, results []promote.Result) Record {
 }
 
 // WriteRecord writes the record to record_file, whole and atomically.
-func WriteRecord(cfg *settings.Config, run Run, results []promote.Result) error {
+func WriteRecord(cfg *settings.Config, run Invocation, results []promote.Result) error {
 	b, err := json.MarshalIndent(NewRecord(cfg, run, results), "", "  ")
 	if err != nil {
 		return err

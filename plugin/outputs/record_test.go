@@ -33,10 +33,10 @@ func TestRecordGolden(t *testing.T) {
 			Checks: []promote.Check{{Name: "signature", Required: "any", Found: "none", Passed: false}},
 			Err:    &failure.Error{Class: failure.ClassPolicy, Code: failure.CodeUnsigned, Message: "unsigned"}},
 	}
-	cfg := &settings.Config{RegistryDomain: "acme.tencentcloudcr.com", CI: settings.CIEnv{Run: settings.Run{
+	cfg := &settings.Config{RegistryDomain: "acme.tencentcloudcr.com", CI: settings.CIEnv{Pipeline: settings.Pipeline{
 		System: "github-actions", Repository: "acme/shop", ID: "4242", URL: "https://github.com/acme/shop/actions/runs/4242", Commit: "0123abc", Actor: "octocat"}}}
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	r := NewRecord(cfg, Run{Version: "v1.5.0", Started: start, Finished: start.Add(2500 * time.Millisecond), Registry: "tcr-e8pg46c6"}, results)
+	r := NewRecord(cfg, Invocation{Version: "v1.5.0", Started: start, Finished: start.Add(2500 * time.Millisecond), Registry: "tcr-e8pg46c6"}, results)
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		t.Fatal(err)

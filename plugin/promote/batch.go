@@ -37,14 +37,14 @@ func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 	var finished atomic.Int64
 	stop := p.progress(len(pairs), &finished)
 	defer stop()
-	g := newGate(p.inFlight)
+	g := newSlots(p.inFlight)
 	defer g.close()
 	var wg sync.WaitGroup
 	for i, pair := range pairs {
 		g.enter()
 		wg.Go(func() {
 			defer g.leave()
-			results[i] = p.guarded(pace.InOrder(ctx, i), pair)
+			results[i] = p.promoteSafely(pace.InOrder(ctx, i), pair)
 			finished.Add(1)
 			done(results[i])
 		})
@@ -54,9 +54,9 @@ func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 	return results
 }
 
-// guarded is promote with the last resort, as at the step's top: a panic
+// promoteSafely is promote with the last resort, as at the step's top: a panic
 // in a promotion's goroutine would end the process with no outputs at all.
-func (p *Promoter) guarded(ctx context.Context, pair settings.Pair) (res Result) {
+func (p *Promoter) promoteSafely(ctx context.Context, pair settings.Pair) (res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			res = Result{Source: pair.Source, Destination: pair.Destination, Err: failure.Panicked(v)}
@@ -119,9 +119,9 @@ func (p *Promoter) inFlight() int {
 	return min(tcrapi.MaxInFlight, 2+int(p.api.Rate(action)*busy.Seconds()))
 }
 
-// gate admits up to limit() callers at a time; the limit may change, so
+// slots admit up to limit() callers at a time; the limit may change, so
 // it looks again every tick as well as when a caller leaves.
-type gate struct {
+type slots struct {
 	mu    sync.Mutex
 	cond  *sync.Cond
 	n     int
@@ -130,8 +130,8 @@ type gate struct {
 	done  sync.WaitGroup
 }
 
-func newGate(limit func() int) *gate {
-	g := &gate{limit: limit, quit: make(chan struct{})}
+func newSlots(limit func() int) *slots {
+	g := &slots{limit: limit, quit: make(chan struct{})}
 	g.cond = sync.NewCond(&g.mu)
 	g.done.Go(func() {
 		t := time.NewTicker(20 * time.Millisecond)
@@ -148,7 +148,7 @@ func newGate(limit func() int) *gate {
 	return g
 }
 
-func (g *gate) enter() {
+func (g *slots) enter() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for g.n >= g.limit() {
@@ -157,14 +157,14 @@ func (g *gate) enter() {
 	g.n++
 }
 
-func (g *gate) leave() {
+func (g *slots) leave() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.n--
 	g.cond.Broadcast()
 }
 
-func (g *gate) close() {
+func (g *slots) close() {
 	close(g.quit)
 	g.done.Wait()
 }

@@ -27,10 +27,10 @@ type personalTag struct {
 	name, imageID string
 }
 
-// personalTag looks up ref's tag; nil if the repository holds no such tag.
+// findPersonalTag looks up ref's tag; nil if the repository holds no such tag.
 // A repository that does not exist answers ResourceNotFound.ErrNoRepo,
 // returned as the error.
-func (p *Promoter) personalTag(ctx context.Context, ref imageref.Ref) (*personalTag, string, error) {
+func (p *Promoter) findPersonalTag(ctx context.Context, ref imageref.Ref) (*personalTag, string, error) {
 	const page = 100
 	for offset := int64(0); ; offset += page {
 		tags, total, id, err := p.personalTags(ctx, ref, offset, page)
@@ -60,7 +60,7 @@ func (p *Promoter) personalTags(ctx context.Context, ref imageref.Ref, offset, l
 // personalSource checks that the source tag exists, once per source.
 func (p *Promoter) personalSource(ctx context.Context, src imageref.Ref) (resolved, error) {
 	return p.sources.get(src, func() (resolved, error) {
-		t, id, err := p.personalTag(ctx, src)
+		t, id, err := p.findPersonalTag(ctx, src)
 		switch {
 		case err != nil:
 			return resolved{}, failure.About(err, "the source %s", src)
@@ -91,7 +91,7 @@ func (p *Promoter) promotePersonal(ctx context.Context, pair settings.Pair) Resu
 		srcID = s.imageID
 	}
 	if !p.cfg.Override {
-		d, _, err := p.personalTag(ctx, dst)
+		d, _, err := p.findPersonalTag(ctx, dst)
 		if err != nil && failure.ClassOf(err) != failure.ClassNotFound { // a new repository is fine
 			return fail(failure.About(err, "the destination %s", dst))
 		}

@@ -3,33 +3,34 @@ package settings
 // CIEnv is what the CI runner tells the step through its own variables,
 // read once, with the settings.
 type CIEnv struct {
-	GitHub       bool   // GITHUB_ACTIONS=true: workflow commands, masks, annotations
-	GitHubOutput string // $GITHUB_OUTPUT
-	StepSummary  string // $GITHUB_STEP_SUMMARY
-	DroneOutput  string // $DRONE_OUTPUT (Harness)
-	CNB          bool   // CNB=true: outputs as ##[set-output] lines
-	TokenURL     string // $ACTIONS_ID_TOKEN_REQUEST_URL: GitHub's OIDC token endpoint
-	TokenBearer  string // $ACTIONS_ID_TOKEN_REQUEST_TOKEN
-	RunnerDebug  bool   // RUNNER_DEBUG=1: GitHub's "debug logging" re-run
-	Drone        bool   // DRONE=true (not Woodpecker's compatibility): exit 78 ends a pipeline as passing
-	Run          Run    // the CI run, for the promotion record
+	GitHub       bool     // GITHUB_ACTIONS=true: workflow commands, masks, annotations
+	GitHubOutput string   // $GITHUB_OUTPUT
+	StepSummary  string   // $GITHUB_STEP_SUMMARY
+	DroneOutput  string   // $DRONE_OUTPUT (Harness)
+	CNB          bool     // CNB=true: outputs as ##[set-output] lines
+	TokenURL     string   // $ACTIONS_ID_TOKEN_REQUEST_URL: GitHub's OIDC token endpoint
+	TokenBearer  string   // $ACTIONS_ID_TOKEN_REQUEST_TOKEN
+	RunnerDebug  bool     // RUNNER_DEBUG=1: GitHub's "debug logging" re-run
+	Drone        bool     // DRONE=true (not Woodpecker's compatibility): exit 78 ends a pipeline as passing
+	Pipeline     Pipeline // the CI run, for the promotion record
 }
 
-// Run is the CI run the step is part of, whatever the runner says of it.
-type Run struct {
+// Pipeline is the CI run the step is part of, whatever the runner says
+// of it.
+type Pipeline struct {
 	System, Repository, ID, URL, Commit, Actor string
 }
 
-// readRun reads the run from each CI's own variables.
-func readRun(l *lookuper) Run {
-	get := func(keys ...string) Run {
+// readPipeline reads the run from each CI's own variables.
+func readPipeline(l *lookuper) Pipeline {
+	get := func(keys ...string) Pipeline {
 		v := make([]string, len(keys))
 		for i, k := range keys {
 			v[i] = l.plain(k)
 		}
-		return Run{Repository: v[0], ID: v[1], URL: v[2], Commit: v[3], Actor: v[4]}
+		return Pipeline{Repository: v[0], ID: v[1], URL: v[2], Commit: v[3], Actor: v[4]}
 	}
-	var r Run
+	var r Pipeline
 	switch {
 	case l.plain("GITHUB_ACTIONS") == "true":
 		r = get("GITHUB_REPOSITORY", "GITHUB_RUN_ID", "", "GITHUB_SHA", "GITHUB_ACTOR")
@@ -60,6 +61,6 @@ func readCIEnv(l *lookuper) CIEnv {
 		TokenURL: l.plain("ACTIONS_ID_TOKEN_REQUEST_URL"), TokenBearer: l.plain("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
 		RunnerDebug: l.plain("RUNNER_DEBUG") == "1",
 		Drone:       l.plain("DRONE") == "true" && l.plain("CI") != "woodpecker",
-		Run:         readRun(l),
+		Pipeline:    readPipeline(l),
 	}
 }
