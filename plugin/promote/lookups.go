@@ -50,7 +50,6 @@ type Registry interface {
 	DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error)
 }
 
-
 // images lists the tags of ref's repository that q asks for.
 func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
 	tags, _, id, err := p.imagesAt(ctx, p.reg, ref, q)
