@@ -23,6 +23,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
 	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
+	"github.com/tcr-promote/tcr-promote/plugin/replicas"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
@@ -177,14 +178,15 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	describeRun(log, cfg, registry, target)
-	p := promote.New(ctx, api, tcrops.Instance{ID: target.RegistryID, Client: tcrops.NewClient(api, cred, target.Region), API: api}, cfg, target, log)
+	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })
 	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
-		out.replicas, out.replicaErr = p.WaitReplicas(outer, results, cred)
+		w := replicas.Waiter{Target: target.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log, Read: p.ReadTags}
+		out.replicas, out.replicaErr = replicas.Wait(outer, w, results)
 		if out.replicaErr != nil {
 			reportReplicas(log, exits, out.replicaErr)
 		}

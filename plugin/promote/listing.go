@@ -9,6 +9,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // A promotion file may name a thousand destinations in a few hundred
@@ -115,6 +116,17 @@ func (p *Promoter) listAll(ctx context.Context, at Registry, ref imageref.Ref, w
 // through where that takes fewer calls than a lookup a tag, else tag by
 // tag. A tag or repository that does not exist is left out, however TCR
 // says so; any other failure is returned, with what was read.
+// ReadTags reads, in at (the target or a replica), each ref's tag, with
+// the listings' economies; a tag that is not there is left out.
+func (p *Promoter) ReadTags(ctx context.Context, at Registry, refs []imageref.Ref) (map[imageref.Ref]tcrops.Tag, error) {
+	tags, err := p.readTags(ctx, at, refs)
+	out := make(map[imageref.Ref]tcrops.Tag, len(tags))
+	for r, t := range tags {
+		out[r] = tcrops.Tag{Name: t.tag, Digest: t.digest, KMS: t.kms, Updated: t.updated}
+	}
+	return out, err
+}
+
 func (p *Promoter) readTags(ctx context.Context, at Registry, refs []imageref.Ref) (map[imageref.Ref]imageTag, error) {
 	byRepo := map[repoKey][]imageref.Ref{}
 	for _, r := range refs {

@@ -11,7 +11,12 @@
 // above it reports them.
 package promote
 
-import "github.com/tcr-promote/tcr-promote/plugin/imageref"
+import (
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+)
 
 // Status is a promotion's outcome.
 type Status int
@@ -82,6 +87,12 @@ type Target struct {
 	RegistryID, Region string
 }
 
+// Instance is the target as tcrops reaches it, signed with cred for its
+// region.
+func (t Target) Instance(api *tcrapi.Client, cred common.CredentialIface) tcrops.Instance {
+	return tcrops.Instance{ID: t.RegistryID, Client: tcrops.NewClient(api, cred, t.Region), API: api}
+}
+
 // SourceDigest is the source's digest as the promotion read it: what the
 // destination holds after it, or what the verify check found before.
 func (r Result) SourceDigest() string {
@@ -95,3 +106,18 @@ func (r Result) SourceDigest() string {
 	}
 	return ""
 }
+
+// ReplicaState is a replica's state of the promoted destinations.
+type ReplicaState struct {
+	Region, ID string
+	State      ReplicaStatus
+}
+
+// ReplicaStatus is where a replica stands, as the replicas output says it.
+type ReplicaStatus string
+
+const (
+	ReplicaOK     ReplicaStatus = "ok"     // it holds every destination at its digest
+	ReplicaBehind ReplicaStatus = "behind" // not yet
+	ReplicaFailed ReplicaStatus = "failed" // its sync status says so, or it could not be read
+)

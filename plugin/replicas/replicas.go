@@ -1,4 +1,7 @@
-package promote
+// Package replicas waits, after the promotions, until every replica of
+// the instance in another region holds each destination at its digest
+// (wait_replicas): done means pullable in every region.
+package replicas
 
 import (
 	"cmp"
@@ -13,6 +16,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/promote"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -26,20 +30,19 @@ import (
 // DescribeReplicationInstanceSyncStatus, and is called caught up only
 // when one of them proves it.
 
-// ReplicaState is a replica's state of the promoted destinations.
-type ReplicaState struct {
-	Region, ID string
-	State      ReplicaStatus
+// Waiter is what a wait needs: the target instance, the API client (its
+// clock, and clients for each replica's region), the credentials to sign
+// for them, how long to wait, and how to read tags in an instance.
+type Waiter struct {
+	Target  tcrops.Instance
+	API     *tcrapi.Client
+	Cred    common.CredentialIface
+	Timeout time.Duration // replica_timeout
+	Log     *cilog.Logger
+	// Read reads, in at, each ref's tag; a tag that is not there is left
+	// out (Promoter.ReadTags).
+	Read func(ctx context.Context, at promote.Registry, refs []imageref.Ref) (map[imageref.Ref]tcrops.Tag, error)
 }
-
-// ReplicaStatus is where a replica stands, as the replicas output says it.
-type ReplicaStatus string
-
-const (
-	ReplicaOK     ReplicaStatus = "ok"     // it holds every destination at its digest
-	ReplicaBehind ReplicaStatus = "behind" // not yet
-	ReplicaFailed ReplicaStatus = "failed" // its sync status says so, or it could not be read
-)
 
 // replica is one replica being waited for.
 type replica struct {
@@ -49,7 +52,7 @@ type replica struct {
 	noImages   bool                  // DescribeImages does not answer for it
 	noSync     bool                  // its sync status cannot be read
 	has        map[imageref.Ref]bool // the destinations it showed at their digests
-	state      ReplicaStatus
+	state      promote.ReplicaStatus
 	why        string // what the last look found, for the log and the error
 	err        error  // a failure a wait cannot mend (permission)
 }
@@ -62,7 +65,8 @@ type replica struct {
 //
 // With no destination in place there is nothing to wait for: it returns
 // nil states, and no replica is said to be anything.
-func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred common.CredentialIface) ([]ReplicaState, error) {
+func Wait(ctx context.Context, w Waiter, results []promote.Result) ([]promote.ReplicaState, error) {
+	p := &w
 	want := map[imageref.Ref]string{} // each destination in place, at its digest
 	for _, res := range results {
 		if res.Err == nil && res.Digest != "" {
@@ -72,38 +76,47 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 	if len(want) == 0 {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.cfg.ReplicaTimeout)
+	ctx, cancel := context.WithTimeout(ctx, p.Timeout)
 	defer cancel()
-	replicas, err := p.replicas(ctx, cred)
+	replicas, err := p.replicas(ctx)
 	if err != nil {
 		return nil, failure.WithNote(err, "DescribeReplicationInstances is needed for wait_replicas")
 	}
 	if len(replicas) == 0 {
-		p.log.Infof("wait_replicas: %s has no replicas in other regions: nothing to wait for", p.target.RegistryID)
-		return []ReplicaState{}, nil // none, which the output says: empty
+		p.Log.Infof("wait_replicas: %s has no replicas in other regions: nothing to wait for", p.Target.ID)
+		return []promote.ReplicaState{}, nil // none, which the output says: empty
 	}
 	updated := sync.OnceValue(func() map[imageref.Ref]string { return p.updateTimes(ctx, want) })
-	clock := p.api.Clock()
+	clock := p.API.Clock()
 	start := clock.Now()
 	for wait := 500 * time.Millisecond; ; wait = min(wait*3/2, 5*time.Second) {
-		var g group
+		var g sync.WaitGroup
 		for _, r := range replicas {
-			if r.state == ReplicaOK || r.err != nil {
+			if r.state == promote.ReplicaOK || r.err != nil {
 				continue
 			}
-			g.Go(func() { p.look(ctx, r, want, updated) })
+			g.Go(func() {
+				// A bug in one look fails that replica, not the process:
+				// the step's last resort sees only its own goroutine.
+				defer func() {
+					if v := recover(); v != nil {
+						r.state, r.err = promote.ReplicaFailed, failure.Panicked(v)
+					}
+				}()
+				p.look(ctx, r, want, updated)
+			})
 		}
 		g.Wait()
-		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == ReplicaOK || r.err != nil })
-		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != ReplicaFailed })
+		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == promote.ReplicaOK || r.err != nil })
+		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != promote.ReplicaFailed })
 		if len(behind) == 0 || failed || ctx.Err() != nil {
 			break // caught up, or only failed ones left: waiting will not mend them
 		}
 		waited := tcrapi.Since(clock, start)
-		p.log.Infof("wait_replicas: %s behind after %s", describeBehind(behind, len(want)), waited.Round(100*time.Millisecond))
+		p.Log.Infof("wait_replicas: %s behind after %s", describeBehind(behind, len(want)), waited.Round(100*time.Millisecond))
 		// replica_timeout bounds the wait on the clock, as the context
 		// bounds it on the wall.
-		if waited >= p.cfg.ReplicaTimeout || !clock.Sleep(ctx, min(wait, p.cfg.ReplicaTimeout-waited)) {
+		if waited >= p.Timeout || !clock.Sleep(ctx, min(wait, p.Timeout-waited)) {
 			break
 		}
 	}
@@ -112,18 +125,18 @@ func (p *Promoter) WaitReplicas(ctx context.Context, results []Result, cred comm
 
 // replicas lists the instance's replicas, each read with cred in its own
 // region.
-func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([]*replica, error) {
-	list, total, err := p.reg.Replicas(ctx)
+func (p *Waiter) replicas(ctx context.Context) ([]*replica, error) {
+	list, total, err := p.Target.Replicas(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if total > int64(len(list)) {
-		p.log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(list))
+		p.Log.Warnf("wait_replicas: DescribeReplicationInstances counts %d replicas and listed %d: waiting for those listed", total, len(list))
 	}
 	out := make([]*replica, len(list))
 	for i, r := range list {
 		out[i] = &replica{id: r.ID, region: r.Region, regionID: r.RegionID,
-			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.api, cred, r.Region), API: p.api}, has: map[imageref.Ref]bool{}, state: ReplicaBehind}
+			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.API, p.Cred, r.Region), API: p.API}, has: map[imageref.Ref]bool{}, state: promote.ReplicaBehind}
 	}
 	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
 	return out, nil
@@ -134,14 +147,14 @@ func (p *Promoter) replicas(ctx context.Context, cred common.CredentialIface) ([
 // view may be missing (the service may not answer for a replica, or may
 // not permit the sync status): the replica is caught up when one proves
 // it, and fails only when neither can be read.
-func (p *Promoter) look(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) {
+func (p *Waiter) look(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) {
 	if !r.noImages {
 		err := p.lookImages(ctx, r, want)
-		if r.state == ReplicaOK {
+		if r.state == promote.ReplicaOK {
 			return
 		}
 		if err != nil && len(r.has) == 0 {
-			p.log.Debugf("wait_replicas: DescribeImages on %s in %s: %v; reading its sync status instead", r.id, r.region, err)
+			p.Log.Debugf("wait_replicas: DescribeImages on %s in %s: %v; reading its sync status instead", r.id, r.region, err)
 			r.noImages = true
 		}
 	}
@@ -151,29 +164,29 @@ func (p *Promoter) look(ctx context.Context, r *replica, want map[imageref.Ref]s
 	if err := p.lookSync(ctx, r, want, updated); err != nil {
 		r.noSync = true
 		if r.noImages {
-			r.state, r.err = ReplicaFailed, err
+			r.state, r.err = promote.ReplicaFailed, err
 		}
 	}
 }
 
 // lookImages reads each destination the replica lacks yet; one it does
 // not find (not found, however TCR says so) is lacking, not an error.
-func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref.Ref]string) error {
+func (p *Waiter) lookImages(ctx context.Context, r *replica, want map[imageref.Ref]string) error {
 	var pending []imageref.Ref
 	for dst := range want {
 		if !r.has[dst] {
 			pending = append(pending, dst)
 		}
 	}
-	tags, err := p.readTags(ctx, r.at, pending)
+	tags, err := p.Read(ctx, r.at, pending)
 	for _, dst := range pending {
-		if t, ok := tags[dst]; ok && t.digest == want[dst] {
+		if t, ok := tags[dst]; ok && t.Digest == want[dst] {
 			r.has[dst] = true
 		}
 	}
 	r.why = fmt.Sprintf("holds %d of %d", len(r.has), len(want))
 	if len(r.has) == len(want) {
-		r.state = ReplicaOK
+		r.state = promote.ReplicaOK
 	}
 	return err
 }
@@ -181,8 +194,8 @@ func (p *Promoter) lookImages(ctx context.Context, r *replica, want map[imageref
 // lookSync reads the replica's sync status: caught up when it says the
 // sync succeeded at or after the last write of every destination.
 // It returns an error that no wait mends (permission).
-func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) error {
-	st, err := p.reg.SyncStatus(ctx, tcrops.Replica{ID: r.id, Region: r.region, RegionID: r.regionID})
+func (p *Waiter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) error {
+	st, err := p.Target.SyncStatus(ctx, tcrops.Replica{ID: r.id, Region: r.region, RegionID: r.regionID})
 	switch c := failure.ClassOf(err); {
 	case c == failure.ClassPermission || c == failure.ClassUsage || c == failure.ClassInvalid || c == failure.ClassUnavailable:
 		return failure.WithNote(err, "DescribeReplicationInstanceSyncStatus is needed for wait_replicas where DescribeImages does not answer for a replica")
@@ -192,16 +205,16 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 	}
 	word, at := st.Word, st.At
 	switch syncWord(word) {
-	case ReplicaFailed:
-		r.state, r.why = ReplicaFailed, fmt.Sprintf("its sync status is %q", word)
+	case promote.ReplicaFailed:
+		r.state, r.why = promote.ReplicaFailed, fmt.Sprintf("its sync status is %q", word)
 		return nil
-	case ReplicaOK:
+	case promote.ReplicaOK:
 	default:
-		r.state, r.why = ReplicaBehind, fmt.Sprintf("its sync status is %q", word)
+		r.state, r.why = promote.ReplicaBehind, fmt.Sprintf("its sync status is %q", word)
 		return nil
 	}
 	synced, ok := apiTime(at)
-	if ok && synced.After(p.api.Clock().Now().Add(time.Hour)) {
+	if ok && synced.After(p.API.Clock().Now().Add(time.Hour)) {
 		ok = false // hours ahead of this clock: no sync finished then
 	}
 	if !ok {
@@ -212,30 +225,30 @@ func (p *Promoter) lookSync(ctx context.Context, r *replica, want map[imageref.R
 	for dst := range want {
 		w, ok := apiTime(times[dst])
 		if !ok || synced.Before(w) {
-			r.state, r.why = ReplicaBehind, fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
+			r.state, r.why = promote.ReplicaBehind, fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
 			return nil
 		}
 	}
 	for dst := range want {
 		r.has[dst] = true
 	}
-	r.state, r.why = ReplicaOK, fmt.Sprintf("its sync status is %q, at %s", word, at)
+	r.state, r.why = promote.ReplicaOK, fmt.Sprintf("its sync status is %q, at %s", word, at)
 	return nil
 }
 
 // updateTimes reads when each destination was last written, for the sync
 // status to be compared with; one not at its digest is left out: the
 // replica cannot be proved to hold it.
-func (p *Promoter) updateTimes(ctx context.Context, want map[imageref.Ref]string) map[imageref.Ref]string {
+func (p *Waiter) updateTimes(ctx context.Context, want map[imageref.Ref]string) map[imageref.Ref]string {
 	refs := make([]imageref.Ref, 0, len(want))
 	for dst := range want {
 		refs = append(refs, dst)
 	}
-	tags, _ := p.readTags(ctx, p.reg, refs)
+	tags, _ := p.Read(ctx, p.Target, refs)
 	out := map[imageref.Ref]string{}
 	for dst, digest := range want {
-		if t, ok := tags[dst]; ok && t.digest == digest {
-			out[dst] = t.updated
+		if t, ok := tags[dst]; ok && t.Digest == digest {
+			out[dst] = t.Updated
 		}
 	}
 	return out
@@ -243,13 +256,13 @@ func (p *Promoter) updateTimes(ctx context.Context, want map[imageref.Ref]string
 
 // syncWord reads a ReplicationStatus: ok, failed, or "" for anything else
 // (in progress, or a word not known), which is never taken for done.
-func syncWord(s string) ReplicaStatus {
+func syncWord(s string) promote.ReplicaStatus {
 	w := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
 	switch w {
 	case "success", "succeed", "succeeded", "successful", "completed", "complete", "finished", "done", "synced":
-		return ReplicaOK
+		return promote.ReplicaOK
 	case "failed", "failure", "fail", "error", "failedsync":
-		return ReplicaFailed
+		return promote.ReplicaFailed
 	}
 	return ""
 }
@@ -286,14 +299,14 @@ func describeBehind(behind []*replica, want int) string {
 // replicaOutcome sets each result's replica states and returns every
 // replica's, and the error: a failure no wait could mend as it is, else
 // ClientError.ReplicaLag naming each replica and what it lacks.
-func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replicas []*replica, want map[imageref.Ref]string) ([]ReplicaState, error) {
-	states := make([]ReplicaState, len(replicas))
+func (p *Waiter) replicaOutcome(ctx context.Context, results []promote.Result, replicas []*replica, want map[imageref.Ref]string) ([]promote.ReplicaState, error) {
+	states := make([]promote.ReplicaState, len(replicas))
 	var lagging []string
 	var hard error
 	for i, r := range replicas {
-		states[i] = ReplicaState{Region: r.region, ID: r.id, State: r.state}
+		states[i] = promote.ReplicaState{Region: r.region, ID: r.id, State: r.state}
 		switch {
-		case r.state == ReplicaOK:
+		case r.state == promote.ReplicaOK:
 			continue
 		case r.err != nil:
 			hard = cmp.Or(hard, r.err)
@@ -317,22 +330,22 @@ func (p *Promoter) replicaOutcome(ctx context.Context, results []Result, replica
 		for _, r := range replicas {
 			st := r.state
 			if r.has[results[i].Destination] {
-				st = ReplicaOK
+				st = promote.ReplicaOK
 			}
-			results[i].Replicas = append(results[i].Replicas, ReplicaState{Region: r.region, ID: r.id, State: st})
+			results[i].Replicas = append(results[i].Replicas, promote.ReplicaState{Region: r.region, ID: r.id, State: st})
 		}
 	}
 	if hard != nil {
 		return states, hard
 	}
 	if len(lagging) == 0 {
-		p.log.Infof("wait_replicas: every replica (%d) holds the %d destination(s)", len(states), len(want))
+		p.Log.Infof("wait_replicas: every replica (%d) holds the %d destination(s)", len(states), len(want))
 		return states, nil
 	}
 	if errors.Is(context.Cause(ctx), context.Canceled) {
 		return states, tcrapi.Stopped(ctx, "DescribeImages")
 	}
 	return states, &failure.Error{Class: failure.ClassTemporary, Code: failure.CodeReplicaLag, Message: fmt.Sprintf(
-		"not every replica caught up within replica_timeout (%s): %s; the promotions themselves are done", p.cfg.ReplicaTimeout, cilog.Few(lagging, 5, "; ")),
+		"not every replica caught up within replica_timeout (%s): %s; the promotions themselves are done", p.Timeout, cilog.Few(lagging, 5, "; ")),
 		Hint: "a deploy in those regions may still pull the old image: re-run the step to wait again (it finds the promotions in place), or raise replica_timeout"}
 }

@@ -1,15 +1,17 @@
-package promote
+package replicas
 
 import (
 	"testing"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/plugin/promote"
 )
 
 // TestSyncWord: only words that say done are done; anything unknown is
 // still syncing, never taken for done.
 func TestSyncWord(t *testing.T) {
 	t.Parallel()
-	tests := map[string]ReplicaStatus{
+	tests := map[string]promote.ReplicaStatus{
 		"Success": "ok", "SUCCESS": "ok", "Succeed": "ok", "succeeded": "ok", "Completed": "ok", "synced": "ok",
 		"Failed": "failed", "FAILURE": "failed", "Error": "failed",
 		"Syncing": "", "Running": "", "IN_PROGRESS": "", "": "", "Success?": "", "not success": "",
