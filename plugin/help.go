@@ -23,25 +23,35 @@ Personal edition), e.g. acme.tencentcloudcr.com/develop/app:stg ->
 release/app:prd, and reports the RequestId and digest to the pipeline.
 
 Usage: tcr-promote [--help | --version | demo]
+       tcr-promote [--json] [--<setting> value | --<setting>=value ...]
   demo: a real promotion against the built-in emulator, no cloud account.
+  --json: the results as JSON on stdout (the log goes to stderr).
+  e.g. tcr-promote --source-image acme.tencentcloudcr.com/develop/app:stg \
+         --destination-image release/app:prd --dry-run
 
-Settings come from the environment: PLUGIN_<NAME> (Drone, Woodpecker, CNB),
-INPUT_<NAME> (GitHub; INPUT_<NAME-WITH-HYPHENS> too). A value that is empty,
-or equal to the [default], counts as not given: the binary owns every
-default. Two spellings with different values, or a name close to a
-setting's (PLUGIN_DRYRUN), stop the step (64) before anything is sent. The
-README's table has every detail.
-
-Settings:
+Every setting is a flag (--source-image), a true/false one alone meaning
+true (--dry-run); a flag wins over the environment. In CI, settings come
+from PLUGIN_<NAME> (Drone, Woodpecker, CNB) or INPUT_<NAME> (GitHub;
+INPUT_<NAME-WITH-HYPHENS> too). A value that is empty, or equal to the
+[default], counts as not given: the binary owns every default. Two
+spellings with different values, or a name close to a setting's
+(PLUGIN_DRYRUN, --dryrun), stop the step (64) before anything is sent.
+The README's table has every detail.
 `)
-	for _, s := range settings.All() {
-		n := s.Names()
-		desc := s.Desc
-		if def := defaultText(s); def != "" {
-			desc = "[" + def + "] " + desc
+	for _, g := range settings.Groups {
+		b.WriteString("\n" + g.Title + ":\n")
+		for _, s := range settings.All() {
+			if s.Group != g.Key {
+				continue
+			}
+			n := s.Names()
+			desc := s.Desc
+			if def := defaultText(s); def != "" {
+				desc = "[" + def + "] " + desc
+			}
+			b.WriteString(wrap(fmt.Sprintf("  %s (%s, %s)", s.Flag(), n[0], n[1]), "      ") + "\n")
+			b.WriteString(wrap("      "+desc, "      ") + "\n")
 		}
-		b.WriteString(wrap(fmt.Sprintf("  %s (%s, %s)", s.Name, n[0], n[1]), "      ") + "\n")
-		b.WriteString(wrap("      "+desc, "      ") + "\n")
 	}
 	b.WriteString(`
 Image references: source_image (acme.tencentcloudcr.com/develop/app:stg) and

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,38 @@ import (
 // Version is the binary's, stamped at build time with
 // -ldflags "-X …/plugin.Version=v1.2.3".
 var Version = ""
+
+// versionLine is --version's: the version, and the commit and the time
+// it was built from where the build recorded them (a build from a git
+// checkout does).
+func versionLine() string {
+	line := "tcr-promote " + version()
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return line
+	}
+	var commit, at, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value[:min(12, len(s.Value))]
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+changes"
+			}
+		}
+	}
+	if commit != "" {
+		line += " (commit " + commit + dirty
+		if at != "" {
+			line += ", " + at
+		}
+		line += ")"
+	}
+	return line + ", " + bi.GoVersion
+}
 
 func version() string {
 	if Version != "" {
@@ -73,12 +106,17 @@ func Main(ctx context.Context, args []string, env envconfig.Lookuper, stdout, st
 
 // Run runs the step and returns the exit code.
 func (r *Runner) Run(ctx context.Context, args []string) int {
-	if code, done := r.arguments(args); done {
+	cl, code, done := r.arguments(args)
+	if done {
 		return code
 	}
 	started := time.Now()
-	cfg, err := settings.Load(r.Env)
-	log := cilog.New(r.Stdout, r.Stderr, cfg.CI.GitHub)
+	cfg, err := settings.LoadWith(r.Env, cl.flags)
+	logOut := r.Stdout
+	if cl.json {
+		logOut = r.Stderr // stdout is the results' alone, for a script
+	}
+	log := cilog.New(logOut, r.Stderr, cfg.CI.GitHub)
 	// Masks go first, before any line that could carry a secret; lines
 	// are held back until the secrets that credentials bring are masked.
 	for _, secret := range cfg.Secrets() {
@@ -93,27 +131,53 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 		log.Release()
 		res := promote.Result{Err: err}
 		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false)
-		return r.finish(cfg, log, "", started, outcome{results: []promote.Result{res}})
+		return r.finishCLI(cl, cfg, log, "", started, outcome{results: []promote.Result{res}})
 	}
 	out := r.executeSafely(ctx, cfg, log)
-	return r.finish(cfg, log, out.registry, started, out)
+	return r.finishCLI(cl, cfg, log, out.registry, started, out)
 }
 
-// arguments handles the command line: --help, --version, or nothing.
-func (r *Runner) arguments(args []string) (code int, done bool) {
+// finishCLI is finish, and with --json the results on stdout.
+func (r *Runner) finishCLI(cl commandLine, cfg *settings.Config, log *cilog.Logger, registry string, started time.Time, out outcome) int {
+	code := r.finish(cfg, log, registry, started, out)
+	if cl.json {
+		fmt.Fprintln(r.Stdout, log.Redact(outputs.ResultsJSON(out.results)))
+	}
+	return code
+}
+
+// commandLine is what the command line asked for beyond --help and
+// --version: the settings given as flags, and --json.
+type commandLine struct {
+	flags map[string]string
+	json  bool
+}
+
+// arguments handles the command line: --help, --version, or the settings
+// as flags (settings.ParseFlags) and --json.
+func (r *Runner) arguments(args []string) (cl commandLine, code int, done bool) {
 	if len(args) < 2 {
-		return 0, false
+		return cl, 0, false
 	}
 	switch args[1] {
 	case "-h", "--help", "help":
 		fmt.Fprint(r.Stdout, Help())
-		return 0, true
+		return cl, 0, true
 	case "-v", "--version", "version":
-		fmt.Fprintln(r.Stdout, "tcr-promote", version())
-		return 0, true
+		fmt.Fprintln(r.Stdout, versionLine())
+		return cl, 0, true
 	}
-	fmt.Fprintf(r.Stderr, "tcr-promote: unknown argument %q: settings come from PLUGIN_* or INPUT_* variables; see --help\n", cilog.Inert(args[1]))
-	return failure.ExitCode(&failure.Error{Class: failure.ClassUsage}), true
+	rest := args[1:]
+	if i := slices.Index(rest, "--json"); i >= 0 {
+		cl.json, rest = true, slices.Delete(slices.Clone(rest), i, i+1)
+	}
+	flags, err := settings.ParseFlags(rest)
+	if err != nil {
+		fmt.Fprintf(r.Stderr, "tcr-promote: %s\n", cilog.Inert(err.Error()))
+		return cl, failure.ExitCode(err), true
+	}
+	cl.flags = flags
+	return cl, 0, false
 }
 
 // executeSafely is execute with a last resort: a panic — a bug, since every

@@ -22,7 +22,7 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 	help := out.String()
 	for _, s := range settings.All() {
-		for _, name := range append([]string{s.Name}, s.Names()[:2]...) {
+		for _, name := range append([]string{s.Flag()}, s.Names()[:2]...) {
 			if !strings.Contains(help, name) {
 				t.Errorf("--help lacks %s", name)
 			}

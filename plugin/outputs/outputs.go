@@ -150,7 +150,7 @@ func values(results []promote.Result, err error) []output {
 	}
 	// The large ones last: a sink with a budget leaves them out first.
 	if len(results) > 1 || results[0].Source != (imageref.Ref{}) {
-		outs = append(outs, output{"request_ids", strings.Join(ids, ",")}, output{"results", resultsJSON(results)})
+		outs = append(outs, output{"request_ids", strings.Join(ids, ",")}, output{"results", ResultsJSON(results)})
 	}
 	return outs
 }

@@ -106,7 +106,8 @@ type resultJSON struct {
 	ErrorClass     string `json:"error_class"`
 }
 
-func resultsJSON(results []promote.Result) string {
+// ResultsJSON is the results output: one object per promotion.
+func ResultsJSON(results []promote.Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
 		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, PreviousDigest: r.PreviousDigest,

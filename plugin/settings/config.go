@@ -123,8 +123,11 @@ type RoleConfig struct {
 // error (exit 64) naming every offending setting; nothing has been sent.
 // The Config is never nil: on error it holds what could be read, so
 // secrets can still be masked and outputs written.
-func Load(env envconfig.Lookuper) (*Config, error) {
+func Load(env envconfig.Lookuper) (*Config, error) { return load(env, nil) }
+
+func load(env envconfig.Lookuper, flags map[string]string) (*Config, error) {
 	l := newLookuper(env)
+	l.flags = flags
 	var s Settings
 	p := &parser{l: l}
 	// The decoders keep their own errors, so this fails only on a bad

@@ -65,6 +65,7 @@ type lookuper struct {
 	inputs   map[string]string // the composite's inputs, by INPUT_ name
 	defaults map[string]string // key → declared default
 	problem  string            // inputsVar could not be read
+	flags    map[string]string // the command line's, by key: they win
 }
 
 func newLookuper(env envconfig.Lookuper) *lookuper {
@@ -107,6 +108,10 @@ func (l *lookuper) raw(name string) (string, bool) {
 // given lists the spellings of key that hold a value the user gave.
 func (l *lookuper) given(key string) []spelling {
 	var out []spelling
+	if v := strings.TrimSpace(l.flags[key]); v != "" {
+		// Given on the command line, default or not: it wins.
+		out = append(out, spelling{"--" + strings.ReplaceAll(strings.ToLower(key), "_", "-"), v})
+	}
 	def, declared := l.defaults[key]
 	for _, n := range spellings(key) {
 		v, ok := l.raw(n)
@@ -193,6 +198,9 @@ func (p *parser) spellingsAgree() {
 	}
 	for _, s := range all() {
 		g := p.l.given(s.Env)
+		if len(g) > 0 && strings.HasPrefix(g[0].name, "--") {
+			continue // a flag wins over the environment
+		}
 		for _, other := range g[min(1, len(g)):] {
 			if strings.EqualFold(other.value, g[0].value) {
 				continue

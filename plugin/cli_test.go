@@ -1,0 +1,105 @@
+package plugin_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tcr-promote/tcr-promote/plugin"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+)
+
+// runArgs runs the step with a command line, and vars as its environment.
+func runArgs(t *testing.T, args []string, vars map[string]string) runResult {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{Env: settings.Environment(vars), Stdout: &stdout, Stderr: &stderr, Clock: clockOf(vars)}
+	code := r.Run(context.Background(), append([]string{"tcr-promote"}, args...))
+	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// TestCommandLine: every setting is a flag; a flag wins over the
+// environment; a true/false flag alone means true; an unknown one is 64,
+// naming the nearest; --json gives a script the results on stdout.
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	base := func(f *fixture) []string {
+		return []string{"--source-image", "acme.tencentcloudcr.com/develop/app:stg", "--registry-id=tcr-1", "--region", "ap-guangzhou",
+			"--secret-id", secretID, "--secret-key=" + secretKey, "--endpoint", f.srv.URL}
+	}
+	t.Run("a promotion from flags alone", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		out := filepath.Join(f.dir, "out.env")
+		res := runArgs(t, append(base(f), "--destination-image", "release/app:prd", "--output-file", out), map[string]string{"PLUGIN_ENDPOINT": f.srv.URL})
+		if img, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); res.code != 0 || !ok || img.Digest != digestA || readDotenv(t, out)["PROMOTED"] != "true" {
+			t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+	t.Run("a true/false flag alone means true", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		res := runArgs(t, append(base(f), "--destination-image", "release/app:prd", "--dry-run"), map[string]string{"PLUGIN_ENDPOINT": f.srv.URL})
+		if _, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); res.code != 0 || ok || !strings.Contains(res.stdout, "dry run") {
+			t.Errorf("exit %d, copied %t\n%s%s", res.code, ok, res.stdout, res.stderr)
+		}
+	})
+	t.Run("a flag wins over the environment", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		env := map[string]string{"PLUGIN_ENDPOINT": f.srv.URL, "PLUGIN_DRY_RUN": "true", "PLUGIN_DESTINATION_IMAGE": "release/app:other"}
+		res := runArgs(t, append(base(f), "--destination-image=release/app:prd", "--dry-run=false"), env)
+		if _, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); res.code != 0 || !ok {
+			t.Errorf("exit %d, prd copied %t\n%s%s", res.code, ok, res.stdout, res.stderr)
+		}
+	})
+	t.Run("an unknown flag", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		res := runArgs(t, append(base(f), "--destination-image", "release/app:prd", "--dryrun"), map[string]string{"PLUGIN_ENDPOINT": f.srv.URL})
+		if res.code != 64 || !strings.Contains(res.stderr, `unknown argument "--dryrun": did you mean --dry-run?`) || len(f.emu.Requests()) != 0 {
+			t.Errorf("exit %d after %d requests, want 64 naming --dry-run\n%s", res.code, len(f.emu.Requests()), res.stderr)
+		}
+	})
+	t.Run("--json: the results on stdout, the log on stderr", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		res := runArgs(t, append(base(f), "--destination-image", "release/app:prd,release/app:v1", "--json"), map[string]string{"PLUGIN_ENDPOINT": f.srv.URL})
+		var results []map[string]string
+		if err := json.Unmarshal([]byte(res.stdout), &results); err != nil || res.code != 0 {
+			t.Fatalf("exit %d, stdout is not the results (%v):\n%s\nstderr:\n%s", res.code, err, res.stdout, res.stderr)
+		}
+		if len(results) != 2 || results[0]["status"] != "promoted" || results[1]["digest"] != digestA || strings.Contains(res.stdout, secretKey) {
+			t.Errorf("results %v", results)
+		}
+		if !strings.Contains(res.stderr, "promoted develop/app:stg") {
+			t.Errorf("the log is not on stderr:\n%s", res.stderr)
+		}
+	})
+}
+
+// TestHelpGroups: --help lists every setting once, under its topic, the
+// topics in the order people need them.
+func TestHelpGroups(t *testing.T) {
+	t.Parallel()
+	help := plugin.Help()
+	last := -1
+	for _, g := range settings.Groups {
+		i := strings.Index(help, "\n"+g.Title+":\n")
+		if i < last {
+			t.Errorf("topic %q is out of order or missing", g.Title)
+		}
+		last = i
+	}
+	for _, s := range settings.All() {
+		if n := strings.Count(help, "  "+s.Flag()+" ("); n != 1 {
+			t.Errorf("%s is listed %d times", s.Flag(), n)
+		}
+		if !slices.ContainsFunc(settings.Groups, func(g struct{ Key, Title string }) bool { return g.Key == s.Group }) {
+			t.Errorf("%s is in no topic (%q)", s.Name, s.Group)
+		}
+	}
+}
