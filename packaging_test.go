@@ -232,9 +232,13 @@ func TestREADMEDocumentsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
+	table, err := os.ReadFile("docs/settings.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range settings.All() {
-		if !strings.Contains(readme, "| `"+s.Name+"` |") {
-			t.Errorf("README's settings table lacks %s", s.Name)
+		if !strings.Contains(string(table), "| `"+s.Name+"` |") {
+			t.Errorf("docs/settings.md's table lacks %s", s.Name)
 		}
 	}
 	for _, o := range outputs.Specs {
@@ -407,7 +411,9 @@ func TestStandsAlone(t *testing.T) {
 func TestOutputsThroughEnv(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("examples/github/*.yml")
-	for _, f := range append(files, "README.md", "composite/action.yml", "action.yml") {
+	pages, _ := filepath.Glob("docs/*/*.md")
+	more, _ := filepath.Glob("docs/*.md")
+	for _, f := range append(append(append(files, pages...), more...), "README.md", "composite/action.yml", "action.yml") {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
