@@ -14,7 +14,7 @@ const helpWidth = 80
 
 // Help is the --help text, derived from the settings struct, the outputs
 // and the class table so that it cannot drift from the code; every line
-// fits in 80 columns (the README's tables have every detail).
+// fits in 80 columns (docs/settings.md has every detail).
 func Help() string {
 	var b strings.Builder
 	b.WriteString(`tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
@@ -36,7 +36,7 @@ INPUT_<NAME-WITH-HYPHENS> too). A value that is empty, or equal to the
 [default], counts as not given: the binary owns every default. Two
 spellings with different values, or a name close to a setting's
 (PLUGIN_DRYRUN, --dryrun), stop the step (64) before anything is sent.
-The README's table has every detail.
+docs/settings.md has every detail.
 `)
 	for _, g := range settings.Groups {
 		b.WriteString("\n" + g.Title + ":\n")

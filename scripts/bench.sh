@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures tcr-promote against its speed and size targets; the README records
+# Measures tcr-promote against its speed and size targets; docs/performance.md records
 # the figures. Targets, against an emulator enforcing TCR's 20 copies/s for
 # all pipelines together, by the sliding second:
 # - one pipeline, 25 repos x 4 tags, 80 ms per answer: >= 19 promotions/s
