@@ -103,3 +103,30 @@ func TestHelpGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestLogForPeople: a plan says each destination in one line; several
+// problems with the settings are one a line, then where to look.
+func TestLogForPeople(t *testing.T) {
+	t.Parallel()
+	t.Run("a plan: one line a destination", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t)
+		res := runArgs(t, []string{"--source-image", "acme.tencentcloudcr.com/develop/app:stg", "--registry-id=tcr-1", "--region", "ap-guangzhou",
+			"--secret-id", secretID, "--secret-key=" + secretKey, "--endpoint", f.srv.URL, "--destination-image", "release/app:prd,release/app:v1", "--mode", "plan"},
+			map[string]string{"PLUGIN_ENDPOINT": f.srv.URL})
+		for _, dst := range []string{"release/app:prd", "release/app:v1"} {
+			if n := strings.Count(res.stdout, dst); res.code != 0 || n != 1 {
+				t.Errorf("exit %d; %s is in %d lines, want 1:\n%s", res.code, dst, n, res.stdout)
+			}
+		}
+	})
+	t.Run("several problems: one a line", func(t *testing.T) {
+		t.Parallel()
+		res := runArgs(t, []string{"--source-image", "acme.tencentcloudcr.com/develop/app:stg", "--timeout", "x", "--retries", "-1"}, nil)
+		want := "error: invalid settings (exit 64):\nerror:   - destination_tag is required"
+		if res.code != 64 || !strings.Contains(res.stderr, want) || !strings.Contains(res.stderr, "\nerror:   - --timeout: ") ||
+			!strings.Contains(res.stderr, "\nerror:   see tcr-promote --help") {
+			t.Errorf("exit %d:\n%s", res.code, res.stderr)
+		}
+	})
+}

@@ -130,7 +130,7 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	if err != nil {
 		log.Release()
 		res := promote.Result{Err: err}
-		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false)
+		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false, false)
 		return r.finishCLI(cl, cfg, log, "", started, outcome{results: []promote.Result{res}})
 	}
 	out := r.executeSafely(ctx, cfg, log)
@@ -188,7 +188,7 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 		if v := recover(); v != nil {
 			log.Release()
 			res := promote.Result{Err: failure.Panicked(v)}
-			report(log, failure.Exits{Drone: cfg.CI.Drone}, out.registry, res, false)
+			report(log, failure.Exits{Drone: cfg.CI.Drone}, out.registry, res, false, false)
 			out.results, out.replicaErr = []promote.Result{res}, nil
 		}
 	}()
@@ -245,7 +245,8 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
-	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch) })
+	planned := cfg.Mode != "" // plan and check say each destination in a line of their own
+	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch, planned) })
 	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
@@ -299,7 +300,7 @@ func openStore(cfg *settings.Config) (*ratestore.Store, error) {
 // failedAll reports the cause that kept every promotion from starting
 // once, and every promotion as failed by it.
 func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err error) []promote.Result {
-	report(log, failure.Exits{Drone: cfg.CI.Drone}, registry, promote.Result{Err: err}, false)
+	report(log, failure.Exits{Drone: cfg.CI.Drone}, registry, promote.Result{Err: err}, false, false)
 	id := failure.RequestID(err) // e.g. STS's, which support will ask for
 	results := make([]promote.Result, len(cfg.Pairs))
 	for i, pair := range cfg.Pairs {

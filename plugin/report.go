@@ -16,10 +16,13 @@ import (
 // failure of a single promotion, what failed, why and what to do next. In
 // a batch a failure's details wait for causes, which says each cause once;
 // with debug they are printed here too.
-func report(log *cilog.Logger, exits failure.Exits, registry string, res promote.Result, batch bool) {
+func report(log *cilog.Logger, exits failure.Exits, registry string, res promote.Result, batch, planned bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
 	if res.Source == (imageref.Ref{}) {
 		what = "before any promotion" // settings or credentials
+	}
+	if res.Err == nil && planned && res.Status == promote.StatusDryRun {
+		return // the plan's own line for this destination says it
 	}
 	if res.Err == nil {
 		verb := map[promote.Status]string{promote.StatusPromoted: "promoted", promote.StatusDryRun: "dry run ok:", promote.StatusAlreadyThere: "already promoted"}[res.Status]
@@ -37,7 +40,16 @@ func report(log *cilog.Logger, exits failure.Exits, registry string, res promote
 	}
 	class := failure.ClassOf(res.Err)
 	if class == failure.ClassUsage {
-		log.Errorf("%s (exit %d)", res.Err, exits.Code(res.Err))
+		if e, ok := errors.AsType[*failure.Error](res.Err); ok && len(e.Problems) > 1 {
+			// Several findings: one a line, then where the settings are told.
+			log.Errorf("invalid settings (exit %d):", exits.Code(res.Err))
+			for _, p := range e.Problems {
+				log.Errorf("  - %s", p)
+			}
+			log.Errorf("  see tcr-promote --help, or docs/settings.md")
+		} else {
+			log.Errorf("%s (exit %d)", res.Err, exits.Code(res.Err))
+		}
 		log.Annotate("tcr-promote: invalid settings", res.Err.Error())
 		return
 	}

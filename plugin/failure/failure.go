@@ -146,7 +146,10 @@ type Error struct {
 	// Ambiguous: the request went out and no answer says what became of
 	// it (lost, cut off, garbled, timed out): a copy may have happened.
 	Ambiguous bool
-	Err       error
+	// Problems are a usage error's findings, one each, for a log that
+	// tells them one per line; Message joins them.
+	Problems []string
+	Err      error
 }
 
 func (e *Error) Error() string {

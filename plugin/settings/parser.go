@@ -44,7 +44,9 @@ func (p *parser) err() error {
 	if len(told) > maxProblems {
 		told = append(told[:maxProblems:maxProblems], fmt.Sprintf("and %d more", len(p.problems)-maxProblems))
 	}
-	return failure.Usagef("invalid settings: %s", strings.Join(told, "; "))
+	e := failure.Usagef("invalid settings: %s", strings.Join(told, "; "))
+	e.Problems = told
+	return e
 }
 
 // required fails when v is empty, naming the setting's variables and the
@@ -54,7 +56,8 @@ func (p *parser) required(key, v string) string {
 		return v
 	}
 	n := names(key)
-	msg := fmt.Sprintf("%s is required (set %s or %s)", strings.ToLower(key), n[0], n[1])
+	flag := "--" + strings.ReplaceAll(strings.ToLower(key), "_", "-")
+	msg := fmt.Sprintf("%s is required (set %s, %s or %s)", strings.ToLower(key), flag, n[0], n[1])
 	for _, s := range all() {
 		if s.Env == key && s.Or != "" {
 			msg += ", or give " + s.Or

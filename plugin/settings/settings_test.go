@@ -262,7 +262,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"a misspelt setting", with(baseVars(), map[string]string{"INPUT_OVERIDE": "true"}), []string{"INPUT_OVERIDE is not a setting: did you mean override?"}},
 		{"a composite input misspelt", with(baseVars(), map[string]string{"TCR_PROMOTE_INPUTS": `{"require-signatur": "cosign"}`}), []string{"INPUT_REQUIRE-SIGNATUR is not a setting: did you mean require_signature?"}},
 		{"the composite's inputs unreadable", with(baseVars(), map[string]string{"TCR_PROMOTE_INPUTS": `{"dry_run": `}), []string{"TCR_PROMOTE_INPUTS is not the JSON object of the composite action's inputs"}},
-		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
+		{"no source at all names both ways", map[string]string{"PLUGIN_DESTINATION_TAG": "prd"}, []string{"source_repo is required (set --source-repo, PLUGIN_SOURCE_REPO or INPUT_SOURCE_REPO), or give source_image"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
