@@ -130,3 +130,20 @@ func TestLogForPeople(t *testing.T) {
 		}
 	})
 }
+
+// TestLogInPromotionOrder: a batch's lines come in the order the settings
+// list its destinations, whatever order the promotions finish in.
+func TestLogInPromotionOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tags := []string{"t5", "t1", "t4", "t0", "t3", "t2"}
+	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
+	last := -1
+	for _, tag := range tags {
+		i := strings.Index(res.stdout, "→ release/app:"+tag+" in")
+		if i < 0 || i < last {
+			t.Errorf("the line of release/app:%s is missing or out of order:\n%s", tag, res.stdout)
+		}
+		last = i
+	}
+}

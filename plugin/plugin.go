@@ -246,7 +246,9 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	planned := cfg.Mode != "" // plan and check say each destination in a line of their own
-	results := p.Promote(ctx, func(res promote.Result) { report(log, exits, registry, res, batch, planned) })
+	ordered, flush := inOrder(cfg.Pairs, func(res promote.Result) { report(log, exits, registry, res, batch, planned) })
+	results := p.Promote(ctx, ordered)
+	flush()
 	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
 // report logs one promotion as it ends: one line for a success; for the
@@ -21,7 +23,7 @@ func report(log *cilog.Logger, exits failure.Exits, registry string, res promote
 	if res.Source == (imageref.Ref{}) {
 		what = "before any promotion" // settings or credentials
 	}
-	if res.Err == nil && planned && res.Status == promote.StatusDryRun {
+	if res.Err == nil && planned && (res.Status == promote.StatusDryRun || res.Status == promote.StatusAlreadyThere) {
 		return // the plan's own line for this destination says it
 	}
 	if res.Err == nil {
@@ -63,6 +65,49 @@ func report(log *cilog.Logger, exits failure.Exits, registry string, res promote
 	details(log, res.Err)
 	registryChanged(log, res)
 	next(log, what, res.Err)
+}
+
+// inOrder passes results on to tell in promotion order, whatever order
+// they finish in: a person reads a batch's lines as the settings or the
+// file list them. flush tells what is still held (a promotion that never
+// reported), in order, when the batch is over.
+func inOrder(pairs []settings.Pair, tell func(promote.Result)) (ordered func(promote.Result), flush func()) {
+	var mu sync.Mutex
+	at := make(map[imageref.Ref]int, len(pairs))
+	for i, p := range pairs {
+		at[p.Destination] = i
+	}
+	held := map[int]promote.Result{}
+	next := 0
+	release := func() {
+		for r, ok := held[next]; ok; r, ok = held[next] {
+			delete(held, next)
+			next++
+			tell(r)
+		}
+	}
+	ordered = func(res promote.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		i, ok := at[res.Destination]
+		if !ok || i < next {
+			tell(res)
+			return
+		}
+		held[i] = res
+		release()
+	}
+	flush = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for ; len(held) > 0; next++ {
+			if r, ok := held[next]; ok {
+				delete(held, next)
+				tell(r)
+			}
+		}
+	}
+	return ordered, flush
 }
 
 // next ends a failure's report: what to do, and GitHub's annotation.
