@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,19 +44,7 @@ var homes = []home{
 // not declare too; names are upper-cased, spaces become underscores and
 // hyphens are kept.
 func githubDockerEnv(t *testing.T, given map[string]string, dir string) []string {
-	var action struct {
-		Inputs map[string]struct {
-			Default *string `yaml:"default"`
-		} `yaml:"inputs"`
-	}
-	readYAML(t, "action.yml", &action)
-	inputs := map[string]string{}
-	for name, in := range action.Inputs {
-		inputs[name] = ""
-		if in.Default != nil {
-			inputs[name] = *in.Default
-		}
-	}
+	inputs := declaredInputs(t, "action.yml")
 	maps.Copy(inputs, given)
 	env := githubRunnerEnv(dir)
 	for name, v := range inputs {
@@ -73,9 +62,6 @@ func githubDockerEnv(t *testing.T, given map[string]string, dir string) []string
 // environment goes to the binary.
 func githubCompositeEnv(t *testing.T, given map[string]string, dir string) []string {
 	var action struct {
-		Inputs map[string]struct {
-			Default *string `yaml:"default"`
-		} `yaml:"inputs"`
 		Runs struct {
 			Steps []struct {
 				ID  string            `yaml:"id"`
@@ -84,13 +70,7 @@ func githubCompositeEnv(t *testing.T, given map[string]string, dir string) []str
 		} `yaml:"runs"`
 	}
 	readYAML(t, "composite/action.yml", &action)
-	inputs := map[string]string{}
-	for name, in := range action.Inputs {
-		inputs[name] = ""
-		if in.Default != nil {
-			inputs[name] = *in.Default
-		}
-	}
+	inputs := declaredInputs(t, "composite/action.yml")
 	for name, v := range given {
 		if _, declared := inputs[name]; declared {
 			inputs[name] = v
@@ -120,6 +100,25 @@ func githubCompositeEnv(t *testing.T, given map[string]string, dir string) []str
 	}
 	t.Fatal("composite/action.yml has no step with id promote")
 	return nil
+}
+
+// declaredInputs are an action's inputs as its runner fills them in when
+// none is given: each its default, else empty.
+func declaredInputs(t *testing.T, path string) map[string]string {
+	var action struct {
+		Inputs map[string]struct {
+			Default *string `yaml:"default"`
+		} `yaml:"inputs"`
+	}
+	readYAML(t, path, &action)
+	inputs := map[string]string{}
+	for name, in := range action.Inputs {
+		inputs[name] = ""
+		if in.Default != nil {
+			inputs[name] = *in.Default
+		}
+	}
+	return inputs
 }
 
 func toJSON(t *testing.T, v map[string]string) string {
@@ -184,7 +183,7 @@ func gitlabComponentEnv(t *testing.T, given map[string]string, dir string) []str
 			}
 			v = fmt.Sprint(in.Default)
 		}
-		if len(in.Options) > 0 && !containsString(in.Options, v) {
+		if len(in.Options) > 0 && !slices.Contains(in.Options, v) {
 			t.Fatalf("GitLab refuses input %s=%q: not one of %v", name, v, in.Options)
 		}
 		if in.Regex != "" && !regexp.MustCompile(in.Regex).MatchString(v) {
@@ -229,15 +228,6 @@ func gitlabComponentEnv(t *testing.T, given map[string]string, dir string) []str
 	return nil
 }
 
-func containsString(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
 func gitlabOutputs(t *testing.T, dir string) map[string]string {
 	path := filepath.Join(dir, "tcr-promote.env")
 	if _, err := os.Stat(path); err != nil {
@@ -273,8 +263,9 @@ func tektonTaskEnv(t *testing.T, given map[string]string, dir string) []string {
 		} `yaml:"spec"`
 	}
 	readYAML(t, "tekton/tcr-promote.yaml", &task)
-	params := map[string]string{}
+	params, declared := map[string]string{}, map[string]bool{}
 	for _, p := range task.Spec.Params {
+		declared[p.Name] = true
 		if p.Default == nil {
 			if _, ok := given[p.Name]; !ok {
 				t.Fatalf("param %s is required by the Task", p.Name)
@@ -284,7 +275,7 @@ func tektonTaskEnv(t *testing.T, given map[string]string, dir string) []string {
 		params[p.Name] = *p.Default
 	}
 	for name, v := range given {
-		if _, ok := params[name]; !ok && !tektonDeclares(task.Spec.Params, name) {
+		if !declared[name] {
 			t.Fatalf("Tekton refuses the TaskRun: no param %s", name)
 		}
 		params[name] = v
@@ -307,18 +298,6 @@ func tektonTaskEnv(t *testing.T, given map[string]string, dir string) []string {
 		env = append(env, e.Name+"="+strings.Replace(v, "/tekton/results", results, 1))
 	}
 	return env
-}
-
-func tektonDeclares(params []struct {
-	Name    string  `yaml:"name"`
-	Default *string `yaml:"default"`
-}, name string) bool {
-	for _, p := range params {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func tektonOutputs(t *testing.T, dir string) map[string]string {
@@ -377,7 +356,7 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 				return map[string]string{"source_image": "acme.tencentcloudcr.com/develop/app:stg", "destination_image": "release/app:prd"}
 			},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
-				if outputs["digest"] != refDigest || outputs["promoted"] != "true" || !containsString(tags, "prd") {
+				if outputs["digest"] != refDigest || outputs["promoted"] != "true" || !slices.Contains(tags, "prd") {
 					t.Errorf("outputs %v, tags %v\n%s", outputs, tags, log)
 				}
 			},
@@ -387,7 +366,7 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 			given: func(home) map[string]string { return map[string]string{"promotion_file": "promotions.yaml"} },
 			files: map[string]string{"promotions.yaml": file},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
-				if outputs["changes"] != "2" || !containsString(tags, "prd") || !containsString(tags, "v1") {
+				if outputs["changes"] != "2" || !slices.Contains(tags, "prd") || !slices.Contains(tags, "v1") {
 					t.Errorf("outputs %v, tags %v\n%s", outputs, tags, log)
 				}
 			},
@@ -399,7 +378,7 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 			},
 			files: map[string]string{"promotions.yaml": file},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
-				if outputs["changes"] != "2" || containsString(tags, "prd") {
+				if outputs["changes"] != "2" || slices.Contains(tags, "prd") {
 					t.Errorf("a plan copied: outputs %v, tags %v\n%s", outputs, tags, log)
 				}
 			},
@@ -414,7 +393,7 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 				return map[string]string{"source_image": "acme.tencentcloudcr.com/develop/app:stg", "destination_image": "release/app:prd", key: "true"}
 			},
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
-				if containsString(tags, "prd") || outputs["promoted"] != "false" {
+				if slices.Contains(tags, "prd") || outputs["promoted"] != "false" {
 					t.Errorf("a dry run copied: outputs %v, tags %v\n%s", outputs, tags, log)
 				}
 			},
@@ -430,7 +409,7 @@ func TestWrappersAsEachRunnerRunsThem(t *testing.T) {
 			},
 			code: 78,
 			check: func(t *testing.T, log string, outputs map[string]string, tags []string) {
-				if containsString(tags, "prd") || outputs["error_class"] != "policy" {
+				if slices.Contains(tags, "prd") || outputs["error_class"] != "policy" {
 					t.Errorf("an unsigned image passed the gate: outputs %v, tags %v\n%s", outputs, tags, log)
 				}
 			},

@@ -15,10 +15,7 @@ import (
 // runArgs runs the step with a command line, and vars as its environment.
 func runArgs(t *testing.T, args []string, vars map[string]string) runResult {
 	t.Helper()
-	var stdout, stderr strings.Builder
-	r := &plugin.Runner{Env: settings.Environment(vars), Stdout: &stdout, Stderr: &stderr, Clock: clockOf(vars)}
-	code := r.Run(context.Background(), append([]string{"tcr-promote"}, args...))
-	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return runWith(t, context.Background(), args, vars, nil)
 }
 
 // TestCommandLine: every setting is a flag; a flag wins over the

@@ -169,6 +169,12 @@ func run(t *testing.T, vars map[string]string) runResult {
 // backoff before each retry; nil waits not at all.
 func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff func(int) time.Duration) runResult {
 	t.Helper()
+	return runWith(t, ctx, nil, vars, backoff)
+}
+
+// runWith is runCtx with a command line after the program's name.
+func runWith(t *testing.T, ctx context.Context, args []string, vars map[string]string, backoff func(int) time.Duration) runResult {
+	t.Helper()
 	if backoff == nil {
 		backoff = func(int) time.Duration { return 0 }
 	}
@@ -185,7 +191,7 @@ func runCtx(t *testing.T, ctx context.Context, vars map[string]string, backoff f
 			return nil, errors.New("no credential found in every providers")
 		},
 	}
-	code := r.Run(ctx, []string{"tcr-promote"})
+	code := r.Run(ctx, append([]string{"tcr-promote"}, args...))
 	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

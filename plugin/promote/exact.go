@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
 
 // An exact promotion puts into the destination exactly the digest that
@@ -54,8 +55,7 @@ func (p *Promoter) stage(ctx context.Context, src imageref.Ref, o observation) (
 		p.deleteScratch(ctx, scratch)
 	}
 	// A copy onto a name nobody else writes may simply be sent again.
-	again := func(context.Context, *failure.Error) error { return nil }
-	if _, err := p.duplicate(ctx, src, o.from, scratch, false, again); err != nil {
+	if _, err := p.duplicate(ctx, src, o.from, scratch, false, tcrapi.Again); err != nil {
 		cleanup()
 		return imageref.Ref{}, nil, failure.About(err, "copying %s into the scratch repository %s/%s", src, scratch.Namespace, scratch.Repo)
 	}

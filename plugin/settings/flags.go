@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sethvargo/go-envconfig"
@@ -32,7 +33,7 @@ func ParseFlags(args []string) (map[string]string, error) {
 			problems = append(problems, msg)
 			continue
 		case hasValue:
-		case s.Bool && (i+1 == len(args) || !isBoolWord(args[i+1])):
+		case s.Bool && (i+1 == len(args) || !isBool(args[i+1])):
 			value = "true"
 		case i+1 < len(args):
 			i++
@@ -49,12 +50,10 @@ func ParseFlags(args []string) (map[string]string, error) {
 	return flags, nil
 }
 
-func isBoolWord(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "false", "1", "0", "t", "f", "yes", "no":
-		return true
-	}
-	return false
+// isBool reports whether s is a true/false value as Bool reads one.
+func isBool(s string) bool {
+	_, err := strconv.ParseBool(s)
+	return err == nil
 }
 
 // LoadWith is Load with the command line's flags (ParseFlags), which win

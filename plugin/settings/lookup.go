@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -110,7 +109,7 @@ func (l *lookuper) given(key string) []spelling {
 	var out []spelling
 	if v := strings.TrimSpace(l.flags[key]); v != "" {
 		// Given on the command line, default or not: it wins.
-		out = append(out, spelling{"--" + strings.ReplaceAll(strings.ToLower(key), "_", "-"), v})
+		out = append(out, spelling{flagOf(key), v})
 	}
 	def, declared := l.defaults[key]
 	for _, n := range spellings(key) {
@@ -225,7 +224,12 @@ func (p *parser) unknownNames(c *Config) {
 		}
 	}
 	for _, name := range p.l.names() {
-		prefix := cmp.Or(cut(name, "PLUGIN_"), cut(name, "INPUT_"))
+		prefix := ""
+		for _, pre := range []string{"PLUGIN_", "INPUT_"} {
+			if strings.HasPrefix(name, pre) {
+				prefix = pre
+			}
+		}
 		if prefix == "" || known[name] {
 			continue
 		}
@@ -238,13 +242,6 @@ func (p *parser) unknownNames(c *Config) {
 		}
 		c.warnings = append(c.warnings, fmt.Sprintf("%s is not a setting of tcr-promote: ignored (see --help)", shorten(name, 80)))
 	}
-}
-
-func cut(s, prefix string) string {
-	if strings.HasPrefix(s, prefix) {
-		return prefix
-	}
-	return ""
 }
 
 // nearest is the setting a misspelt name most likely meant: the same

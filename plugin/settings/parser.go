@@ -56,8 +56,7 @@ func (p *parser) required(key, v string) string {
 		return v
 	}
 	n := names(key)
-	flag := "--" + strings.ReplaceAll(strings.ToLower(key), "_", "-")
-	msg := fmt.Sprintf("%s is required (set %s, %s or %s)", strings.ToLower(key), flag, n[0], n[1])
+	msg := fmt.Sprintf("%s is required (set %s, %s or %s)", strings.ToLower(key), flagOf(key), n[0], n[1])
 	for _, s := range all() {
 		if s.Env == key && s.Or != "" {
 			msg += ", or give " + s.Or

@@ -89,7 +89,10 @@ type Setting struct {
 }
 
 // Flag is the setting as a command-line flag: --source-image.
-func (s Setting) Flag() string { return "--" + strings.ReplaceAll(s.Name, "_", "-") }
+func (s Setting) Flag() string { return flagOf(s.Env) }
+
+// flagOf is the flag of the setting read from key (SOURCE_IMAGE).
+func flagOf(key string) string { return "--" + strings.ReplaceAll(strings.ToLower(key), "_", "-") }
 
 // Groups are --help's topics, in order: the essentials first.
 var Groups = []struct{ Key, Title string }{

@@ -103,6 +103,11 @@ func late(ctx context.Context, action string, last *failure.Error, err error, ti
 // may be sent again: nil sends it.
 type ResendCheck func(ctx context.Context, last *failure.Error) error
 
+// Again is the ResendCheck of a request that may simply be sent again
+// after an ambiguous attempt: a delete, or a copy onto a name nobody
+// else writes.
+func Again(context.Context, *failure.Error) error { return nil }
+
 // isThrottle reports whether TCR refused the request for rate.
 func isThrottle(e *failure.Error) bool {
 	return e.Code == failure.CodeRateLimit || strings.HasPrefix(e.Code, failure.CodeRateLimit+".")

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
-	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -41,7 +40,6 @@ func (in Instance) DuplicateImage(ctx context.Context, src imageref.Ref, from st
 // DeleteRepository deletes ns/repo with its tags. A delete may simply be
 // sent again after an ambiguous attempt.
 func (in Instance) DeleteRepository(ctx context.Context, ns, repo string) error {
-	again := func(context.Context, *failure.Error) error { return nil }
 	_, _, err := tcrapi.Do(ctx, in.API, "DeleteRepository", func(ctx context.Context) (struct{}, string, error) {
 		req := tcr.NewDeleteRepositoryRequest()
 		req.RegistryId = common.StringPtr(in.ID)
@@ -53,7 +51,7 @@ func (in Instance) DeleteRepository(ctx context.Context, ns, repo string) error 
 		}
 		id, err := tcrapi.Answered(resp.Response, func(r *tcr.DeleteRepositoryResponseParams) *string { return r.RequestId })
 		return struct{}{}, id, err
-	}, again)
+	}, tcrapi.Again)
 	return err
 }
 
