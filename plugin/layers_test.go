@@ -12,10 +12,14 @@ import (
 // each do one job, to the ones they stand on. A package not listed here is
 // an error too, so a new one takes its place in the house on purpose.
 var layers = map[string][]string{
-	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
-	"plugin/outputs":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promote", "plugin/settings"},
-	"plugin/promote":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
-	"plugin/replicas":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promote", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/outputs":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings"},
+	"plugin/promote":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/personal":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings", "plugin/tcrops"},
+	"plugin/promotion": {"plugin/imageref", "plugin/supply"},
+	"plugin/replicas":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/supply":    {"plugin/failure", "plugin/settings"},
+	"plugin/tagread":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/tcrops"},
 	"plugin/tcrops":    {"internal/tcr", "plugin/failure", "plugin/imageref", "plugin/tcrapi"}, // the one room that talks to TCR
 	"plugin/creds":     {"internal/sts", "plugin/cilog", "plugin/failure", "plugin/settings", "plugin/tcrapi"},
 	"plugin/tcrapi":    {"internal/sts", "plugin/cilog", "plugin/failure", "plugin/pace"},

@@ -23,6 +23,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
 	"github.com/tcr-promote/tcr-promote/plugin/replicas"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
@@ -129,9 +130,9 @@ func (r *Runner) Run(ctx context.Context, args []string) int {
 	}
 	if err != nil {
 		log.Release()
-		res := promote.Result{Err: err}
+		res := promotion.Result{Err: err}
 		report(log, failure.Exits{Drone: cfg.CI.Drone}, "", res, false, false)
-		return r.finishCLI(cl, cfg, log, "", started, outcome{results: []promote.Result{res}})
+		return r.finishCLI(cl, cfg, log, "", started, outcome{results: []promotion.Result{res}})
 	}
 	out := r.executeSafely(ctx, cfg, log)
 	return r.finishCLI(cl, cfg, log, out.registry, started, out)
@@ -187,9 +188,9 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 	defer func() {
 		if v := recover(); v != nil {
 			log.Release()
-			res := promote.Result{Err: failure.Panicked(v)}
+			res := promotion.Result{Err: failure.Panicked(v)}
 			report(log, failure.Exits{Drone: cfg.CI.Drone}, out.registry, res, false, false)
-			out.results, out.replicaErr = []promote.Result{res}, nil
+			out.results, out.replicaErr = []promotion.Result{res}, nil
 		}
 	}()
 	return r.execute(ctx, cfg, log)
@@ -198,9 +199,9 @@ func (r *Runner) executeSafely(ctx context.Context, cfg *settings.Config, log *c
 // outcome is what a run found: each promotion's result, where they ran, and
 // with wait_replicas, the replicas' states and the wait's failure.
 type outcome struct {
-	results    []promote.Result
+	results    []promotion.Result
 	registry   string
-	replicas   []promote.ReplicaState
+	replicas   []promotion.ReplicaState
 	replicaErr error
 }
 
@@ -246,13 +247,13 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	planned := cfg.Mode != "" // plan and check say each destination in a line of their own
-	ordered, flush := inOrder(cfg.Pairs, func(res promote.Result) { report(log, exits, registry, res, batch, planned) })
+	ordered, flush := inOrder(cfg.Pairs, func(res promotion.Result) { report(log, exits, registry, res, batch, planned) })
 	results := p.Promote(ctx, ordered)
 	flush()
 	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
-		w := replicas.Waiter{Target: target.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log, Read: p.ReadTags}
+		w := replicas.Waiter{Target: target.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log}
 		out.replicas, out.replicaErr = replicas.Wait(outer, w, results)
 		if out.replicaErr != nil {
 			reportReplicas(log, exits, out.replicaErr)
@@ -301,18 +302,18 @@ func openStore(cfg *settings.Config) (*ratestore.Store, error) {
 
 // failedAll reports the cause that kept every promotion from starting
 // once, and every promotion as failed by it.
-func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err error) []promote.Result {
-	report(log, failure.Exits{Drone: cfg.CI.Drone}, registry, promote.Result{Err: err}, false, false)
+func failedAll(log *cilog.Logger, cfg *settings.Config, registry string, err error) []promotion.Result {
+	report(log, failure.Exits{Drone: cfg.CI.Drone}, registry, promotion.Result{Err: err}, false, false)
 	id := failure.RequestID(err) // e.g. STS's, which support will ask for
-	results := make([]promote.Result, len(cfg.Pairs))
+	results := make([]promotion.Result, len(cfg.Pairs))
 	for i, pair := range cfg.Pairs {
-		results[i] = promote.Result{Source: pair.Source, Destination: pair.Destination, RequestID: id, Err: err}
+		results[i] = promotion.Result{Source: pair.Source, Destination: pair.Destination, RequestID: id, Err: err}
 	}
 	return results
 }
 
 // summarize ends a batch's log with its counts and its exit code's cause.
-func summarize(log *cilog.Logger, exits failure.Exits, results []promote.Result, refusals int) {
+func summarize(log *cilog.Logger, exits failure.Exits, results []promotion.Result, refusals int) {
 	refused := ""
 	if refusals > 0 {
 		refused = fmt.Sprintf("; %d requests refused by TCR's rate limit and sent again", refusals)
@@ -324,12 +325,12 @@ func summarize(log *cilog.Logger, exits failure.Exits, results []promote.Result,
 		return
 	}
 	causes(log, results)
-	counts := map[promote.Status]int{}
+	counts := map[promotion.Status]int{}
 	for _, res := range results {
 		counts[res.Status]++
 	}
 	log.Infof("%d promotions: %d promoted, %d already there, %d dry run, %d failed%s",
-		len(results), counts[promote.StatusPromoted], counts[promote.StatusAlreadyThere], counts[promote.StatusDryRun], counts[promote.StatusFailed], refused)
+		len(results), counts[promotion.StatusPromoted], counts[promotion.StatusAlreadyThere], counts[promotion.StatusDryRun], counts[promotion.StatusFailed], refused)
 	if err := mostSerious(results); err != nil {
 		log.Errorf("exit %d: %s is the most serious failure (order: %s)", exits.Code(err), failure.ClassOf(err), failure.SeverityOrder())
 	}
@@ -360,7 +361,7 @@ func (r *Runner) finish(cfg *settings.Config, log *cilog.Logger, registry string
 	return failure.Exits{Drone: cfg.CI.Drone}.Code(err)
 }
 
-func mostSerious(results []promote.Result) error {
+func mostSerious(results []promotion.Result) error {
 	errs := make([]error, len(results))
 	for i, res := range results {
 		errs[i] = res.Err

@@ -10,7 +10,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
@@ -18,16 +18,16 @@ import (
 // failure of a single promotion, what failed, why and what to do next. In
 // a batch a failure's details wait for causes, which says each cause once;
 // with debug they are printed here too.
-func report(log *cilog.Logger, exits failure.Exits, registry string, res promote.Result, batch, planned bool) {
+func report(log *cilog.Logger, exits failure.Exits, registry string, res promotion.Result, batch, planned bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
 	if res.Source == (imageref.Ref{}) {
 		what = "before any promotion" // settings or credentials
 	}
-	if res.Err == nil && planned && (res.Status == promote.StatusDryRun || res.Status == promote.StatusAlreadyThere) {
+	if res.Err == nil && planned && (res.Status == promotion.StatusDryRun || res.Status == promotion.StatusAlreadyThere) {
 		return // the plan's own line for this destination says it
 	}
 	if res.Err == nil {
-		verb := map[promote.Status]string{promote.StatusPromoted: "promoted", promote.StatusDryRun: "dry run ok:", promote.StatusAlreadyThere: "already promoted"}[res.Status]
+		verb := map[promotion.Status]string{promotion.StatusPromoted: "promoted", promotion.StatusDryRun: "dry run ok:", promotion.StatusAlreadyThere: "already promoted"}[res.Status]
 		var detail []string
 		if res.Digest != "" {
 			detail = append(detail, res.Digest)
@@ -71,13 +71,13 @@ func report(log *cilog.Logger, exits failure.Exits, registry string, res promote
 // they finish in: a person reads a batch's lines as the settings or the
 // file list them. flush tells what is still held (a promotion that never
 // reported), in order, when the batch is over.
-func inOrder(pairs []settings.Pair, tell func(promote.Result)) (ordered func(promote.Result), flush func()) {
+func inOrder(pairs []settings.Pair, tell func(promotion.Result)) (ordered func(promotion.Result), flush func()) {
 	var mu sync.Mutex
 	at := make(map[imageref.Ref]int, len(pairs))
 	for i, p := range pairs {
 		at[p.Destination] = i
 	}
-	held := map[int]promote.Result{}
+	held := map[int]promotion.Result{}
 	next := 0
 	release := func() {
 		for r, ok := held[next]; ok; r, ok = held[next] {
@@ -86,7 +86,7 @@ func inOrder(pairs []settings.Pair, tell func(promote.Result)) (ordered func(pro
 			tell(r)
 		}
 	}
-	ordered = func(res promote.Result) {
+	ordered = func(res promotion.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		i, ok := at[res.Destination]
@@ -156,7 +156,7 @@ func decidedByStep(e *failure.Error) bool {
 }
 
 // registryChanged says what a failed promotion changed, or may have.
-func registryChanged(log *cilog.Logger, res promote.Result) {
+func registryChanged(log *cilog.Logger, res promotion.Result) {
 	switch {
 	case res.Copied:
 		// The failure came after the copy: say plainly what changed.
@@ -172,14 +172,14 @@ func registryChanged(log *cilog.Logger, res promote.Result) {
 // annotation each. A hundred timeouts are one cause, not four hundred
 // lines (each promotion's own is in results, the job summary, and the log
 // with debug).
-func causes(log *cilog.Logger, results []promote.Result) {
+func causes(log *cilog.Logger, results []promotion.Result) {
 	type cause struct {
 		class failure.Class
 		code  string
 		next  string
 	}
 	var order []cause
-	hit := map[cause][]promote.Result{}
+	hit := map[cause][]promotion.Result{}
 	for _, res := range results {
 		if res.Err == nil {
 			continue

@@ -14,7 +14,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
@@ -54,7 +54,7 @@ type output struct {
 // written safely, or over a channel's budget, is left out with a warning
 // and the others still go; the error is a channel that could not be
 // written at all, after which later steps may see nothing.
-func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promote.Result, replicas []promote.ReplicaState, err error) error {
+func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []promotion.Result, replicas []promotion.ReplicaState, err error) error {
 	outs := values(results, err)
 	if cfg.RecordFile != "" {
 		outs = append([]output{{"record_type", RecordType}}, outs...)
@@ -102,7 +102,7 @@ func Write(cfg *settings.Config, log *cilog.Logger, registry string, results []p
 
 // JoinStates writes replica states as the replicas output does:
 // region=state, comma-separated.
-func JoinStates(states []promote.ReplicaState) string {
+func JoinStates(states []promotion.ReplicaState) string {
 	parts := make([]string, len(states))
 	for i, s := range states {
 		parts[i] = s.Region + "=" + string(s.State)
@@ -113,7 +113,7 @@ func JoinStates(states []promote.ReplicaState) string {
 // values are the step outputs: per-promotion values for a single
 // promotion, request_ids and results (JSON) always, and the error of the
 // most serious failure.
-func values(results []promote.Result, err error) []output {
+func values(results []promotion.Result, err error) []output {
 	var outs []output
 	if len(results) == 1 {
 		res := results[0]
@@ -138,7 +138,7 @@ func values(results []promote.Result, err error) []output {
 	promoted := false
 	ids := make([]string, 0, len(results))
 	for _, res := range results {
-		promoted = promoted || res.Status == promote.StatusPromoted
+		promoted = promoted || res.Status == promotion.StatusPromoted
 		ids = append(ids, res.RequestID)
 	}
 	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})

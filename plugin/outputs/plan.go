@@ -7,21 +7,21 @@ import (
 	"strings"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
 // Changes counts the destinations a plan would change, or a run changed:
 // those to create or move that no check refused; without verify, those
 // copied.
-func Changes(results []promote.Result) int {
+func Changes(results []promotion.Result) int {
 	n := 0
 	for _, r := range results {
 		switch {
 		case r.Err != nil && failure.CodeOf(r.Err) != failure.CodeDrift:
-		case r.Change == promote.ChangeCreate || r.Change == promote.ChangeMove:
+		case r.Change == promotion.ChangeCreate || r.Change == promotion.ChangeMove:
 			n++
-		case r.Change == promote.ChangeUnknown && r.Copied:
+		case r.Change == promotion.ChangeUnknown && r.Copied:
 			n++
 		}
 	}
@@ -32,7 +32,7 @@ func Changes(results []promote.Result) int {
 // move (from → to), already there or refused, and why — for the job
 // summary and plan_file, ready to post as a pull-request comment. What
 // came from the API is escaped as in the summary.
-func Plan(cfg *settings.Config, registry string, results []promote.Result) string {
+func Plan(cfg *settings.Config, registry string, results []promotion.Result) string {
 	var b strings.Builder
 	title := "plan"
 	if cfg.Mode == "check" {
@@ -64,7 +64,7 @@ func Plan(cfg *settings.Config, registry string, results []promote.Result) strin
 }
 
 // planWord is a destination's line of the plan.
-func planWord(r promote.Result) (mark, word string) {
+func planWord(r promotion.Result) (mark, word string) {
 	if r.Err != nil {
 		word = "refused: " + failure.ClassOf(r.Err).String()
 		if e, ok := errors.AsType[*failure.Error](r.Err); ok && e.Code != "" {
@@ -76,11 +76,11 @@ func planWord(r promote.Result) (mark, word string) {
 		return "⛔", word
 	}
 	switch r.Change {
-	case promote.ChangeCreate:
+	case promotion.ChangeCreate:
 		return "➕", "create"
-	case promote.ChangeMove:
+	case promotion.ChangeMove:
 		return "🔁", "move"
-	case promote.ChangeAlreadyThere:
+	case promotion.ChangeAlreadyThere:
 		return "✅", "already there"
 	}
 	return "❔", r.Status.String()

@@ -6,8 +6,9 @@ import (
 	"github.com/tcr-promote/tcr-promote/internal/golden"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/supply"
 )
 
 // TestPlanGolden: the plan as markdown, one row per kind of line; text
@@ -18,12 +19,12 @@ func TestPlanGolden(t *testing.T) {
 	a, b := "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 	src := imageref.Ref{Namespace: "develop", Repo: "app", Digest: a}
 	dst := func(tag string) imageref.Ref { return imageref.Ref{Namespace: "release", Repo: "app", Tag: tag} }
-	verified := []promote.Check{{Name: "verify", Found: a, Passed: true}}
-	results := []promote.Result{
-		{Source: src, Destination: dst("v2"), Digest: a, Status: promote.StatusDryRun, Change: promote.ChangeCreate, Checks: verified, Where: "promotions.yaml:4:20"},
-		{Source: src, Destination: dst("prd"), Digest: a, PreviousDigest: b, Status: promote.StatusDryRun, Change: promote.ChangeMove, Checks: verified, Where: "promotions.yaml:4:37"},
-		{Source: src, Destination: dst("v1"), Digest: a, PreviousDigest: a, Status: promote.StatusAlreadyThere, Change: promote.ChangeAlreadyThere, Checks: verified, Where: "promotions.yaml:4:42"},
-		{Source: src, Destination: dst("stable"), PreviousDigest: b, Change: promote.ChangeRefused, Checks: verified, Where: "promotions.yaml:6:20",
+	verified := []supply.Check{{Name: "verify", Found: a, Passed: true}}
+	results := []promotion.Result{
+		{Source: src, Destination: dst("v2"), Digest: a, Status: promotion.StatusDryRun, Change: promotion.ChangeCreate, Checks: verified, Where: "promotions.yaml:4:20"},
+		{Source: src, Destination: dst("prd"), Digest: a, PreviousDigest: b, Status: promotion.StatusDryRun, Change: promotion.ChangeMove, Checks: verified, Where: "promotions.yaml:4:37"},
+		{Source: src, Destination: dst("v1"), Digest: a, PreviousDigest: a, Status: promotion.StatusAlreadyThere, Change: promotion.ChangeAlreadyThere, Checks: verified, Where: "promotions.yaml:4:42"},
+		{Source: src, Destination: dst("stable"), PreviousDigest: b, Change: promotion.ChangeRefused, Checks: verified, Where: "promotions.yaml:6:20",
 			Err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDestinationExists, Message: "exists\n- [x](http://forged) | cell"}},
 	}
 	cfg := &settings.Config{Mode: "plan", DryRun: true, File: &settings.File{Path: "promotions.yaml"}, RegistryHost: "acme.tencentcloudcr.com"}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
@@ -101,7 +101,7 @@ type Invocation struct {
 
 // NewRecord builds the record of results, grouped by source in the order
 // of the promotions.
-func NewRecord(cfg *settings.Config, run Invocation, results []promote.Result) Record {
+func NewRecord(cfg *settings.Config, run Invocation, results []promotion.Result) Record {
 	run.Host = cmp.Or(run.Host, cfg.RegistryDomain, cfg.RegistryHost)
 	for _, res := range results {
 		run.Host = cmp.Or(run.Host, hostOf(res.Image))
@@ -153,7 +153,7 @@ func NewRecord(cfg *settings.Config, run Invocation, results []promote.Result) R
 }
 
 // WriteRecord writes the record to record_file, whole and atomically.
-func WriteRecord(cfg *settings.Config, run Invocation, results []promote.Result) error {
+func WriteRecord(cfg *settings.Config, run Invocation, results []promotion.Result) error {
 	b, err := json.MarshalIndent(NewRecord(cfg, run, results), "", "  ")
 	if err != nil {
 		return err

@@ -9,13 +9,13 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 )
 
 // summary renders the GitHub job summary: a small Markdown table with one
 // row per promotion. Refs are validated settings; everything else came from
 // the API and is escaped for a Markdown table cell.
-func summary(registryID string, results []promote.Result, replicas bool) string {
+func summary(registryID string, results []promotion.Result, replicas bool) string {
 	var b strings.Builder
 	b.WriteString("### tcr-promote: " + mdCell(registryID) + "\n\n")
 	head, rule := "| source | destination | digest | before | RequestId | result |", "|---|---|---|---|---|---|"
@@ -36,7 +36,7 @@ func summary(registryID string, results []promote.Result, replicas bool) string 
 
 // previous is what the destination held before, for the summary: the
 // digest to promote back to roll back.
-func previous(r promote.Result) string {
+func previous(r promotion.Result) string {
 	switch {
 	case r.PreviousDigest != "":
 		return r.PreviousDigest
@@ -47,9 +47,9 @@ func previous(r promote.Result) string {
 }
 
 // resultText is a promotion's outcome for the job summary.
-func resultText(r promote.Result) string {
+func resultText(r promotion.Result) string {
 	switch r.Status {
-	case promote.StatusFailed:
+	case promotion.StatusFailed:
 		text := "❌ " + failure.ClassOf(r.Err).String()
 		if e, ok := errors.AsType[*failure.Error](r.Err); ok && e.Code != "" {
 			text += " (" + e.Code + ")"
@@ -61,9 +61,9 @@ func resultText(r promote.Result) string {
 			text += ", the copy may have happened"
 		}
 		return text
-	case promote.StatusDryRun:
+	case promotion.StatusDryRun:
 		return "✅ dry run, nothing changed"
-	case promote.StatusAlreadyThere:
+	case promotion.StatusAlreadyThere:
 		return "✅ already there"
 	default:
 		return "✅ promoted"
@@ -107,7 +107,7 @@ type resultJSON struct {
 }
 
 // ResultsJSON is the results output: one object per promotion.
-func ResultsJSON(results []promote.Result) string {
+func ResultsJSON(results []promotion.Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
 		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, PreviousDigest: r.PreviousDigest,

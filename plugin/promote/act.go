@@ -10,27 +10,28 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
 
 // act carries out a plan.
-func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, pl plan) Result {
-	res := Result{Source: pair.Source, Destination: pair.Destination, Checks: pl.checks, Where: pair.Where}
+func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, pl plan) promotion.Result {
+	res := promotion.Result{Source: pair.Source, Destination: pair.Destination, Checks: pl.checks, Where: pair.Where}
 	if o.verified {
-		res.PreviousDigest, res.Change = o.dstDigest, ChangeCreate
+		res.PreviousDigest, res.Change = o.dstDigest, promotion.ChangeCreate
 		if o.dstDigest != "" {
-			res.Change = ChangeMove
+			res.Change = promotion.ChangeMove
 		}
 	}
 	switch pl.verdict {
 	case verdictRefuse:
-		res.Err, res.RequestID, res.Change = pl.err, failure.RequestID(pl.err), ChangeRefused
+		res.Err, res.RequestID, res.Change = pl.err, failure.RequestID(pl.err), promotion.ChangeRefused
 		return res
 	case verdictSkip:
-		res.Change = ChangeAlreadyThere
+		res.Change = promotion.ChangeAlreadyThere
 		p.log.Infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
-		res.Status, res.Digest, res.Image = StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
+		res.Status, res.Digest, res.Image = promotion.StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
 		return p.after(ctx, res, o)
 	case verdictDryRun:
 		switch {
@@ -45,13 +46,13 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 			}
 			p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		}
-		res.Status, res.Digest, res.Image = StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
+		res.Status, res.Digest, res.Image = promotion.StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
 		res.Platforms = p.platforms(ctx, pair.Source, o)
 		return res
 	}
 	res = p.copy(ctx, res, o)
-	if res.Status == StatusAlreadyThere {
-		res.Change = ChangeAlreadyThere
+	if res.Status == promotion.StatusAlreadyThere {
+		res.Change = promotion.ChangeAlreadyThere
 	}
 	if res.Err == nil && res.Digest != "" {
 		return p.after(ctx, res, o)
@@ -63,7 +64,7 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 // the cosign tags carried along, the destination signed (sign: kms), the
 // platforms known. Their failure fails the promotion with their own code
 // and RequestId; the registry was changed all the same.
-func (p *Promoter) after(ctx context.Context, res Result, o observation) Result {
+func (p *Promoter) after(ctx context.Context, res promotion.Result, o observation) promotion.Result {
 	if p.cfg.DryRun {
 		res.Platforms = p.platforms(ctx, res.Source, o)
 		return res // nothing is carried or signed: nothing changes in a dry run
@@ -77,7 +78,7 @@ func (p *Promoter) after(ctx context.Context, res Result, o observation) Result 
 		}
 	}
 	if err != nil {
-		res.Status, res.Err = StatusFailed, err
+		res.Status, res.Err = promotion.StatusFailed, err
 		if id := failure.RequestID(err); id != "" && !res.Copied {
 			res.RequestID = id
 		}
@@ -142,12 +143,12 @@ func (p *Promoter) readsPlatforms() bool { return p.cfg.Mode == "" }
 // destination back until TCR's index shows the copy. A copy whose answer
 // was lost is settled by reading the destination, never by sending it
 // again blindly (resendCheck, lost).
-func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
+func (p *Promoter) copy(ctx context.Context, res promotion.Result, o observation) promotion.Result {
 	src, dst := res.Source, res.Destination
 	if p.exact(src, o) {
 		scratch, cleanup, err := p.stage(ctx, src, o)
 		if err != nil {
-			res.Status, res.Err, res.RequestID = StatusFailed, err, failure.RequestID(err)
+			res.Status, res.Err, res.RequestID = promotion.StatusFailed, err, failure.RequestID(err)
 			return res
 		}
 		defer cleanup()
@@ -163,20 +164,20 @@ func (p *Promoter) copy(ctx context.Context, res Result, o observation) Result {
 	case err != nil:
 		return p.refused(ctx, res, o, err)
 	}
-	res.Status, res.RequestID, res.Copied = StatusPromoted, id, true
+	res.Status, res.RequestID, res.Copied = promotion.StatusPromoted, id, true
 	if !o.verified {
 		return res
 	}
 	got, settled, err := p.settle(ctx, dst, o.srcDigest, o.dstDigest)
 	switch {
 	case err != nil:
-		res.Status, res.Err = StatusFailed, failure.About(err, "reading %s back after the copy", dst)
+		res.Status, res.Err = promotion.StatusFailed, failure.About(err, "reading %s back after the copy", dst)
 	case got == o.srcDigest:
 		res.Digest, res.Image = got, p.image(dst, got)
 	case settled:
-		res.Status, res.Err = StatusFailed, p.changedAfterCopy(ctx, src, dst, o, got)
+		res.Status, res.Err = promotion.StatusFailed, p.changedAfterCopy(ctx, src, dst, o, got)
 	default:
-		res.Status, res.Err = StatusFailed, &failure.Error{Class: failure.ClassTemporary, Action: "DescribeImages", Code: failure.CodeIndexLag, Message: fmt.Sprintf(
+		res.Status, res.Err = promotion.StatusFailed, &failure.Error{Class: failure.ClassTemporary, Action: "DescribeImages", Code: failure.CodeIndexLag, Message: fmt.Sprintf(
 			"DescribeImages still shows %s at %s, not %s, %s after the copy: TCR's index may lag, so the promotion could not be verified",
 			dst, cmp.Or(got, "none"), o.srcDigest, p.cfg.IndexLag),
 			Hint: "re-run the step: it finds the copy in place and verifies it (raise index_lag to wait longer)"}
@@ -236,9 +237,9 @@ func changedHint(dst imageref.Ref) string {
 
 // copiedUnanswered reports a copy whose answer was lost but whose effect is
 // in place.
-func (p *Promoter) copiedUnanswered(res Result, o observation) Result {
+func (p *Promoter) copiedUnanswered(res promotion.Result, o observation) promotion.Result {
 	p.log.Infof("%s now points at %s, the source's digest: the copy happened, though its answer was lost (its RequestId is unknown)", res.Destination, o.srcDigest)
-	res.Status, res.Copied, res.Err, res.RequestID = StatusPromoted, true, nil, ""
+	res.Status, res.Copied, res.Err, res.RequestID = promotion.StatusPromoted, true, nil, ""
 	res.Digest, res.Image = o.srcDigest, p.image(res.Destination, o.srcDigest)
 	return res
 }
@@ -247,7 +248,7 @@ func (p *Promoter) copiedUnanswered(res Result, o observation) Result {
 // on every try — by reading the destination: the step reports what the
 // registry holds, not what the wire said. Without a read before the
 // copy, or once the step is cancelled, it cannot tell, and says so.
-func (p *Promoter) lost(ctx context.Context, res Result, o observation, e *failure.Error) Result {
+func (p *Promoter) lost(ctx context.Context, res promotion.Result, o observation, e *failure.Error) promotion.Result {
 	res.Err, res.RequestID = e, e.RequestID
 	if !o.verified || ctx.Err() != nil {
 		res.MaybeCopied = true
@@ -295,7 +296,7 @@ func (p *Promoter) changedAfterCopy(ctx context.Context, src, dst imageref.Ref, 
 // verify, a service that refuses to copy a digest onto itself. Otherwise
 // it stays a conflict, explained, with advice that fits: an immutable tag
 // cannot be overridden.
-func (p *Promoter) refused(ctx context.Context, res Result, o observation, err error) Result {
+func (p *Promoter) refused(ctx context.Context, res promotion.Result, o observation, err error) promotion.Result {
 	res.Err, res.RequestID = err, failure.RequestID(err)
 	e, _ := errors.AsType[*failure.Error](err)
 	if e == nil || e.Class != failure.ClassConflict {
@@ -322,11 +323,11 @@ func (p *Promoter) refused(ctx context.Context, res Result, o observation, err e
 		return res
 	}
 	if got == srcDigest {
-		res.Err, res.Status, res.Digest, res.Image = nil, StatusAlreadyThere, got, p.image(dst, got)
+		res.Err, res.Status, res.Digest, res.Image = nil, promotion.StatusAlreadyThere, got, p.image(dst, got)
 		if o.verified && o.dstDigest == "" {
 			// It was absent when the promotion started: the copy that
 			// made it was this run's, its answer lost on the way.
-			res.Status, res.Copied = StatusPromoted, true
+			res.Status, res.Copied = promotion.StatusPromoted, true
 		}
 		p.log.Infof("%s already points at %s, as %s does: nothing to change", dst, got, src)
 		return res

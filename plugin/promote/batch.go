@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/pace"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
@@ -21,7 +22,7 @@ import (
 // read-back or a lookup of an earlier promotion goes before a later one's,
 // so the first copy waits for its own two lookups only, and a source
 // shared by many promotions is read at the turn of the first that needs it.
-func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
+func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []promotion.Result {
 	pairs := p.cfg.Pairs
 	if results := p.preflight(ctx); results != nil {
 		for _, res := range results {
@@ -29,7 +30,7 @@ func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 		}
 		return results
 	}
-	results := make([]Result, len(pairs))
+	results := make([]promotion.Result, len(pairs))
 	if p.verifying() && p.cfg.RegistryDomain == "" && p.cfg.RegistryHost == "" {
 		// The domain lookup overlaps the promotions instead of following.
 		p.bg.Go(func() { _, _ = p.domain() }) // a panic comes back to whoever asks next
@@ -56,47 +57,13 @@ func (p *Promoter) Promote(ctx context.Context, done func(Result)) []Result {
 
 // promoteSafely is promote with the last resort, as at the step's top: a panic
 // in a promotion's goroutine would end the process with no outputs at all.
-func (p *Promoter) promoteSafely(ctx context.Context, pair settings.Pair) (res Result) {
+func (p *Promoter) promoteSafely(ctx context.Context, pair settings.Pair) (res promotion.Result) {
 	defer func() {
 		if v := recover(); v != nil {
-			res = Result{Source: pair.Source, Destination: pair.Destination, Err: failure.Panicked(v)}
+			res = promotion.Result{Source: pair.Source, Destination: pair.Destination, Err: failure.Panicked(v)}
 		}
 	}()
 	return p.promote(ctx, pair)
-}
-
-// group runs functions in goroutines, guarded: a panic in one is caught,
-// and Wait raises it again in the goroutine that waits — where the step's
-// recover reports it — unless dropped is set, for background work whose
-// result is memoized (sync.OnceValues raises the panic again for every
-// later caller).
-type group struct {
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	caught  any
-	dropped bool
-}
-
-func (g *group) Go(f func()) {
-	g.wg.Go(func() {
-		defer func() {
-			if v := recover(); v != nil {
-				g.mu.Lock()
-				defer g.mu.Unlock()
-				if g.caught == nil {
-					g.caught = v
-				}
-			}
-		}()
-		f()
-	})
-}
-
-func (g *group) Wait() {
-	g.wg.Wait()
-	if g.caught != nil && !g.dropped {
-		panic(g.caught)
-	}
 }
 
 // inFlight is how many promotions may run at once: enough to keep copies

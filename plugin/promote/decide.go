@@ -7,6 +7,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/supply"
 )
 
 // verdict is what a plan does.
@@ -21,8 +22,8 @@ const (
 
 type plan struct {
 	verdict verdict
-	err     error   // verdictRefuse
-	checks  []Check // what was checked, for the record
+	err     error          // verdictRefuse
+	checks  []supply.Check // what was checked, for the record
 }
 
 // decide picks what to do from the settings and what was observed in
@@ -41,9 +42,9 @@ func decide(cfg *settings.Config, registry string, pair settings.Pair, o observa
 	case !o.verified:
 		return plan{verdict: verdictCopy}
 	}
-	checks := []Check{{Name: "verify", Required: "the source's digest, read before the copy", Found: o.srcDigest, Passed: true}}
+	checks := []supply.Check{{Name: "verify", Required: "the source's digest, read before the copy", Found: o.srcDigest, Passed: true}}
 	if pin != "" {
-		checks = append(checks, Check{Name: "expected_digest", Required: pin, Found: o.srcDigest, Passed: o.srcDigest == pin})
+		checks = append(checks, supply.Check{Name: "expected_digest", Required: pin, Found: o.srcDigest, Passed: o.srcDigest == pin})
 	}
 	if pin != "" && o.srcDigest != pin {
 		return plan{verdict: verdictRefuse, checks: checks, err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDigestMismatch,
@@ -52,7 +53,8 @@ func decide(cfg *settings.Config, registry string, pair settings.Pair, o observa
 	}
 	// The gates: before any copy, and before "already there" too — a
 	// re-run must not pass what the gate refuses.
-	gated, err := gates(cfg.Supply, src, o)
+	gated, err := supply.Gates(cfg.Supply, supply.Source{Image: withoutDigest(src).String(), Digest: o.srcDigest, KMS: o.srcKms,
+		CosignTag: o.hasSig, Labels: o.manifest.labels, LabelsFrom: o.manifest.from})
 	checks = append(checks, gated...)
 	if err != nil {
 		return plan{verdict: verdictRefuse, err: err, checks: checks}

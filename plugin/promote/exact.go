@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
 
@@ -83,7 +84,7 @@ func (p *Promoter) stage(ctx context.Context, src imageref.Ref, o observation) (
 // the promotion — what it promoted is in place — but is said, with what
 // to delete by hand.
 func (p *Promoter) deleteScratch(ctx context.Context, scratch imageref.Ref) {
-	if err := p.reg.DeleteRepository(ctx, scratch.Namespace, scratch.Repo); err != nil && !notFound(err) {
+	if err := p.reg.DeleteRepository(ctx, scratch.Namespace, scratch.Repo); err != nil && !tagread.NotFound(err) {
 		p.log.Warnf("the scratch repository %s/%s was not deleted (%v): delete it by hand (grant tcr:DeleteRepository)", scratch.Namespace, scratch.Repo, err)
 	}
 }

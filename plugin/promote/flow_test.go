@@ -14,6 +14,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
@@ -128,19 +129,19 @@ func TestFlow(t *testing.T) {
 		expected string // expected_digest
 		prd      string // what release/app:prd holds before
 		moveAt   int    // push stg to b before this copy
-		status   Status
+		status   promotion.Status
 		code     string
 		copies   int
 		prdAfter string
 	}{
-		{name: "unpinned: one copy", status: StatusPromoted, copies: 1, prdAfter: a},
-		{name: "already there: no copy", prd: a, status: StatusAlreadyThere, prdAfter: a},
-		{name: "pinned: through a scratch repository", expected: a, status: StatusPromoted, copies: 2, prdAfter: a},
-		{name: "pinned, stg pushed before the scratch copy: nothing reaches prd", expected: a, moveAt: 1, status: StatusFailed, code: failure.CodeDigestMismatch, copies: 1},
-		{name: "pinned, and stg moved before the check: refused, no copy", expected: b, status: StatusFailed, code: failure.CodeDigestMismatch},
+		{name: "unpinned: one copy", status: promotion.StatusPromoted, copies: 1, prdAfter: a},
+		{name: "already there: no copy", prd: a, status: promotion.StatusAlreadyThere, prdAfter: a},
+		{name: "pinned: through a scratch repository", expected: a, status: promotion.StatusPromoted, copies: 2, prdAfter: a},
+		{name: "pinned, stg pushed before the scratch copy: nothing reaches prd", expected: a, moveAt: 1, status: promotion.StatusFailed, code: failure.CodeDigestMismatch, copies: 1},
+		{name: "pinned, and stg moved before the check: refused, no copy", expected: b, status: promotion.StatusFailed, code: failure.CodeDigestMismatch},
 		// Sent all the same: without override TCR refuses it atomically,
 		// and its own answer (and RequestId) is the report.
-		{name: "taken by another image, no override: TCR refuses", prd: b, status: StatusFailed, code: "FailedOperation.PreconditionFailed", copies: 1, prdAfter: b},
+		{name: "taken by another image, no override: TCR refuses", prd: b, status: promotion.StatusFailed, code: "FailedOperation.PreconditionFailed", copies: 1, prdAfter: b},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +164,7 @@ func TestFlow(t *testing.T) {
 			cfg := &settings.Config{Pairs: []settings.Pair{pair}, Verify: true, ExpectedDigest: tt.expected, IndexLag: 10 * time.Second,
 				Timeout: time.Minute, AttemptTimeout: time.Second, RateLimit: 20}
 			p := New(context.Background(), api, reg, cfg, Target{RegistryID: "tcr-1", Region: "ap-guangzhou"}, log)
-			results := p.Promote(context.Background(), func(Result) {})
+			results := p.Promote(context.Background(), func(promotion.Result) {})
 			if len(results) != 1 {
 				t.Fatalf("%d results", len(results))
 			}

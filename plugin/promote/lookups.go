@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
@@ -15,22 +16,6 @@ import (
 // The read-only calls the promotion flow observes the registry with. Each
 // returns the RequestId of its answer, so that a client-side conclusion
 // ("no such tag") still names the answer it was drawn from.
-
-// imageTag is one tag of a repository, what it points at, its KMS
-// signature ("" if unsigned) and when it was last written, as
-// DescribeImages writes it.
-type imageTag struct{ tag, digest, kms, updated string }
-
-// query is what DescribeImages is asked for: one tag exactly, the tags
-// whose names contain like (its fuzzy match), the tags of one digest; or,
-// with none of those, page (from 1) of every tag.
-type query struct {
-	tag, like, digest string
-	page              int64
-}
-
-// pageSize is DescribeImages' largest page.
-const pageSize = tcrops.PageSize
 
 // Registry is what the flow asks of an instance — the target, or a
 // replica: tcrops.Instance over the real API, or a fake in the flow's
@@ -51,43 +36,31 @@ type Registry interface {
 }
 
 // images lists the tags of ref's repository that q asks for.
-func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q query) ([]imageTag, string, error) {
-	tags, _, id, err := p.imagesAt(ctx, p.reg, ref, q)
+func (p *Promoter) images(ctx context.Context, ref imageref.Ref, q tcrops.Query) ([]tcrops.Tag, string, error) {
+	tags, _, id, err := p.reg.Images(ctx, ref.Namespace, ref.Repo, q)
 	return tags, id, err
 }
 
-// imagesAt lists, in instance at, the tags of ref's repository that q
-// asks for, and how many tags match in all (TotalCount, for paging).
-func (p *Promoter) imagesAt(ctx context.Context, at Registry, ref imageref.Ref, q query) ([]imageTag, int64, string, error) {
-	list, total, id, err := at.Images(ctx, ref.Namespace, ref.Repo, tcrops.Query{Tag: q.tag, Like: q.like, Digest: q.digest, Page: q.page})
-	tags := make([]imageTag, len(list))
-	for i, t := range list {
-		tags[i] = imageTag{t.Name, t.Digest, t.KMS, t.Updated}
-	}
-	return tags, total, id, err
-}
-
-// digest returns what ref (a tag) points at, "" if the tag does not exist.
-// A repository or namespace that does not exist holds no tags, however TCR
-// says so: an error, an empty list, or Harbor's "project not found". It is
-// for destinations, which DuplicateImage creates; a source that is missing
-// is reported with the answer that said so (resolveSource).
+// digest returns what ref (a tag) points at, "" if the tag does not
+// exist, however TCR says so. It is for destinations, which DuplicateImage
+// creates; a source that is missing is reported with the answer that said
+// so (resolveSource).
 func (p *Promoter) digest(ctx context.Context, ref imageref.Ref) (string, error) {
-	t, err := p.tagAt(ctx, p.reg, ref)
-	return t.digest, err
+	t, err := tagread.At(ctx, p.reg, ref)
+	return t.Digest, err
 }
 
-// tagAt reads ref (a tag) in at, as digest does: the zero imageTag if it
-// does not exist, however TCR says so.
-func (p *Promoter) tagAt(ctx context.Context, at Registry, ref imageref.Ref) (imageTag, error) {
-	tags, _, _, err := p.imagesAt(ctx, at, ref, query{tag: ref.Tag})
-	if notFound(err) {
-		return imageTag{}, nil
+// listed is the memoized listing of ref's repository in the target, read
+// when a promotion file is promoted (a thousand destinations in a few
+// hundred repositories read page by page, once); ok is false when lookups
+// go one by one.
+func (p *Promoter) listed(ctx context.Context, ref imageref.Ref) (l tagread.Listing, ok bool, err error) {
+	if p.wanted == nil {
+		return tagread.Listing{}, false, nil
 	}
-	if err != nil || len(tags) == 0 {
-		return imageTag{}, err
-	}
-	return tags[0], nil
+	k := tagread.RepoOf(ref)
+	l, err = p.listings.get(k, func() (tagread.Listing, error) { return tagread.List(ctx, p.reg, ref, p.wanted[k], p.log) })
+	return l, l.Usable || err != nil, err
 }
 
 // current is digest as the promotion starts: from the repository's
@@ -98,18 +71,18 @@ func (p *Promoter) current(ctx context.Context, ref imageref.Ref) (string, error
 	switch {
 	case !ok:
 		return p.digest(ctx, ref)
-	case notFound(err):
+	case tagread.NotFound(err):
 		return "", nil
 	case err != nil:
 		return "", err
 	}
-	return l.tags[ref.Tag].digest, nil
+	return l.Tags[ref.Tag].Digest, nil
 }
 
-// resolved is a resolved source: the tag to copy from, its digest (on the
-// Personal edition, its ImageId instead) and its KMS signature.
+// resolved is a resolved source: the tag to copy from, its digest and its
+// KMS signature.
 type resolved struct {
-	tag, digest, imageID, kms string
+	tag, digest, kms string
 }
 
 // resolveSource returns the tag to copy from and its digest. A digest
@@ -121,7 +94,7 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 		return p.resolveListed(src, l, err)
 	}
 	if src.ByDigest() {
-		tags, id, err := p.images(ctx, src, query{digest: src.Digest})
+		tags, id, err := p.images(ctx, src, tcrops.Query{Digest: src.Digest})
 		if err != nil {
 			return resolved{}, failure.About(err, "the source %s", src)
 		}
@@ -129,11 +102,11 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
 				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
 		}
-		p.log.Debugf("%s is tagged %s", src, tags[0].tag)
-		return resolved{tag: tags[0].tag, digest: src.Digest, kms: tags[0].kms}, nil
+		p.log.Debugf("%s is tagged %s", src, tags[0].Name)
+		return resolved{tag: tags[0].Name, digest: src.Digest, kms: tags[0].KMS}, nil
 	}
 	// A tag, pinned or not: the pin is decide's to check.
-	tags, id, err := p.images(ctx, src, query{tag: src.Tag})
+	tags, id, err := p.images(ctx, src, tcrops.Query{Tag: src.Tag})
 	if err != nil {
 		return resolved{}, failure.About(err, "the source %s", src)
 	}
@@ -141,29 +114,29 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
 			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
 	}
-	return resolved{tag: src.Tag, digest: tags[0].digest, kms: tags[0].kms}, nil
+	return resolved{tag: src.Tag, digest: tags[0].Digest, kms: tags[0].KMS}, nil
 }
 
 // resolveListed is resolveSource from the repository's listing.
-func (p *Promoter) resolveListed(src imageref.Ref, l listing, err error) (resolved, error) {
+func (p *Promoter) resolveListed(src imageref.Ref, l tagread.Listing, err error) (resolved, error) {
 	if err != nil {
 		return resolved{}, failure.About(err, "the source %s", src)
 	}
 	if src.ByDigest() {
-		t, ok := l.tagged(src.Digest)
+		t, ok := l.Tagged(src.Digest)
 		if !ok {
-			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.id, Message: fmt.Sprintf(
+			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.ID, Message: fmt.Sprintf(
 				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
 		}
-		p.log.Debugf("%s is tagged %s", src, t.tag)
-		return resolved{tag: t.tag, digest: src.Digest, kms: t.kms}, nil
+		p.log.Debugf("%s is tagged %s", src, t.Name)
+		return resolved{tag: t.Name, digest: src.Digest, kms: t.KMS}, nil
 	}
-	t, ok := l.tags[src.Tag]
+	t, ok := l.Tags[src.Tag]
 	if !ok {
-		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.id, Message: fmt.Sprintf(
+		return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: l.ID, Message: fmt.Sprintf(
 			"%s does not exist in %s", withoutDigest(src), p.target.RegistryID)}
 	}
-	return resolved{tag: src.Tag, digest: t.digest, kms: t.kms}, nil
+	return resolved{tag: src.Tag, digest: t.Digest, kms: t.KMS}, nil
 }
 
 // settle reads ref until it points at want, for at most index_lag (and

@@ -11,8 +11,12 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/personal"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // Promoter runs the promotions of one run within one instance. It is safe
@@ -32,22 +36,23 @@ type Promoter struct {
 	manifests  memo[imageref.Ref, manifest]    // each source tag's platforms and labels, read once
 	// A promotion file's repositories, listed once each (listing.go);
 	// wanted is nil when lookups go tag by tag.
-	wanted   map[repoKey]int
-	listings memo[repoKey, listing]
+	wanted   map[tagread.Repo]int
+	listings memo[tagread.Repo, tagread.Listing]
 	// The cosign tags of each digest in a source repository, read once,
 	// and those carried into each destination repository, once.
-	accessoryMemo memo[repoDigest, []imageTag]
+	accessoryMemo memo[repoDigest, []tcrops.Tag]
 	carried       memo[repoDigest, carriedTags]
 	manifestWarn  sync.Once
 	warnOnce      sync.Once
 	domainWarn    sync.Once
 	rulesWarn     sync.Once
-	bg            group // background lookups, waited for before the run ends
+	bg            failure.Group  // background lookups, waited for before the run ends
+	personal      *personal.Flow // the Personal edition's promotions
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
 func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Config, target Target, log *cilog.Logger) *Promoter {
-	p := &Promoter{api: api, reg: reg, cfg: cfg, target: target, log: log, bg: group{dropped: true}}
+	p := &Promoter{api: api, reg: reg, cfg: cfg, target: target, log: log, bg: failure.Group{Dropped: true}}
 	p.domain = sync.OnceValues(func() (string, error) {
 		// The host the user wrote, else the instance's public domain.
 		if d := cmp.Or(cfg.RegistryDomain, cfg.RegistryHost); d != "" {
@@ -55,9 +60,14 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 		}
 		return p.publicDomain(ctx)
 	})
+	p.personal = &personal.Flow{Reg: reg, Cfg: cfg, Log: log, Image: p.image}
 	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
 	if cfg.File != nil {
-		p.wanted = wantedTags(cfg.Pairs, cfg.Supply.Carry)
+		var srcs, dsts []imageref.Ref
+		for _, pr := range cfg.Pairs {
+			srcs, dsts = append(srcs, pr.Source), append(dsts, pr.Destination)
+		}
+		p.wanted = tagread.Wanted(srcs, dsts, cfg.Supply.Carry)
 	}
 	return p
 }
@@ -95,10 +105,10 @@ func (p *Promoter) needsDigest() bool {
 }
 
 // promote runs one promotion.
-func (p *Promoter) promote(ctx context.Context, pair settings.Pair) Result {
-	var res Result
+func (p *Promoter) promote(ctx context.Context, pair settings.Pair) promotion.Result {
+	var res promotion.Result
 	if p.cfg.Personal {
-		res = p.promotePersonal(ctx, pair)
+		res = p.personal.Promote(ctx, pair)
 	} else {
 		o := p.observe(ctx, pair)
 		o.override = pair.Override
@@ -140,7 +150,7 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 		return o
 	}
 	// The independent lookups overlap; each returns what it read.
-	var g group
+	var g failure.Group
 	byTag := later(&g, func() read[manifest] {
 		if pair.Source.ByDigest() {
 			return read[manifest]{} // read by the tag the digest resolves to, below
@@ -184,7 +194,7 @@ type read[T any] struct {
 // later runs f in g and returns what gives its result, once g.Wait has
 // returned: results leave goroutines as values, not through variables
 // they share.
-func later[T any](g *group, f func() T) func() T {
+func later[T any](g *failure.Group, f func() T) func() T {
 	var v T
 	g.Go(func() { v = f() })
 	return func() T { return v }
@@ -239,7 +249,7 @@ func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) source
 		if err != nil {
 			v.sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
 		}
-		v.hasSig = slices.ContainsFunc(accs, func(t imageTag) bool { return strings.HasSuffix(t.tag, ".sig") })
+		v.hasSig = slices.ContainsFunc(accs, func(t tcrops.Tag) bool { return strings.HasSuffix(t.Name, ".sig") })
 	case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
 		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) }) // for the copy of them after
 	}

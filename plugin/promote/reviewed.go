@@ -9,6 +9,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/pace"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
 
@@ -18,7 +19,7 @@ import (
 // error of the file, found before anything is sent.
 
 // reviewed finishes a promotion's result for the file and the mode.
-func (p *Promoter) reviewed(pair settings.Pair, res Result) Result {
+func (p *Promoter) reviewed(pair settings.Pair, res promotion.Result) promotion.Result {
 	if pair.Where != "" && pair.Source.ByDigest() && failure.CodeOf(res.Err) == failure.CodeSourceNotFound {
 		res.Err = untagged(pair, res.Err)
 	}
@@ -44,9 +45,9 @@ func untagged(pair settings.Pair, err error) error {
 // drifted says, in check mode, whether the destination holds what the
 // settings or the file say: a destination a plan would create or move has
 // drifted (ClientError.Drift, exit 3); every other failure stays itself.
-func (p *Promoter) drifted(pair settings.Pair, res Result) Result {
+func (p *Promoter) drifted(pair settings.Pair, res promotion.Result) promotion.Result {
 	code := failure.CodeOf(res.Err)
-	drift := res.Status == StatusDryRun || code == failure.CodeDestinationExists || code == failure.CodeImmutableTag
+	drift := res.Status == promotion.StatusDryRun || code == failure.CodeDestinationExists || code == failure.CodeImmutableTag
 	if !drift {
 		return res
 	}
@@ -59,7 +60,7 @@ func (p *Promoter) drifted(pair settings.Pair, res Result) Result {
 		says = pair.Where + " says"
 	}
 	want := res.SourceDigest()
-	res.Status = StatusFailed
+	res.Status = promotion.StatusFailed
 	res.Err = &failure.Error{Class: failure.ClassDrift, Code: failure.CodeDrift, RequestID: res.RequestID, Message: fmt.Sprintf(
 		"%s %s; %s %s, the digest of %s", pair.Destination, holds, says, want, withoutDigest(pair.Source))}
 	return res
@@ -68,7 +69,7 @@ func (p *Promoter) drifted(pair settings.Pair, res Result) Result {
 // preflight resolves, before a file is applied, every digest source it
 // names: if a tag carries none, the file is wrong and nothing is sent. It
 // returns the results to end with, nil to go on.
-func (p *Promoter) preflight(ctx context.Context) []Result {
+func (p *Promoter) preflight(ctx context.Context) []promotion.Result {
 	if p.cfg.File == nil || p.cfg.DryRun {
 		return nil
 	}
@@ -97,13 +98,13 @@ func (p *Promoter) preflight(ctx context.Context) []Result {
 	if len(bad) == 0 {
 		return nil
 	}
-	results := make([]Result, len(pairs))
+	results := make([]promotion.Result, len(pairs))
 	for i, pair := range pairs {
 		err := errs[i]
 		if err == nil {
 			err = failure.Usagef("%s: not promoted: %s names a source no tag carries (nothing was sent)", pair.Where, p.cfg.File.Path)
 		}
-		results[i] = Result{Source: pair.Source, Destination: pair.Destination, Where: pair.Where, Err: err, RequestID: failure.RequestID(err)}
+		results[i] = promotion.Result{Source: pair.Source, Destination: pair.Destination, Where: pair.Where, Err: err, RequestID: failure.RequestID(err)}
 	}
 	return results
 }

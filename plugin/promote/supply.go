@@ -1,43 +1,25 @@
 package promote
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/supply"
+	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // The supply chain of a promotion: what the source must be before any
 // copy (the gates), what travels with it (cosign's signature, attestation
 // and SBOM tags), what is signed after it, and what the image is (its
 // platforms).
-
-// Check is one check a promotion made, for the promotion record.
-type Check struct {
-	Name     string // verify, expected_digest, signature, labels
-	Required string // what was required
-	Found    string // what was found
-	Passed   bool
-}
-
-// accessoryTags are the tags cosign's tag schema gives digest's signature,
-// attestation and SBOM, in the repository of the image.
-func accessoryTags(digest string) []string {
-	hex, ok := strings.CutPrefix(digest, "sha256:")
-	if !ok {
-		return nil
-	}
-	return []string{"sha256-" + hex + ".sig", "sha256-" + hex + ".att", "sha256-" + hex + ".sbom"}
-}
 
 // repoDigest names one digest in one repository.
 type repoDigest struct {
@@ -49,38 +31,38 @@ func repoOf(r imageref.Ref) imageref.Ref { return imageref.Ref{Namespace: r.Name
 // accessories lists the cosign tags of digest in ref's repository: one
 // DescribeImages call (its fuzzy match on "sha256-<hex>"), once per
 // repository and digest.
-func (p *Promoter) accessories(ctx context.Context, ref imageref.Ref, digest string) ([]imageTag, error) {
+func (p *Promoter) accessories(ctx context.Context, ref imageref.Ref, digest string) ([]tcrops.Tag, error) {
 	key := repoDigest{ref.Namespace, ref.Repo, digest}
-	return p.accessoryMemo.get(key, func() ([]imageTag, error) { return p.readAccessories(ctx, ref, digest) })
+	return p.accessoryMemo.get(key, func() ([]tcrops.Tag, error) { return p.readAccessories(ctx, ref, digest) })
 }
 
-func (p *Promoter) readAccessories(ctx context.Context, ref imageref.Ref, digest string) ([]imageTag, error) {
-	want := accessoryTags(digest)
+func (p *Promoter) readAccessories(ctx context.Context, ref imageref.Ref, digest string) ([]tcrops.Tag, error) {
+	want := supply.AccessoryTags(digest)
 	if want == nil {
 		return nil, nil
 	}
-	var tags []imageTag
+	var tags []tcrops.Tag
 	l, listed, err := p.listed(ctx, ref)
 	if listed {
-		for _, t := range l.tags {
+		for _, t := range l.Tags {
 			tags = append(tags, t)
 		}
 	} else {
-		tags, _, err = p.images(ctx, repoOf(ref), query{like: strings.TrimSuffix(want[0], ".sig")})
+		tags, _, err = p.images(ctx, repoOf(ref), tcrops.Query{Like: strings.TrimSuffix(want[0], ".sig")})
 	}
-	if notFound(err) {
+	if tagread.NotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var out []imageTag
+	var out []tcrops.Tag
 	for _, t := range tags {
-		if slices.Contains(want, t.tag) {
+		if slices.Contains(want, t.Name) {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b imageTag) int { return strings.Compare(a.tag, b.tag) })
+	slices.SortFunc(out, func(a, b tcrops.Tag) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -118,22 +100,22 @@ func (p *Promoter) carryOnce(ctx context.Context, src, dst imageref.Ref, digest 
 	}
 	at := map[string]string{}
 	for _, t := range have {
-		at[t.tag] = t.digest
+		at[t.Name] = t.Digest
 	}
 	var carried []string
 	for _, a := range accs {
-		to := imageref.Ref{Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.tag}
-		switch d := at[a.tag]; {
-		case d == a.digest:
+		to := imageref.Ref{Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.Name}
+		switch d := at[a.Name]; {
+		case d == a.Digest:
 			p.log.Debugf("%s is in place already", to)
 		case d != "":
-			return carried, accessoryConflict(to, d, a.digest, src)
+			return carried, accessoryConflict(to, d, a.Digest, src)
 		default:
-			if err := p.copyAccessory(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: a.tag}, to, a.digest); err != nil {
+			if err := p.copyAccessory(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: a.Name}, to, a.Digest); err != nil {
 				return carried, err
 			}
 		}
-		carried = append(carried, a.tag)
+		carried = append(carried, a.Name)
 	}
 	if len(carried) > 0 {
 		p.log.Infof("%s: carried %s", dst.Name(), strings.Join(carried, ", "))
@@ -184,66 +166,6 @@ func (p *Promoter) manifestOf(ctx context.Context, ref imageref.Ref) (manifest, 
 	})
 }
 
-// gates checks the source against require_signature and require_labels.
-// It makes no call: what it needs was observed. It returns the checks
-// made and, when one fails, the refusal.
-func gates(s settings.Supply, src imageref.Ref, o observation) ([]Check, error) {
-	var checks []Check
-	var failed []string
-	if want := s.RequireSignature; want != "" {
-		kms, cosign := o.srcKms != "", o.hasSig
-		var found []string
-		if kms {
-			found = append(found, "a KMS signature")
-		}
-		if cosign {
-			found = append(found, "a cosign signature ("+accessoryTags(o.srcDigest)[0]+")")
-		}
-		ok := want == "kms" && kms || want == "cosign" && cosign || want == "any" && (kms || cosign)
-		c := Check{Name: "signature", Required: want, Found: cmp.Or(strings.Join(found, " and "), "none"), Passed: ok}
-		checks = append(checks, c)
-		if !ok {
-			failed = append(failed, fmt.Sprintf("require_signature is %s, and %s (%s) has %s", want, withoutDigest(src), o.srcDigest, c.Found))
-		}
-	}
-	if len(s.RequireLabels) > 0 {
-		var wrong []string
-		for _, l := range s.RequireLabels {
-			if got, ok := o.manifest.labels[l.Key]; !ok {
-				wrong = append(wrong, fmt.Sprintf("%s=%s required, absent", l.Key, l.Value))
-			} else if got != l.Value {
-				wrong = append(wrong, fmt.Sprintf("%s=%s required, %s=%s found", l.Key, l.Value, l.Key, got))
-			}
-		}
-		var req []string
-		for _, l := range s.RequireLabels {
-			req = append(req, l.Key+"="+l.Value)
-		}
-		found := "none"
-		if len(o.manifest.labels) > 0 {
-			var kv []string
-			for _, k := range slices.Sorted(maps.Keys(o.manifest.labels)) {
-				kv = append(kv, k+"="+o.manifest.labels[k])
-			}
-			found = strings.Join(kv, ", ")
-		}
-		checks = append(checks, Check{Name: "labels", Required: strings.Join(req, ", "), Found: found + " (" + o.manifest.from + ")", Passed: len(wrong) == 0})
-		if len(wrong) > 0 {
-			failed = append(failed, fmt.Sprintf("require_labels: %s, in the labels of %s read from %s", strings.Join(wrong, "; "), withoutDigest(src), o.manifest.from))
-		}
-	}
-	if len(failed) == 0 {
-		return checks, nil
-	}
-	code := failure.CodeUnsigned
-	if !strings.HasPrefix(failed[0], "require_signature") {
-		code = failure.CodeLabelMismatch
-	}
-	return checks, &failure.Error{Class: failure.ClassPolicy, Code: code,
-		Message: strings.Join(failed, "; ") + "; nothing was copied",
-		Hint:    "promote an image that meets the gate — signed, built from the required commit — or change require_signature / require_labels"}
-}
-
 // signs reports whether the namespace has a KMS signature policy, once
 // per namespace.
 func (p *Promoter) signs(ctx context.Context, ns string) (bool, error) {
@@ -288,13 +210,13 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 
 // signature is dst's KMS signature, "" if none; dst must point at digest.
 func (p *Promoter) signature(ctx context.Context, dst imageref.Ref, digest string) (string, error) {
-	tags, _, err := p.images(ctx, dst, query{tag: dst.Tag})
+	tags, _, err := p.images(ctx, dst, tcrops.Query{Tag: dst.Tag})
 	if err != nil {
 		return "", err
 	}
-	if len(tags) == 0 || tags[0].digest != digest {
+	if len(tags) == 0 || tags[0].Digest != digest {
 		return "", &failure.Error{Class: failure.ClassConflict, Action: "DescribeImages", Code: failure.CodeDestinationChanged, Hint: changedHint(dst),
 			Message: fmt.Sprintf("%s no longer points at %s: someone else wrote it before it could be signed", dst, digest)}
 	}
-	return tags[0].kms, nil
+	return tags[0].KMS, nil
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
+	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -32,16 +33,13 @@ import (
 
 // Waiter is what a wait needs: the target instance, the API client (its
 // clock, and clients for each replica's region), the credentials to sign
-// for them, how long to wait, and how to read tags in an instance.
+// for them, and how long to wait.
 type Waiter struct {
 	Target  tcrops.Instance
 	API     *tcrapi.Client
 	Cred    common.CredentialIface
 	Timeout time.Duration // replica_timeout
 	Log     *cilog.Logger
-	// Read reads, in at, each ref's tag; a tag that is not there is left
-	// out (Promoter.ReadTags).
-	Read func(ctx context.Context, at promote.Registry, refs []imageref.Ref) (map[imageref.Ref]tcrops.Tag, error)
 }
 
 // replica is one replica being waited for.
@@ -52,7 +50,7 @@ type replica struct {
 	noImages   bool                  // DescribeImages does not answer for it
 	noSync     bool                  // its sync status cannot be read
 	has        map[imageref.Ref]bool // the destinations it showed at their digests
-	state      promote.ReplicaStatus
+	state      promotion.ReplicaStatus
 	why        string // what the last look found, for the log and the error
 	err        error  // a failure a wait cannot mend (permission)
 }
@@ -65,7 +63,7 @@ type replica struct {
 //
 // With no destination in place there is nothing to wait for: it returns
 // nil states, and no replica is said to be anything.
-func Wait(ctx context.Context, w Waiter, results []promote.Result) ([]promote.ReplicaState, error) {
+func Wait(ctx context.Context, w Waiter, results []promotion.Result) ([]promotion.ReplicaState, error) {
 	p := &w
 	want := map[imageref.Ref]string{} // each destination in place, at its digest
 	for _, res := range results {
@@ -84,7 +82,7 @@ func Wait(ctx context.Context, w Waiter, results []promote.Result) ([]promote.Re
 	}
 	if len(replicas) == 0 {
 		p.Log.Infof("wait_replicas: %s has no replicas in other regions: nothing to wait for", p.Target.ID)
-		return []promote.ReplicaState{}, nil // none, which the output says: empty
+		return []promotion.ReplicaState{}, nil // none, which the output says: empty
 	}
 	updated := sync.OnceValue(func() map[imageref.Ref]string { return p.updateTimes(ctx, want) })
 	clock := p.API.Clock()
@@ -92,7 +90,7 @@ func Wait(ctx context.Context, w Waiter, results []promote.Result) ([]promote.Re
 	for wait := 500 * time.Millisecond; ; wait = min(wait*3/2, 5*time.Second) {
 		var g sync.WaitGroup
 		for _, r := range replicas {
-			if r.state == promote.ReplicaOK || r.err != nil {
+			if r.state == promotion.ReplicaOK || r.err != nil {
 				continue
 			}
 			g.Go(func() {
@@ -100,15 +98,15 @@ func Wait(ctx context.Context, w Waiter, results []promote.Result) ([]promote.Re
 				// the step's last resort sees only its own goroutine.
 				defer func() {
 					if v := recover(); v != nil {
-						r.state, r.err = promote.ReplicaFailed, failure.Panicked(v)
+						r.state, r.err = promotion.ReplicaFailed, failure.Panicked(v)
 					}
 				}()
 				p.look(ctx, r, want, updated)
 			})
 		}
 		g.Wait()
-		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == promote.ReplicaOK || r.err != nil })
-		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != promote.ReplicaFailed })
+		behind := slices.DeleteFunc(slices.Clone(replicas), func(r *replica) bool { return r.state == promotion.ReplicaOK || r.err != nil })
+		failed := !slices.ContainsFunc(behind, func(r *replica) bool { return r.state != promotion.ReplicaFailed })
 		if len(behind) == 0 || failed || ctx.Err() != nil {
 			break // caught up, or only failed ones left: waiting will not mend them
 		}
@@ -136,7 +134,7 @@ func (p *Waiter) replicas(ctx context.Context) ([]*replica, error) {
 	out := make([]*replica, len(list))
 	for i, r := range list {
 		out[i] = &replica{id: r.ID, region: r.Region, regionID: r.RegionID,
-			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.API, p.Cred, r.Region), API: p.API}, has: map[imageref.Ref]bool{}, state: promote.ReplicaBehind}
+			at: tcrops.Instance{ID: r.ID, Client: tcrops.NewClient(p.API, p.Cred, r.Region), API: p.API}, has: map[imageref.Ref]bool{}, state: promotion.ReplicaBehind}
 	}
 	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.region, b.region) })
 	return out, nil
@@ -150,7 +148,7 @@ func (p *Waiter) replicas(ctx context.Context) ([]*replica, error) {
 func (p *Waiter) look(ctx context.Context, r *replica, want map[imageref.Ref]string, updated func() map[imageref.Ref]string) {
 	if !r.noImages {
 		err := p.lookImages(ctx, r, want)
-		if r.state == promote.ReplicaOK {
+		if r.state == promotion.ReplicaOK {
 			return
 		}
 		if err != nil && len(r.has) == 0 {
@@ -164,7 +162,7 @@ func (p *Waiter) look(ctx context.Context, r *replica, want map[imageref.Ref]str
 	if err := p.lookSync(ctx, r, want, updated); err != nil {
 		r.noSync = true
 		if r.noImages {
-			r.state, r.err = promote.ReplicaFailed, err
+			r.state, r.err = promotion.ReplicaFailed, err
 		}
 	}
 }
@@ -178,7 +176,7 @@ func (p *Waiter) lookImages(ctx context.Context, r *replica, want map[imageref.R
 			pending = append(pending, dst)
 		}
 	}
-	tags, err := p.Read(ctx, r.at, pending)
+	tags, err := tagread.Read(ctx, r.at, pending, p.Log)
 	for _, dst := range pending {
 		if t, ok := tags[dst]; ok && t.Digest == want[dst] {
 			r.has[dst] = true
@@ -186,7 +184,7 @@ func (p *Waiter) lookImages(ctx context.Context, r *replica, want map[imageref.R
 	}
 	r.why = fmt.Sprintf("holds %d of %d", len(r.has), len(want))
 	if len(r.has) == len(want) {
-		r.state = promote.ReplicaOK
+		r.state = promotion.ReplicaOK
 	}
 	return err
 }
@@ -205,12 +203,12 @@ func (p *Waiter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref
 	}
 	word, at := st.Word, st.At
 	switch syncWord(word) {
-	case promote.ReplicaFailed:
-		r.state, r.why = promote.ReplicaFailed, fmt.Sprintf("its sync status is %q", word)
+	case promotion.ReplicaFailed:
+		r.state, r.why = promotion.ReplicaFailed, fmt.Sprintf("its sync status is %q", word)
 		return nil
-	case promote.ReplicaOK:
+	case promotion.ReplicaOK:
 	default:
-		r.state, r.why = promote.ReplicaBehind, fmt.Sprintf("its sync status is %q", word)
+		r.state, r.why = promotion.ReplicaBehind, fmt.Sprintf("its sync status is %q", word)
 		return nil
 	}
 	synced, ok := apiTime(at)
@@ -225,14 +223,14 @@ func (p *Waiter) lookSync(ctx context.Context, r *replica, want map[imageref.Ref
 	for dst := range want {
 		w, ok := apiTime(times[dst])
 		if !ok || synced.Before(w) {
-			r.state, r.why = promote.ReplicaBehind, fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
+			r.state, r.why = promotion.ReplicaBehind, fmt.Sprintf("its last sync finished at %s, before %s was written (%q)", at, dst, times[dst])
 			return nil
 		}
 	}
 	for dst := range want {
 		r.has[dst] = true
 	}
-	r.state, r.why = promote.ReplicaOK, fmt.Sprintf("its sync status is %q, at %s", word, at)
+	r.state, r.why = promotion.ReplicaOK, fmt.Sprintf("its sync status is %q, at %s", word, at)
 	return nil
 }
 
@@ -244,7 +242,7 @@ func (p *Waiter) updateTimes(ctx context.Context, want map[imageref.Ref]string) 
 	for dst := range want {
 		refs = append(refs, dst)
 	}
-	tags, _ := p.Read(ctx, p.Target, refs)
+	tags, _ := tagread.Read(ctx, p.Target, refs, p.Log)
 	out := map[imageref.Ref]string{}
 	for dst, digest := range want {
 		if t, ok := tags[dst]; ok && t.Digest == digest {
@@ -256,13 +254,13 @@ func (p *Waiter) updateTimes(ctx context.Context, want map[imageref.Ref]string) 
 
 // syncWord reads a ReplicationStatus: ok, failed, or "" for anything else
 // (in progress, or a word not known), which is never taken for done.
-func syncWord(s string) promote.ReplicaStatus {
+func syncWord(s string) promotion.ReplicaStatus {
 	w := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s))
 	switch w {
 	case "success", "succeed", "succeeded", "successful", "completed", "complete", "finished", "done", "synced":
-		return promote.ReplicaOK
+		return promotion.ReplicaOK
 	case "failed", "failure", "fail", "error", "failedsync":
-		return promote.ReplicaFailed
+		return promotion.ReplicaFailed
 	}
 	return ""
 }
@@ -299,14 +297,14 @@ func describeBehind(behind []*replica, want int) string {
 // replicaOutcome sets each result's replica states and returns every
 // replica's, and the error: a failure no wait could mend as it is, else
 // ClientError.ReplicaLag naming each replica and what it lacks.
-func (p *Waiter) replicaOutcome(ctx context.Context, results []promote.Result, replicas []*replica, want map[imageref.Ref]string) ([]promote.ReplicaState, error) {
-	states := make([]promote.ReplicaState, len(replicas))
+func (p *Waiter) replicaOutcome(ctx context.Context, results []promotion.Result, replicas []*replica, want map[imageref.Ref]string) ([]promotion.ReplicaState, error) {
+	states := make([]promotion.ReplicaState, len(replicas))
 	var lagging []string
 	var hard error
 	for i, r := range replicas {
-		states[i] = promote.ReplicaState{Region: r.region, ID: r.id, State: r.state}
+		states[i] = promotion.ReplicaState{Region: r.region, ID: r.id, State: r.state}
 		switch {
-		case r.state == promote.ReplicaOK:
+		case r.state == promotion.ReplicaOK:
 			continue
 		case r.err != nil:
 			hard = cmp.Or(hard, r.err)
@@ -330,9 +328,9 @@ func (p *Waiter) replicaOutcome(ctx context.Context, results []promote.Result, r
 		for _, r := range replicas {
 			st := r.state
 			if r.has[results[i].Destination] {
-				st = promote.ReplicaOK
+				st = promotion.ReplicaOK
 			}
-			results[i].Replicas = append(results[i].Replicas, promote.ReplicaState{Region: r.region, ID: r.id, State: st})
+			results[i].Replicas = append(results[i].Replicas, promotion.ReplicaState{Region: r.region, ID: r.id, State: st})
 		}
 	}
 	if hard != nil {

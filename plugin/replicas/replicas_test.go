@@ -4,14 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcr-promote/tcr-promote/plugin/promote"
+	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 )
 
 // TestSyncWord: only words that say done are done; anything unknown is
 // still syncing, never taken for done.
 func TestSyncWord(t *testing.T) {
 	t.Parallel()
-	tests := map[string]promote.ReplicaStatus{
+	tests := map[string]promotion.ReplicaStatus{
 		"Success": "ok", "SUCCESS": "ok", "Succeed": "ok", "succeeded": "ok", "Completed": "ok", "synced": "ok",
 		"Failed": "failed", "FAILURE": "failed", "Error": "failed",
 		"Syncing": "", "Running": "", "IN_PROGRESS": "", "": "", "Success?": "", "not success": "",

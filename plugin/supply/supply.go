@@ -1,0 +1,117 @@
+// Package supply holds the supply chain's decisions, made without I/O:
+// what a source must show before any copy (the gates: signatures and
+// labels), the names of what travels with an image (cosign's tags), and
+// the checks a promotion records. The flow reads the registry; this
+// package only judges what was read.
+package supply
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
+)
+
+// Check is one check a promotion made, for the promotion record.
+type Check struct {
+	Name     string // verify, expected_digest, signature, labels
+	Required string // what was required
+	Found    string // what was found
+	Passed   bool
+}
+
+// AccessoryTags are the tags cosign's tag schema gives digest's
+// signature, attestation and SBOM, in the repository of the image; nil
+// for a digest that is not sha256.
+func AccessoryTags(digest string) []string {
+	hex, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok {
+		return nil
+	}
+	return []string{"sha256-" + hex + ".sig", "sha256-" + hex + ".att", "sha256-" + hex + ".sbom"}
+}
+
+// Source is what was read of a source before any copy: what the gates
+// judge.
+type Source struct {
+	Image      string            // the source as the user named it, for messages
+	Digest     string            // what it points at
+	KMS        string            // its KMS signature, "" if unsigned
+	CosignTag  bool              // its digest's cosign .sig tag exists
+	Labels     map[string]string // its labels (require_labels)
+	LabelsFrom string            // where the labels were read, for messages
+}
+
+// Gates checks the source against require_signature and require_labels.
+// It returns the checks made and, when one fails, the refusal (a policy
+// failure: nothing is copied).
+func Gates(s settings.Supply, src Source) ([]Check, error) {
+	var checks []Check
+	var failed []string
+	code := failure.CodeUnsigned
+	if s.RequireSignature != "" {
+		c := signatureCheck(s.RequireSignature, src)
+		checks = append(checks, c)
+		if !c.Passed {
+			failed = append(failed, fmt.Sprintf("require_signature is %s, and %s (%s) has %s", c.Required, src.Image, src.Digest, c.Found))
+		}
+	}
+	if len(s.RequireLabels) > 0 {
+		c, wrong := labelsCheck(s.RequireLabels, src)
+		checks = append(checks, c)
+		if wrong != "" {
+			if len(failed) == 0 {
+				code = failure.CodeLabelMismatch
+			}
+			failed = append(failed, fmt.Sprintf("require_labels: %s, in the labels of %s read from %s", wrong, src.Image, src.LabelsFrom))
+		}
+	}
+	if len(failed) == 0 {
+		return checks, nil
+	}
+	return checks, &failure.Error{Class: failure.ClassPolicy, Code: code,
+		Message: strings.Join(failed, "; ") + "; nothing was copied",
+		Hint:    "promote an image that meets the gate — signed, built from the required commit — or change require_signature / require_labels"}
+}
+
+// signatureCheck judges require_signature (kms, cosign or any).
+func signatureCheck(want string, src Source) Check {
+	kms, cosign := src.KMS != "", src.CosignTag
+	var found []string
+	if kms {
+		found = append(found, "a KMS signature")
+	}
+	if cosign {
+		found = append(found, "a cosign signature ("+AccessoryTags(src.Digest)[0]+")")
+	}
+	ok := want == "kms" && kms || want == "cosign" && cosign || want == "any" && (kms || cosign)
+	return Check{Name: "signature", Required: want, Found: cmp.Or(strings.Join(found, " and "), "none"), Passed: ok}
+}
+
+// labelsCheck judges require_labels; wrong says what did not match, ""
+// when every label did.
+func labelsCheck(required []settings.Label, src Source) (c Check, wrong string) {
+	var bad, req []string
+	for _, l := range required {
+		req = append(req, l.Key+"="+l.Value)
+		if got, ok := src.Labels[l.Key]; !ok {
+			bad = append(bad, fmt.Sprintf("%s=%s required, absent", l.Key, l.Value))
+		} else if got != l.Value {
+			bad = append(bad, fmt.Sprintf("%s=%s required, %s=%s found", l.Key, l.Value, l.Key, got))
+		}
+	}
+	found := "none"
+	if len(src.Labels) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(src.Labels)) {
+			kv = append(kv, k+"="+src.Labels[k])
+		}
+		found = strings.Join(kv, ", ")
+	}
+	c = Check{Name: "labels", Required: strings.Join(req, ", "), Found: found + " (" + src.LabelsFrom + ")", Passed: len(bad) == 0}
+	return c, strings.Join(bad, "; ")
+}
