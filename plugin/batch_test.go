@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -108,7 +109,7 @@ func testBatchPartialFailure(t *testing.T, b tcremu.Behaviour) {
 	_ = f.emu.PutImage("tcr-1", "release", "api", "prd", digestB)    // already there
 	// "web" does not exist: not found, however TCR says it.
 	out, sum := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary.md")
-	res := run(t, with(f.droneVars(), map[string]string{
+	res := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_SOURCE_REPO": "app,web,api", "PLUGIN_DESTINATION_TAG": "prd,latest",
 		"PLUGIN_OUTPUT_FILE": out, "GITHUB_STEP_SUMMARY": sum,
 	}))
@@ -171,7 +172,7 @@ func TestRateLimiter(t *testing.T) {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("t%d", i)
 	}
-	res := run(t, with(f.droneVars(), map[string]string{
+	res := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_RATE_LIMIT": fmt.Sprint(limit), "PLUGIN_VERIFY": "false",
 	}))
 	if res.code != 0 {
@@ -218,7 +219,7 @@ func TestRateLimitedEmulator(t *testing.T) {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("r%d", i)
 	}
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, "\n")}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, "\n")}))
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
@@ -237,7 +238,7 @@ func TestBatchSharedSourceFailure(t *testing.T) {
 	f := newFixture(t)
 	f.emu.Deny(secretID, "DescribeImages")
 	out := filepath.Join(f.dir, "out.env")
-	res := run(t, with(f.droneVars(), map[string]string{
+	res := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": "a,b,c,d", "PLUGIN_EXPECTED_DIGEST": digestA, "PLUGIN_OUTPUT_FILE": out,
 	}))
 	if res.code != 77 {
@@ -267,7 +268,7 @@ func TestBatchOverTimeout(t *testing.T) {
 	for i := range tags {
 		tags[i] = fmt.Sprintf("o%d", i)
 	}
-	res := run(t, with(f.droneVars(), map[string]string{
+	res := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "500ms", "PLUGIN_VERIFY": "false",
 	}))
 	if !strings.Contains(res.stdout, "100 promotions at 10 copies/s need at least 10s, more than timeout (500ms)") {
@@ -284,7 +285,7 @@ func TestBatchOverTimeout(t *testing.T) {
 		t.Errorf("the timeouts do not give the limiter's figures:\n%s", res.stderr)
 	}
 	// A dry run copies nothing, so no copy rate can make it late.
-	dry := run(t, with(f.droneVars(), map[string]string{
+	dry := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags[:30], ","), "PLUGIN_RATE_LIMIT": "10", "PLUGIN_TIMEOUT": "2s", "PLUGIN_DRY_RUN": "true",
 	}))
 	if dry.code != 0 || strings.Contains(dry.stdout, "copies/s") {
@@ -307,7 +308,7 @@ func TestBatchLargeResults(t *testing.T) {
 		tags[i] = fmt.Sprintf("big%d", i)
 	}
 	out, gh := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "gh")
-	res := run(t, with(f.droneVars(), map[string]string{
+	res := run(t, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_DESTINATION_TAG": strings.Join(tags, ","), "PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh, "PLUGIN_VERIFY": "false",
 	}))
 	if res.code != 0 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -48,7 +49,7 @@ func TestCNB(t *testing.T) {
 	t.Run("a promotion", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"CNB": "true", "CNB_REPO_SLUG": "acme/app", "CNB_BUILD_ID": "cnb-42"}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"CNB": "true", "CNB_REPO_SLUG": "acme/app", "CNB_BUILD_ID": "cnb-42"}))
 		if res.code != 0 {
 			t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 		}
@@ -76,7 +77,7 @@ func TestCNB(t *testing.T) {
 		body := `{"Response":{"Error":{"Code":"FailedOperation","Message":"x\n##[set-output promoted=true]\n##[set-output error_class=ok]"},` +
 			`"RequestId":"id]\n##[set-output request_id=forged]"}}`
 		f.emu.Inject(tcremu.Fault{Status: 200, Body: body, ContentType: "application/json"})
-		res := run(t, with(f.droneVars(), map[string]string{"CNB": "true"}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"CNB": "true"}))
 		if res.code != 1 {
 			t.Fatalf("exit %d, want 1", res.code)
 		}
@@ -88,7 +89,7 @@ func TestCNB(t *testing.T) {
 	t.Run("never outside CNB", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(f.dir, "gh")}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(f.dir, "gh")}))
 		if res.code != 0 || strings.Contains(res.stdout+res.stderr, "##[") {
 			t.Errorf("exit %d; a ##[ line outside CNB:\n%s%s", res.code, res.stdout, res.stderr)
 		}
@@ -116,7 +117,7 @@ func TestOutputDir(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		dir := t.TempDir()
-		if res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir})); res.code != 0 {
+		if res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir})); res.code != 0 {
 			t.Fatalf("exit %d\n%s", res.code, res.stderr)
 		}
 		got := read(t, dir)
@@ -135,7 +136,7 @@ func TestOutputDir(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		dir := t.TempDir()
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_SOURCE_REFERENCE": "gone"}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_SOURCE_REFERENCE": "gone"}))
 		got := read(t, dir)
 		if res.code != 66 || got["error_code"] != "ClientError.SourceNotFound" || got["error_class"] != "not_found" || got["promoted"] != "false" {
 			t.Errorf("exit %d, files %v", res.code, got)
@@ -149,7 +150,7 @@ func TestOutputDir(t *testing.T) {
 		for i := range tags {
 			tags[i] = "t" + strings.Repeat("x", i+1)
 		}
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
 		got := read(t, dir)
 		total := 0
 		for _, v := range got {
@@ -165,7 +166,7 @@ func TestOutputDir(t *testing.T) {
 	t.Run("not a directory", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": filepath.Join(f.dir, "nope")}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": filepath.Join(f.dir, "nope")}))
 		if res.code != 64 || len(f.emu.Requests()) != 0 {
 			t.Errorf("exit %d, %d requests; want 64 before any", res.code, len(f.emu.Requests()))
 		}
@@ -194,7 +195,7 @@ func TestPrivateCA(t *testing.T) {
 				}
 				ca = path
 			}
-			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": srv.URL, "PLUGIN_CA_CERT": ca}))
+			res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": srv.URL, "PLUGIN_CA_CERT": ca}))
 			if res.code != 0 {
 				t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 			}
@@ -206,7 +207,7 @@ func TestPrivateCA(t *testing.T) {
 	t.Run("not a certificate", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_CA_CERT": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_CA_CERT": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"}))
 		if res.code != 64 || !strings.Contains(res.stderr, "PLUGIN_CA_CERT: holds no PEM certificate") {
 			t.Errorf("exit %d, want 64 naming the setting\n%s", res.code, res.stderr)
 		}
@@ -241,7 +242,7 @@ func TestProxy(t *testing.T) {
 			}})
 			t.Cleanup(proxy.Close)
 			_, port, _ := strings.Cut(emulator, ":")
-			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.proxied.test:" + port, "PLUGIN_PROXY": proxy.URL,
+			res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.proxied.test:" + port, "PLUGIN_PROXY": proxy.URL,
 				"PLUGIN_NO_PROXY": tt.noProxy, "PLUGIN_RETRIES": "0"}))
 			switch {
 			case tt.via && (res.code != 0 || proxied.Load() != int64(len(f.emu.Requests()))):
@@ -254,7 +255,7 @@ func TestProxy(t *testing.T) {
 	t.Run("a proxy's password stays secret", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_PROXY": "ftp://user:hunter2@proxy:21"}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_PROXY": "ftp://user:hunter2@proxy:21"}))
 		if res.code != 64 || strings.Contains(res.stdout+res.stderr, "hunter2") {
 			t.Errorf("exit %d; the password in the log:\n%s%s", res.code, res.stdout, res.stderr)
 		}
@@ -267,7 +268,7 @@ func TestDotenvPrefix(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	out, drone, gh := filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "drone.env"), filepath.Join(f.dir, "gh")
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "DRONE_OUTPUT": drone, "GITHUB_OUTPUT": gh, "PLUGIN_DOTENV_PREFIX": "TCR_"}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "DRONE_OUTPUT": drone, "GITHUB_OUTPUT": gh, "PLUGIN_DOTENV_PREFIX": "TCR_"}))
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
@@ -286,7 +287,7 @@ func TestDotenvPrefix(t *testing.T) {
 		t.Errorf("GitHub's outputs changed too: %v", outs)
 	}
 	before := len(f.emu.Requests())
-	if bad := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DOTENV_PREFIX": "1X"})); bad.code != 64 || len(f.emu.Requests()) != before {
+	if bad := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_DOTENV_PREFIX": "1X"})); bad.code != 64 || len(f.emu.Requests()) != before {
 		t.Errorf("a bad prefix: exit %d, %d requests sent", bad.code, len(f.emu.Requests())-before)
 	}
 }

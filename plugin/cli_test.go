@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
@@ -134,7 +135,7 @@ func TestLogInPromotionOrder(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	tags := []string{"t5", "t1", "t4", "t0", "t3", "t2"}
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
 	last := -1
 	for _, tag := range tags {
 		i := strings.Index(res.stdout, "→ release/app:"+tag+" in")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -167,7 +168,7 @@ func TestCancelled(t *testing.T) {
 	f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Delay: time.Minute})
 	f.emu.OnRequest("DuplicateImage", func(int) { cancel() })
 	out := filepath.Join(f.dir, "out.env")
-	if res := runCtx(t, ctx, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), nil); res.code != 1 {
+	if res := runCtx(t, ctx, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), nil); res.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
 	}
 	if env := readDotenv(t, out); env["ERROR_CODE"] != "ClientError.Canceled" {
@@ -192,7 +193,7 @@ func TestCancelledWhileQueued(t *testing.T) {
 		}
 	})
 	out := filepath.Join(f.dir, "out.env")
-	res := runCtx(t, ctx, with(f.droneVars(), map[string]string{
+	res := runCtx(t, ctx, testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b,c", "PLUGIN_RATE_LIMIT": "1", "PLUGIN_VERIFY": "false",
 	}), nil)
 	if res.code != 1 {

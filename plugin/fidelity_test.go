@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -172,7 +173,7 @@ func TestCancelledInRetryWait(t *testing.T) {
 	f.emu.OnRequest("DuplicateImage", func(int) { time.AfterFunc(100*time.Millisecond, cancel) })
 	out := filepath.Join(f.dir, "out.env")
 	// The cancellation lands in the wait before the first retry.
-	res := runCtx(t, ctx, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false"}), func(int) time.Duration { return time.Minute })
+	res := runCtx(t, ctx, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_VERIFY": "false"}), func(int) time.Duration { return time.Minute })
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -244,7 +245,7 @@ func TestRegionFromTheEnvironment(t *testing.T) {
 			t.Errorf("the log lacks %q:\n%s%s", want, res.stdout, res.stderr)
 		}
 	}
-	if res, _ := f.promote(t, 0, with(vars, map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou"})); strings.Contains(res.stderr, "signed for") {
+	if res, _ := f.promote(t, 0, testenv.With(vars, map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou"})); strings.Contains(res.stderr, "signed for") {
 		t.Errorf("a note on success:\n%s", res.stderr)
 	}
 }

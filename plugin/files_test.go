@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 )
 
 // TestFilesReadSafely: every file the step reads — the promotion file,
@@ -54,7 +56,7 @@ func TestFilesReadSafely(t *testing.T) {
 			case "PLUGIN_PROMOTION_FILE":
 				vars = f.promotionFile(t, "")
 			case "PLUGIN_WEB_IDENTITY_TOKEN_FILE":
-				vars = with(vars, map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "", "PLUGIN_ROLE_ARN": "qcs::cam::uin/1:roleName/ci", "PLUGIN_PROVIDER_ID": "p"})
+				vars = testenv.With(vars, map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "", "PLUGIN_ROLE_ARN": "qcs::cam::uin/1:roleName/ci", "PLUGIN_PROVIDER_ID": "p"})
 			}
 			vars[tt.setting] = path
 			res := run(t, vars)
@@ -79,7 +81,7 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		vars := f.promotionFile(t, "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n---\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:latest]\n")
-		res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
+		res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
 		if res.code != 64 || !strings.Contains(res.stderr, "promotions.yaml:6:1: a second YAML document") || len(f.emu.Requests()) != 0 {
 			t.Errorf("exit %d after %d requests, want 64 at the second document\n%s", res.code, len(f.emu.Requests()), res.stderr)
 		}
@@ -88,7 +90,7 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		vars := f.promotionFile(t, "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n---\n")
-		if res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"})); res.code != 0 {
+		if res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"})); res.code != 0 {
 			t.Errorf("exit %d\n%s", res.code, res.stderr)
 		}
 	})
@@ -96,7 +98,7 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
 		vars := f.promotionFile(t, "")
-		res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
+		res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
 		if res.code != 64 || !strings.Contains(res.stderr, "the file is empty") {
 			t.Errorf("exit %d, want 64 saying the file is empty\n%s", res.code, res.stderr)
 		}
@@ -106,7 +108,7 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		f := newFixture(t)
 		_ = f.emu.PutImage("tcr-1", "release", "app", "prd", digestB)
 		vars := f.promotionFile(t, "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: True\n")
-		res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
+		res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
 		if img, _ := f.emu.Lookup("tcr-1", "release", "app", "prd"); res.code != 0 || img.Digest != digestA {
 			t.Errorf("exit %d, prd at %s, want the override done\n%s", res.code, img.Digest, res.stderr)
 		}
@@ -116,7 +118,7 @@ func TestPromotionFileMeansWhatYAMLSays(t *testing.T) {
 		f := newFixture(t)
 		huge := "develop/" + strings.Repeat("A", 3<<20) + ":stg"
 		vars := f.promotionFile(t, "promotions:\n  - source: "+huge+"\n    destinations: [release/app:prd]\n")
-		res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
+		res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"}))
 		if res.code != 64 || len(res.stdout)+len(res.stderr) > 20_000 {
 			t.Errorf("exit %d with %d bytes of log, want 64 in a few KB", res.code, len(res.stdout)+len(res.stderr))
 		}
@@ -137,7 +139,7 @@ func TestSecretsInEveryForm(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_RATE_STORE": tt.store, "DRONE": "true", "CI": "true", "PLUGIN_RATE_STORE_KEY": "k"}))
+			res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_RATE_STORE": tt.store, "DRONE": "true", "CI": "true", "PLUGIN_RATE_STORE_KEY": "k"}))
 			if strings.Contains(res.stdout+res.stderr, tt.secret) {
 				t.Errorf("exit %d; the store's password reached the log:\n%s%s", res.code, res.stdout, res.stderr)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/internal/testclock"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
@@ -141,19 +141,6 @@ func (f *fixture) droneVars() map[string]string {
 	}
 }
 
-// with returns vars with changes applied; an empty value deletes.
-func with(vars map[string]string, changes map[string]string) map[string]string {
-	out := maps.Clone(vars)
-	for k, v := range changes {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 type runResult struct {
 	code           int
 	stdout, stderr string
@@ -201,7 +188,7 @@ func runWith(t *testing.T, ctx context.Context, args []string, vars map[string]s
 func (f *fixture) promote(t *testing.T, code int, vars map[string]string) (runResult, map[string]string) {
 	t.Helper()
 	out := filepath.Join(f.dir, "out.env")
-	res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), vars))
+	res := run(t, testenv.With(testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out}), vars))
 	if res.code != code {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, code, res.stdout, res.stderr)
 	}

@@ -18,8 +18,10 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
 
 // The step under a hostile network: every byte of an answer is untrusted,
@@ -135,7 +137,7 @@ func TestAnswerAppliedButGarbled(t *testing.T) {
 	}{
 		{"null Response", tcremu.Fault{AfterApply: true, Status: 200, Body: `{"Response":null}`, ContentType: "application/json"}},
 		{"cut mid-body", tcremu.Fault{Cut: true}},
-		{"no RequestId", tcremu.Fault{Rewrite: tcremu.DropFields("RequestId")}},
+		{"no RequestId", tcremu.Fault{Rewrite: wire.DropFields("RequestId")}},
 		{"dropped", tcremu.Fault{AfterApply: true, Drop: true}},
 	}
 	for _, tt := range tests {
@@ -260,9 +262,9 @@ func TestSlowAndCutAnswers(t *testing.T) {
 func TestUncheckedDigests(t *testing.T) {
 	t.Parallel()
 	for name, rewrite := range map[string]func([]byte) []byte{
-		"missing":   tcremu.DropFields("Digest"),
-		"malformed": tcremu.SetFields(map[string]any{"Digest": "sha256:not-hex"}),
-		"forged":    tcremu.SetFields(map[string]any{"Digest": digestA + "\n##[set-output name=image;]evil"}),
+		"missing":   wire.DropFields("Digest"),
+		"malformed": wire.SetFields(map[string]any{"Digest": "sha256:not-hex"}),
+		"forged":    wire.SetFields(map[string]any{"Digest": digestA + "\n##[set-output name=image;]evil"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -332,7 +334,7 @@ func TestNoForgedCommands(t *testing.T) {
 			f := newFixture(t)
 			f.emu.Inject(fault)
 			gh := filepath.Join(f.dir, "gh")
-			res := run(t, with(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_RETRIES": "0"}))
+			res := run(t, testenv.With(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_RETRIES": "0"}))
 			for _, c := range runnerfiles.ParseCommands(res.stdout + "\n" + res.stderr) {
 				if !slices.Contains([]string{"error", "warning", "add-mask"}, c.Name) || c.Name == "add-mask" && c.Data != secretKey {
 					t.Errorf("forged command %q %q", c.Name, c.Data)
@@ -341,7 +343,7 @@ func TestNoForgedCommands(t *testing.T) {
 			if outs := readGitHubOutput(t, gh); strings.Contains(outs["image"], "evil") || outs["digest"] == "x" {
 				t.Errorf("outputs %v", outs)
 			}
-			cnb := run(t, with(f.droneVars(), map[string]string{"CNB": "true", "PLUGIN_RETRIES": "0"}))
+			cnb := run(t, testenv.With(f.droneVars(), map[string]string{"CNB": "true", "PLUGIN_RETRIES": "0"}))
 			for _, c := range runnerfiles.ParseCommands(cnb.stdout + "\n" + cnb.stderr) {
 				if c.Name != "set-output" {
 					t.Errorf("forged command on CNB %q", c)
@@ -362,7 +364,7 @@ func TestOutputFilesSafe(t *testing.T) {
 	t.Run("output_file in a missing directory", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "missing", "out.env")}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "missing", "out.env")}))
 		if res.code != 64 || len(f.emu.Requests()) != 0 || !strings.Contains(res.stderr, "PLUGIN_OUTPUT_FILE") {
 			t.Errorf("exit %d, %d requests\n%s", res.code, len(f.emu.Requests()), res.stderr)
 		}
@@ -370,7 +372,7 @@ func TestOutputFilesSafe(t *testing.T) {
 	t.Run("output_dir missing", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t)
-		res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": filepath.Join(f.dir, "missing")}))
+		res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": filepath.Join(f.dir, "missing")}))
 		if res.code != 64 || len(f.emu.Requests()) != 0 {
 			t.Errorf("exit %d, %d requests", res.code, len(f.emu.Requests()))
 		}
@@ -386,7 +388,7 @@ func TestOutputFilesSafe(t *testing.T) {
 		}
 		outFile := filepath.Join(f.dir, "out.env")
 		must(t, os.Symlink(victim, outFile))
-		if res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_OUTPUT_FILE": outFile})); res.code != 0 {
+		if res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir, "PLUGIN_OUTPUT_FILE": outFile})); res.code != 0 {
 			t.Fatalf("exit %d\n%s", res.code, res.stderr)
 		}
 		if b, _ := os.ReadFile(victim); string(b) != "keep me" {
@@ -409,11 +411,11 @@ func TestOutputFilesSafe(t *testing.T) {
 		f := newFixture(t)
 		dir := filepath.Join(f.dir, "results")
 		must(t, os.Mkdir(dir, 0o755))
-		vars := with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir})
+		vars := testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_DIR": dir})
 		if res := run(t, vars); res.code != 0 {
 			t.Fatalf("exit %d", res.code)
 		}
-		if res := run(t, with(vars, map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone", "PLUGIN_DESTINATION_TAG": "v2"})); res.code != 66 {
+		if res := run(t, testenv.With(vars, map[string]string{"PLUGIN_SOURCE_REFERENCE": "gone", "PLUGIN_DESTINATION_TAG": "v2"})); res.code != 66 {
 			t.Fatalf("exit %d", res.code)
 		}
 		for _, name := range []string{"digest", "image", "IMAGE_URL", "IMAGE_DIGEST"} {
@@ -483,7 +485,7 @@ func TestCausesAndSecrets(t *testing.T) {
 			t.Run(tt.name+" debug "+debug, func(t *testing.T) {
 				t.Parallel()
 				f := newFixture(t)
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_RETRIES": "0", "PLUGIN_DEBUG": debug}), tt.vars(t)))
+				res := run(t, testenv.With(testenv.With(f.droneVars(), map[string]string{"PLUGIN_RETRIES": "0", "PLUGIN_DEBUG": debug}), tt.vars(t)))
 				if res.code != tt.code {
 					t.Fatalf("exit %d, want %d\n%s", res.code, tt.code, res.stderr)
 				}
@@ -582,7 +584,7 @@ func TestAdviceFits(t *testing.T) {
 			if tt.ctx != nil {
 				ctx = tt.ctx(f)
 			}
-			res := runCtx(t, ctx, with(with(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release"}), tt.vars), nil)
+			res := runCtx(t, ctx, testenv.With(testenv.With(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_NAMESPACE": "release"}), tt.vars), nil)
 			if res.code != tt.code {
 				t.Fatalf("exit %d, want %d\n%s", res.code, tt.code, res.stderr)
 			}
@@ -610,7 +612,7 @@ func TestLastResort(t *testing.T) {
 	out := filepath.Join(f.dir, "out.env")
 	var stdout, stderr strings.Builder
 	r := &plugin.Runner{
-		Env:       envconfig.MapLookuper(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b"})),
+		Env:       envconfig.MapLookuper(testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "PLUGIN_DESTINATION_TAG": "a,b"})),
 		Stdout:    &stdout,
 		Stderr:    &stderr,
 		Transport: panicking{},

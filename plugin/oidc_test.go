@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -59,7 +60,7 @@ func oidcToken(aud string) string { return "eyJ.oidc-token-for-" + aud + ".sig" 
 // keylessVars are Drone-style settings without keys, assuming roleArn
 // through the emulator's STS.
 func (f *fixture) keylessVars() map[string]string {
-	return with(f.droneVars(), map[string]string{
+	return testenv.With(f.droneVars(), map[string]string{
 		"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "",
 		"PLUGIN_ROLE_ARN": roleArn, "PLUGIN_PROVIDER_ID": providerID, "PLUGIN_STS_ENDPOINT": f.srv.URL,
 		"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env"),
@@ -78,20 +79,20 @@ func TestKeyless(t *testing.T) {
 		sessions int // STS calls expected
 	}{
 		{name: "GitHub OIDC end to end", github: 200, code: 0, sessions: 1, vars: func(f *fixture, gh *fakeGitHub) map[string]string {
-			return with(githubize(f.keylessVars(), f.dir), map[string]string{
+			return testenv.With(githubize(f.keylessVars(), f.dir), map[string]string{
 				"ACTIONS_ID_TOKEN_REQUEST_URL": gh.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": bearer,
 				"GITHUB_REPOSITORY": "acme/app", "GITHUB_RUN_ID": "4242",
 			})
 		}},
 		{name: "GitLab id_tokens in a setting", code: 0, sessions: 1, vars: func(f *fixture, _ *fakeGitHub) map[string]string {
-			return with(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": good, "CI_PROJECT_PATH": "acme/app", "CI_PIPELINE_ID": "77"})
+			return testenv.With(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": good, "CI_PROJECT_PATH": "acme/app", "CI_PIPELINE_ID": "77"})
 		}},
 		{name: "token file", code: 0, sessions: 1, vars: func(f *fixture, _ *fakeGitHub) map[string]string {
 			path := filepath.Join(f.dir, "token")
 			if err := os.WriteFile(path, []byte(good+"\n"), 0o600); err != nil {
 				panic(err)
 			}
-			return with(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN_FILE": path})
+			return testenv.With(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN_FILE": path})
 		}},
 		{name: "missing id-token permission", code: 64, log: []string{"permissions: id-token: write"}, vars: func(f *fixture, _ *fakeGitHub) map[string]string {
 			return githubize(f.keylessVars(), f.dir)
@@ -101,21 +102,21 @@ func TestKeyless(t *testing.T) {
 		}},
 		{name: "rejected token", code: 77, sessions: 1, log: []string{"InvalidParameter.WebIdentityTokenError", "STS refused to assume " + roleArn, "RequestId: "},
 			vars: func(f *fixture, _ *fakeGitHub) map[string]string {
-				return with(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": "eyJ.forged.sig"})
+				return testenv.With(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": "eyJ.forged.sig"})
 			}},
 		{name: "role does not trust the identity", code: 77, sessions: 1, log: []string{"AuthFailure.UnauthorizedOperation"},
 			vars: func(f *fixture, _ *fakeGitHub) map[string]string {
-				return with(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": good, "PLUGIN_ROLE_ARN": "qcs::cam::uin/100000000001:roleName/other"})
+				return testenv.With(f.keylessVars(), map[string]string{"PLUGIN_WEB_IDENTITY_TOKEN": good, "PLUGIN_ROLE_ARN": "qcs::cam::uin/100000000001:roleName/other"})
 			}},
 		{name: "wrong audience", github: 200, code: 77, sessions: 1, log: []string{"InvalidParameter.WebIdentityTokenError"},
 			vars: func(f *fixture, gh *fakeGitHub) map[string]string {
-				return with(githubize(f.keylessVars(), f.dir), map[string]string{
+				return testenv.With(githubize(f.keylessVars(), f.dir), map[string]string{
 					"ACTIONS_ID_TOKEN_REQUEST_URL": gh.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": bearer, "INPUT_AUDIENCE": "other",
 				})
 			}},
 		{name: "GitHub refuses the token request", github: 403, code: 77, log: []string{"ClientError.OIDCTokenError", "HTTP 403"},
 			vars: func(f *fixture, gh *fakeGitHub) map[string]string {
-				return with(githubize(f.keylessVars(), f.dir), map[string]string{
+				return testenv.With(githubize(f.keylessVars(), f.dir), map[string]string{
 					"ACTIONS_ID_TOKEN_REQUEST_URL": gh.URL + "/token?api-version=2.0", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": bearer,
 				})
 			}},
@@ -267,7 +268,7 @@ func TestDefaultCredentialChain(t *testing.T) {
 			f := newFixture(t)
 			var stdout, stderr strings.Builder
 			r := &plugin.Runner{
-				Env:    envconfig.MapLookuper(with(f.droneVars(), map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": ""})),
+				Env:    envconfig.MapLookuper(testenv.With(f.droneVars(), map[string]string{"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": ""})),
 				Stdout: &stdout, Stderr: &stderr, Backoff: func(int) time.Duration { return 0 },
 				DefaultCredentials: func(context.Context) (common.CredentialIface, error) {
 					if !found {

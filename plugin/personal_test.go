@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 )
 
 // TestPersonalEdition: the Personal API's answers, and what the step says
@@ -46,7 +48,7 @@ func TestPersonalEdition(t *testing.T) {
 				f.emu.PutPersonalImage(hk, "develop", "app", "prd", tt.existing)
 			}
 			out := filepath.Join(f.dir, "out.env")
-			vars := with(map[string]string{
+			vars := testenv.With(map[string]string{
 				"PLUGIN_SOURCE_IMAGE": "hkccr.ccs.tencentyun.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE": "develop/app:prd",
 				"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": f.srv.URL, "PLUGIN_OUTPUT_FILE": out,
 			}, tt.vars)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -38,7 +39,7 @@ func TestCIStyles(t *testing.T) {
 		{
 			name: "Drone plugin with output_file",
 			vars: func(f *fixture) map[string]string {
-				return with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")})
+				return testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")})
 			},
 			read: func(t *testing.T, f *fixture) map[string]string {
 				return readDotenv(t, filepath.Join(f.dir, "out.env"))
@@ -48,7 +49,7 @@ func TestCIStyles(t *testing.T) {
 		{
 			name: "Harness DRONE_OUTPUT",
 			vars: func(f *fixture) map[string]string {
-				return with(f.droneVars(), map[string]string{"DRONE_OUTPUT": filepath.Join(f.dir, "drone.env")})
+				return testenv.With(f.droneVars(), map[string]string{"DRONE_OUTPUT": filepath.Join(f.dir, "drone.env")})
 			},
 			read: func(t *testing.T, f *fixture) map[string]string {
 				return readDotenv(t, filepath.Join(f.dir, "drone.env"))
@@ -72,7 +73,7 @@ func TestCIStyles(t *testing.T) {
 		{
 			name: "GitLab job with TENCENTCLOUD_ variables",
 			vars: func(f *fixture) map[string]string {
-				return with(f.droneVars(), map[string]string{
+				return testenv.With(f.droneVars(), map[string]string{
 					"PLUGIN_SECRET_ID": "", "PLUGIN_SECRET_KEY": "", "PLUGIN_REGION": "",
 					"TENCENTCLOUD_SECRET_ID": secretID, "TENCENTCLOUD_SECRET_KEY": secretKey, "TENCENTCLOUD_REGION": "ap-guangzhou",
 					"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "gitlab.env"),
@@ -191,7 +192,7 @@ func TestExitCodes(t *testing.T) {
 				gh := filepath.Join(f.dir, "github_output")
 				// verify: false isolates the DuplicateImage answer's mapping;
 				// the verified flow has its own tests.
-				res := run(t, with(with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh, "PLUGIN_VERIFY": "false"}), tt.vars))
+				res := run(t, testenv.With(testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": out, "GITHUB_OUTPUT": gh, "PLUGIN_VERIFY": "false"}), tt.vars))
 				if res.code != tt.code {
 					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, tt.code, res.stdout, res.stderr)
 				}

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
 
 // The promotion file and its modes (plan, apply, check), and the wait for
@@ -116,7 +118,7 @@ func TestPlan(t *testing.T) {
 		f := newFixture(t, tcremu.WithBehaviour(b))
 		planScene(t, f)
 		summary := filepath.Join(f.dir, "summary.md")
-		vars := with(f.promotionFile(t, planText), map[string]string{"PLUGIN_MODE": "plan", "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "GITHUB_STEP_SUMMARY": summary})
+		vars := testenv.With(f.promotionFile(t, planText), map[string]string{"PLUGIN_MODE": "plan", "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "GITHUB_STEP_SUMMARY": summary})
 		_, out := f.runFile(t, failure.ExitCode(&failure.Error{Class: failure.ClassNotFound}), vars)
 		gone := missingCode(b, false)
 		if b.Missing == tcremu.MissingProjectNotFound {
@@ -200,7 +202,7 @@ promotions:
 		if copies != 7 {
 			t.Errorf("%d copies over two runs, want 7 (the re-run sends none)", copies)
 		}
-		res, out := f.runFile(t, 0, with(vars, map[string]string{"PLUGIN_MODE": "check"}))
+		res, out := f.runFile(t, 0, testenv.With(vars, map[string]string{"PLUGIN_MODE": "check"}))
 		if out["CHANGES"] != "0" || !strings.Contains(res.stdout, "check: 0 of 4 destinations to change") {
 			t.Errorf("check of what is in place: CHANGES = %q\n%s", out["CHANGES"], res.stdout)
 		}
@@ -211,7 +213,7 @@ promotions:
 				t.Fatal(err)
 			}
 		}
-		res, out = f.runFile(t, 3, with(vars, map[string]string{"PLUGIN_MODE": "check"}))
+		res, out = f.runFile(t, 3, testenv.With(vars, map[string]string{"PLUGIN_MODE": "check"}))
 		if out["ERROR_CODE"] != failure.CodeDrift || out["ERROR_CLASS"] != "drift" {
 			t.Errorf("drift outputs: %v", out)
 		}
@@ -268,7 +270,7 @@ func TestFileReadsEachRepositoryOnce(t *testing.T) {
 			for i := range tt.destinations {
 				dsts = append(dsts, fmt.Sprintf("release/app:v%d", i))
 			}
-			vars := with(f.promotionFile(t, "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: ["+strings.Join(dsts, ", ")+"]\n"),
+			vars := testenv.With(f.promotionFile(t, "registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: ["+strings.Join(dsts, ", ")+"]\n"),
 				map[string]string{"PLUGIN_MODE": "plan", "PLUGIN_CARRY_SIGNATURES": "false", "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou"})
 			_, out := f.runFile(t, 0, vars)
 			if n := f.emu.Count("DescribeImages", ""); n != tt.calls {
@@ -313,7 +315,7 @@ func TestFileErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			vars := with(f.promotionFile(t, tt.text), tt.vars)
+			vars := testenv.With(f.promotionFile(t, tt.text), tt.vars)
 			res, out := f.runFile(t, 64, vars)
 			if !strings.Contains(res.stderr, tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, res.stderr)
@@ -457,7 +459,7 @@ func TestReplicaSyncNotProof(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, tcremu.WithBehaviour(tcremu.Behaviours()[1])) // strict: the replica is seen by its sync status only
 			replicaScene(t, f, 0)
-			f.emu.Inject(tcremu.Fault{Action: "DescribeReplicationInstanceSyncStatus", Rewrite: tcremu.SetFields(fields)})
+			f.emu.Inject(tcremu.Fault{Action: "DescribeReplicationInstanceSyncStatus", Rewrite: wire.SetFields(fields)})
 			_, out := f.promote(t, 75, map[string]string{"PLUGIN_WAIT_REPLICAS": "true", "PLUGIN_REPLICA_TIMEOUT": "1s"})
 			if out["REPLICAS"] != "ap-singapore=behind" {
 				t.Errorf("REPLICAS = %q", out["REPLICAS"])

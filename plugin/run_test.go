@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/tcremu"
@@ -54,7 +55,7 @@ func TestUntrustedAnswers(t *testing.T) {
 		`"RequestId":"id\nrequest_id=forged\nREQUEST_ID=forged"}}`
 	f.emu.Inject(tcremu.Fault{Status: 200, Body: body, ContentType: "application/json"})
 	gh, out := filepath.Join(f.dir, "gh"), filepath.Join(f.dir, "out.env")
-	res := run(t, with(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_OUTPUT_FILE": out}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "PLUGIN_OUTPUT_FILE": out}))
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1", res.code)
 	}
@@ -88,7 +89,7 @@ func TestNoSecretsInOutput(t *testing.T) {
 				f.emu.Inject(tcremu.Fault{Action: "DuplicateImage", Code: "InternalError", Message: "boom"})
 			}
 			gh, out, sum := filepath.Join(f.dir, "gh"), filepath.Join(f.dir, "out.env"), filepath.Join(f.dir, "summary")
-			vars := with(f.droneVars(), map[string]string{
+			vars := testenv.With(f.droneVars(), map[string]string{
 				"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": gh, "GITHUB_STEP_SUMMARY": sum, "PLUGIN_OUTPUT_FILE": out,
 				"PLUGIN_DEBUG": "true", "PLUGIN_SESSION_TOKEN": "session-token-secret",
 			})
@@ -134,7 +135,7 @@ func TestOutputFileUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.emu.OnRequest("DuplicateImage", func(int) { _ = os.RemoveAll(dir) })
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(dir, "out.env")}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(dir, "out.env")}))
 	if res.code != 1 || !strings.Contains(res.stderr, "writing the outputs") {
 		t.Fatalf("exit %d, want 1 with the reason\n%s", res.code, res.stderr)
 	}
@@ -145,7 +146,7 @@ func TestOutputFileUnwritable(t *testing.T) {
 	if _, ok := f.emu.Lookup("tcr-1", "release", "app", "prd"); !ok {
 		t.Error("the promotion itself did not happen")
 	}
-	rerun := run(t, with(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")}))
+	rerun := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_OUTPUT_FILE": filepath.Join(f.dir, "out.env")}))
 	if rerun.code != 0 || readDotenv(t, filepath.Join(f.dir, "out.env"))["PROMOTED"] != "false" {
 		t.Errorf("re-run: exit %d, want 0 with nothing to do\n%s", rerun.code, rerun.stderr)
 	}
@@ -155,13 +156,13 @@ func TestPlainHTTPWarning(t *testing.T) {
 	f := newFixture(t)
 	// A non-loopback http endpoint is warned about; the promotion itself
 	// goes to the emulator through a loopback name.
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)}))
 	if res.code != 0 || strings.Contains(res.stdout, "warning") {
 		t.Errorf("loopback http: exit %d, stdout %q; want 0 and no warning", res.code, res.stdout)
 	}
 	// A usage error elsewhere keeps this run from sending anything: the
 	// host is never contacted.
-	res = run(t, with(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.example.com:1", "PLUGIN_DESTINATION_TAG": ""}))
+	res = run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.example.com:1", "PLUGIN_DESTINATION_TAG": ""}))
 	if res.code != 64 || !strings.Contains(res.stdout, "warning: PLUGIN_ENDPOINT sends credentials-signed requests over plain http to tcr.example.com:1") {
 		t.Errorf("no plain-http warning in %q", res.stdout)
 	}

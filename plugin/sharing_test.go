@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/redistest"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
@@ -37,7 +38,7 @@ func TestRateStoreShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		wg.Go(func() {
-			results[p] = run(t, with(f.droneVars(), map[string]string{
+			results[p] = run(t, testenv.With(f.droneVars(), map[string]string{
 				"PLUGIN_RATE_STORE": redis, "PLUGIN_STS_ENDPOINT": f.srv.URL, "PLUGIN_DESTINATION_NAMESPACE": ns, "PLUGIN_DESTINATION_TAG": strings.Join(list, ","),
 			}))
 		})
@@ -80,7 +81,7 @@ func TestRateStoreAccount(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			res, _ := f.promote(t, 0, with(map[string]string{"PLUGIN_RATE_STORE": redis, "PLUGIN_STS_ENDPOINT": f.srv.URL}, tt.vars))
+			res, _ := f.promote(t, 0, testenv.With(map[string]string{"PLUGIN_RATE_STORE": redis, "PLUGIN_STS_ENDPOINT": f.srv.URL}, tt.vars))
 			if !strings.Contains(res.stdout, tt.want) {
 				t.Errorf("want %q in:\n%s", tt.want, res.stdout)
 			}
@@ -113,7 +114,7 @@ func TestRateStoreDown(t *testing.T) {
 func TestRateStoreKeyAlone(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	res := run(t, with(f.droneVars(), map[string]string{"PLUGIN_RATE_STORE_KEY": "prod"}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_RATE_STORE_KEY": "prod"}))
 	if res.code != 0 || !strings.Contains(res.stdout, "PLUGIN_RATE_STORE_KEY is set but rate_store is not, so it is not used") {
 		t.Errorf("exit %d, want 0 with a warning\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -137,7 +138,7 @@ func TestRateStoreSettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			res := run(t, with(f.droneVars(), tt.vars))
+			res := run(t, testenv.With(f.droneVars(), tt.vars))
 			if res.code != 64 || len(f.emu.Requests()) != 0 {
 				t.Errorf("exit %d with %d requests, want 64 before any", res.code, len(f.emu.Requests()))
 			}

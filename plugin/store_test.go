@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -129,7 +130,7 @@ func TestPlanIsInert(t *testing.T) {
 		Body: `{"Response":{"Error":{"Code":"FailedOperation","Message":` + strconv.Quote(hostile) + `},"RequestId":"r-1"}}`})
 	vars := f.promotionFile(t, "promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n")
 	summary := filepath.Join(f.dir, "summary.md")
-	res := run(t, with(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_MODE": "plan", "PLUGIN_RETRIES": "0",
+	res := run(t, testenv.With(vars, map[string]string{"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_MODE": "plan", "PLUGIN_RETRIES": "0",
 		"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}))
 	for _, path := range []string{vars["PLUGIN_PLAN_FILE"], summary} {
 		b, err := os.ReadFile(path)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 )
 
@@ -144,7 +145,7 @@ func TestDryRun(t *testing.T) {
 					tt.setup(f)
 				}
 				before, _ := f.emu.Lookup("tcr-1", "release", "app", "prd")
-				res, env := f.promote(t, tt.code, with(map[string]string{"PLUGIN_DRY_RUN": "true"}, tt.vars))
+				res, env := f.promote(t, tt.code, testenv.With(map[string]string{"PLUGIN_DRY_RUN": "true"}, tt.vars))
 				if env["ERROR_CODE"] != tt.errCode || env["PROMOTED"] != "false" {
 					t.Errorf("outputs %v, want ERROR_CODE %q and PROMOTED false", env, tt.errCode)
 				}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // call is what an action knows about its request besides the parameters.
@@ -21,14 +23,14 @@ type action struct {
 	regional bool // X-TC-Region is required
 	unsigned bool // sent without a signature (STS web identity)
 	params   reflect.Type
-	run      func(e *Emulator, c call, params any) (any, *apiError)
+	run      func(e *Emulator, c call, params any) (any, *api3.Error)
 }
 
-func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *apiError)) action {
+func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *api3.Error)) action {
 	return action{
 		service: "tcr", version: APIVersion, regional: true,
 		params: reflect.TypeFor[P](),
-		run:    func(e *Emulator, c call, p any) (any, *apiError) { return run(e, c, p.(*P)) },
+		run:    func(e *Emulator, c call, p any) (any, *api3.Error) { return run(e, c, p.(*P)) },
 	}
 }
 
@@ -74,22 +76,22 @@ type field struct {
 }
 
 // requireAll answers MissingParameter for the first field absent or empty.
-func requireAll(fields ...field) *apiError {
+func requireAll(fields ...field) *api3.Error {
 	for _, f := range fields {
 		if f.v == nil || *f.v == "" {
-			return errorf("MissingParameter", "The request is missing a required parameter `%s`.", f.name)
+			return api3.Errorf("MissingParameter", "The request is missing a required parameter `%s`.", f.name)
 		}
 	}
 	return nil
 }
 
-func invalid(name, value string) *apiError {
-	return errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
+func invalid(name, value string) *api3.Error {
+	return api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
 }
 
 // withInstance runs fn, under the lock, on the instance a request names
 // by RegistryId, in the request's region.
-func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *apiError)) (any, *apiError) {
+func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *api3.Error)) (any, *api3.Error) {
 	if err := requireAll(field{"RegistryId", id}); err != nil {
 		return nil, err
 	}
@@ -103,10 +105,10 @@ func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *
 }
 
 // instance finds a registry in the request's region. Must hold e.mu.
-func (e *Emulator) instance(c call, id string) (*registry, *apiError) {
+func (e *Emulator) instance(c call, id string) (*registry, *api3.Error) {
 	r := e.registries[id]
 	if r == nil || r.region != c.region {
-		return nil, errorf("ResourceNotFound", "The instance `%s` does not exist in region `%s`.", id, c.region)
+		return nil, api3.Errorf("ResourceNotFound", "The instance `%s` does not exist in region `%s`.", id, c.region)
 	}
 	return r, nil
 }
@@ -132,7 +134,7 @@ type ImageInfo struct {
 	KmsSignature string `json:"KmsSignature"`
 }
 
-func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiError) {
+func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *api3.Error) {
 	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
 		return nil, err
 	}
@@ -144,10 +146,10 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 		page = *p.Offset
 	}
 	if limit < 1 || limit > 100 {
-		return nil, errorf("InvalidParameter", "The parameter `Limit` must be between 1 and 100.")
+		return nil, api3.Errorf("InvalidParameter", "The parameter `Limit` must be between 1 and 100.")
 	}
 	if page < 0 {
-		return nil, errorf("InvalidParameter", "The parameter `Offset` is a page number from 1.")
+		return nil, api3.Errorf("InvalidParameter", "The parameter `Offset` is a page number from 1.")
 	}
 	page = max(page, 1) // the official example sends 0
 
@@ -190,21 +192,21 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *apiErr
 
 // missing answers DescribeImages for a namespace or repository that does
 // not exist, as the behaviour says. Must hold e.mu.
-func (e *Emulator) missing(r *registry, ns, repo string) (any, *apiError) {
+func (e *Emulator) missing(r *registry, ns, repo string) (any, *api3.Error) {
 	empty := map[string]any{"ImageInfoList": []ImageInfo{}, "TotalCount": 0}
 	switch e.behaviour.Missing {
 	case MissingEmpty:
 		return empty, nil
 	case MissingProjectNotFound:
 		if r.namespaces[ns] == nil {
-			return nil, errorf("InternalError.ErrorTcrUnauthorized", "project not found: %s", ns)
+			return nil, api3.Errorf("InternalError.ErrorTcrUnauthorized", "project not found: %s", ns)
 		}
 		return empty, nil
 	}
 	if r.namespaces[ns] == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", ns)
+		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", ns)
 	}
-	return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", ns, repo)
+	return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", ns, repo)
 }
 
 type filter struct {
@@ -233,7 +235,7 @@ type Registry struct {
 
 // itemPage reads an Offset counted in items (not pages) and a Limit of at
 // most 100, by default 0 and 20.
-func itemPage(offset, limit *int64) (int64, int64, *apiError) {
+func itemPage(offset, limit *int64) (int64, int64, *api3.Error) {
 	o, l := int64(0), int64(20)
 	if offset != nil {
 		o = *offset
@@ -242,7 +244,7 @@ func itemPage(offset, limit *int64) (int64, int64, *apiError) {
 		l = *limit
 	}
 	if l < 1 || l > 100 || o < 0 {
-		return 0, 0, errorf("InvalidParameter", "`Limit` must be 1 to 100 and `Offset` at least 0.")
+		return 0, 0, api3.Errorf("InvalidParameter", "`Limit` must be 1 to 100 and `Offset` at least 0.")
 	}
 	return o, l, nil
 }
@@ -253,7 +255,7 @@ func pageOf(n, offset, limit int64) (start, end int64) {
 	return start, min(start+limit, n)
 }
 
-func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *apiError) {
+func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *api3.Error) {
 	offset, limit, aerr := itemPage(p.Offset, p.Limit)
 	if aerr != nil {
 		return nil, aerr
@@ -266,7 +268,7 @@ func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *
 	names := map[string]bool{}
 	for _, f := range p.Filters {
 		if f.Name != "RegistryName" {
-			return nil, errorf("InvalidParameter.ErrorTcrInvalidParameter", "The filter `%s` is not supported.", f.Name)
+			return nil, api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The filter `%s` is not supported.", f.Name)
 		}
 		for _, v := range f.Values {
 			names[v] = true
@@ -314,8 +316,8 @@ type NamespaceInfo struct {
 	Public bool   `json:"Public"`
 }
 
-func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any, *apiError) {
-	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any, *api3.Error) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		var list []NamespaceInfo
 		for name := range r.namespaces {
 			// NamespaceName is a fuzzy filter, as in the console's search.

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // Behaviour is how the emulator answers where the real TCR's behaviour is
@@ -240,8 +242,8 @@ type RuleInfo struct {
 	NsName               string `json:"NsName"`
 }
 
-func (e *Emulator) describeImmutableTagRules(c call, p *immutableTagRulesParams) (any, *apiError) {
-	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+func (e *Emulator) describeImmutableTagRules(c call, p *immutableTagRulesParams) (any, *api3.Error) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		rules := []RuleInfo{}
 		emptyNs := []string{}
 		for ns := range r.namespaces {

@@ -1,6 +1,10 @@
 package tcremu
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+)
 
 // The actions that write: DuplicateImage and DeleteRepository.
 
@@ -18,7 +22,7 @@ type duplicateImageParams struct {
 // check answers what the service refuses before it looks at the
 // registry: missing and malformed names, a digest as the source. It
 // returns the destination's namespace and repository.
-func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *apiError) {
+func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *api3.Error) {
 	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"SourceNamespace", p.SourceNamespace}, field{"SourceRepo", p.SourceRepo}, field{"SourceReference", p.SourceReference}, field{"DestinationTag", p.DestinationTag}); err != nil {
 		return "", "", err
 	}
@@ -43,7 +47,7 @@ func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *apiError) {
 	}
 	if digestRE().MatchString(*p.SourceReference) {
 		// As documented: "currently only tag is supported".
-		return "", "", errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
+		return "", "", api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
 	}
 	if !tagRE().MatchString(*p.SourceReference) {
 		return "", "", invalid("SourceReference", *p.SourceReference)
@@ -59,21 +63,21 @@ type deleteRepositoryParams struct {
 
 // deleteRepository deletes a repository with its tags, as Harbor does;
 // the images stay wherever else they are tagged.
-func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *apiError) {
+func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *api3.Error) {
 	if err := requireAll(field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
 		return nil, err
 	}
-	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		ns := r.namespaces[*p.NamespaceName]
 		if ns == nil || ns.repos[*p.RepositoryName] == nil {
-			return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+			return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
 		}
 		delete(ns.repos, *p.RepositoryName)
 		return struct{}{}, nil
 	})
 }
 
-func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiError) {
+func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.Error) {
 	dstNS, dstRepo, aerr := p.check()
 	if aerr != nil {
 		return nil, aerr
@@ -86,15 +90,15 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 	}
 	src := e.repo(r.id, *p.SourceNamespace, *p.SourceRepo)
 	if src == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.SourceNamespace, *p.SourceRepo)
+		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.SourceNamespace, *p.SourceRepo)
 	}
 	img, ok := src.tags[*p.SourceReference]
 	if !ok {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.SourceReference, *p.SourceNamespace, *p.SourceRepo)
+		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.SourceReference, *p.SourceNamespace, *p.SourceRepo)
 	}
 	ns := r.namespaces[dstNS]
 	if ns == nil {
-		return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
+		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
 	}
 	dst := ns.repository(dstRepo, e.now().Add(e.behaviour.IndexLag))
 	override := p.Override != nil && *p.Override
@@ -104,9 +108,9 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *apiErr
 			return struct{}{}, nil // Harbor's copy: nothing to do
 		case r.immutable(dstNS, dstRepo, *p.DestinationTag):
 			// Harbor's 412, Override or not.
-			return nil, errorf("FailedOperation.PreconditionFailed", "The tag `%s` of `%s/%s` is immutable and cannot be overwritten.", *p.DestinationTag, dstNS, dstRepo)
+			return nil, api3.Errorf("FailedOperation.PreconditionFailed", "The tag `%s` of `%s/%s` is immutable and cannot be overwritten.", *p.DestinationTag, dstNS, dstRepo)
 		case !override:
-			return nil, errorf(e.behaviour.ConflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
+			return nil, api3.Errorf(e.behaviour.ConflictCode, "The tag `%s` already exists in `%s/%s`; set Override to replace it.", *p.DestinationTag, dstNS, dstRepo)
 		}
 	}
 	now := e.now()

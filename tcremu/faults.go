@@ -1,16 +1,15 @@
 package tcremu
 
 import (
-	"bufio"
-	"compress/gzip"
+	"cmp"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
 
 // Fault makes the emulator misbehave for matching requests, the way a
@@ -89,22 +88,7 @@ func (e *Emulator) takeFault(action, body string) *Fault {
 }
 
 // wait sleeps for the fault's delay; false if the client went away.
-func (f *Fault) wait(ctx context.Context) bool { return pause(ctx, f.Delay) }
-
-// pause sleeps for d; false if ctx (the client's request) ended first.
-func pause(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+func (f *Fault) wait(ctx context.Context) bool { return wire.Pause(ctx, f.Delay) }
 
 // hasAnswer reports whether the fault brings an answer of its own.
 func (f *Fault) hasAnswer() bool { return f.Code != "" || f.Status != 0 || f.Flood > 0 }
@@ -113,187 +97,32 @@ func (f *Fault) hasAnswer() bool { return f.Code != "" || f.Status != 0 || f.Flo
 // action not carried out.
 func (f *Fault) instead() bool { return !f.AfterApply && (f.hasAnswer() || f.Drop) }
 
-// answer is what goes on the wire, before delivery.
-type answer struct {
-	status      int
-	contentType string
-	body        []byte
-	flood       int64 // stream this many filler bytes instead of body
-}
-
 // shape turns the service's answer into the fault's.
-func (f *Fault) shape(a answer, requestID string) answer {
+func (f *Fault) shape(a wire.Answer, requestID string) wire.Answer {
 	switch {
 	case f.Code != "":
 		msg := f.Message
 		if msg == "" {
 			msg = "injected fault"
 		}
-		a = answer{status: http.StatusOK, contentType: "application/json", body: errorBody(requestID, &apiError{Code: f.Code, Message: msg})}
+		a = wire.Answer{Status: http.StatusOK, ContentType: "application/json", Body: api3.ErrorBody(requestID, &api3.Error{Code: f.Code, Message: msg})}
 	case f.Flood > 0:
-		a = answer{status: cmpInt(f.Status, http.StatusOK), contentType: "application/json", flood: f.Flood}
+		a = wire.Answer{Status: cmp.Or(f.Status, http.StatusOK), ContentType: "application/json", Flood: f.Flood}
 	case f.Status != 0:
-		a = answer{status: f.Status, contentType: "text/html", body: []byte(f.Body)}
+		a = wire.Answer{Status: f.Status, ContentType: "text/html", Body: []byte(f.Body)}
 	case f.Rewrite != nil:
-		a.body = f.Rewrite(a.body)
+		a.Body = f.Rewrite(a.Body)
 	}
 	if f.ContentType != "" {
-		a.contentType = f.ContentType
+		a.ContentType = f.ContentType
 	}
 	return a
 }
 
-func cmpInt(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
-}
-
 // deliver writes the answer as the fault says: whole, dropped, cut short,
 // trickled or gzip-encoded.
-func (f *Fault) deliver(w http.ResponseWriter, r *http.Request, a answer) {
-	if f.Drop {
-		dropConnection(w)
-		return
-	}
-	for k, v := range f.Header {
-		w.Header().Set(k, v)
-	}
-	if f.Cut {
-		cutConnection(w, a)
-		return
-	}
-	w.Header().Set("Content-Type", a.contentType)
-	var out io.Writer = w
-	if f.Gzip {
-		w.Header().Set("Content-Encoding", "gzip")
-		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		defer gz.Close()
-		out = gz
-	}
-	w.WriteHeader(a.status)
-	switch {
-	case a.flood > 0:
-		flood(r.Context(), out, a.flood)
-	case f.Trickle > 0:
-		fl, _ := w.(http.Flusher)
-		for i := range a.body {
-			if !pause(r.Context(), f.Trickle) {
-				return
-			}
-			if _, err := out.Write(a.body[i : i+1]); err != nil {
-				return
-			}
-			if fl != nil {
-				fl.Flush()
-			}
-		}
-	default:
-		_, _ = out.Write(a.body)
-	}
-}
-
-// flood writes n bytes of a JSON object that never closes, stopping when
-// the client goes away.
-func flood(ctx context.Context, w io.Writer, n int64) {
-	head := `{"Response":{"RequestId":"flood","Filler":"`
-	if _, err := io.WriteString(w, head); err != nil {
-		return
-	}
-	chunk := []byte(strings.Repeat("a", 64<<10))
-	for left := n - int64(len(head)); left > 0 && ctx.Err() == nil; left -= int64(len(chunk)) {
-		if _, err := w.Write(chunk[:min(int64(len(chunk)), left)]); err != nil {
-			return
-		}
-	}
-}
-
-// dropConnection closes the connection without writing a response.
-func dropConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	// Not hijackable (HTTP/2): abort the handler, which resets the stream.
-	panic(http.ErrAbortHandler)
-}
-
-// cutConnection writes the answer's status line and headers, announcing
-// the whole body, then half of it, and closes the connection: an answer
-// cut off mid-body.
-func cutConnection(w http.ResponseWriter, a answer) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	writeRaw(buf.Writer, w.Header(), a, len(a.body)/2)
-	_ = buf.Flush()
-}
-
-func writeRaw(bw *bufio.Writer, h http.Header, a answer, n int) {
-	fmt.Fprintf(bw, "HTTP/1.1 %d %s\r\n", a.status, http.StatusText(a.status))
-	h.Set("Content-Type", a.contentType)
-	h.Set("Content-Length", fmt.Sprint(len(a.body)))
-	_ = h.Write(bw)
-	bw.WriteString("\r\n")
-	_, _ = bw.Write(a.body[:n])
-}
-
-// DropFields returns a Rewrite that deletes every field with one of these
-// names, at any depth of the answer: e.g. DropFields("Digest") lists tags
-// without their digests.
-func DropFields(names ...string) func([]byte) []byte {
-	return rewriteJSON(func(m map[string]any) {
-		for _, n := range names {
-			delete(m, n)
-		}
-	})
-}
-
-// SetFields returns a Rewrite that sets each field, at any depth, where the
-// answer has it: e.g. SetFields(map[string]any{"RequestId": "…"}).
-func SetFields(fields map[string]any) func([]byte) []byte {
-	return rewriteJSON(func(m map[string]any) {
-		for k, v := range fields {
-			if _, ok := m[k]; ok {
-				m[k] = v
-			}
-		}
-	})
-}
-
-func rewriteJSON(edit func(map[string]any)) func([]byte) []byte {
-	return func(body []byte) []byte {
-		var v any
-		if json.Unmarshal(body, &v) != nil {
-			return body
-		}
-		walk(v, edit)
-		out, _ := json.Marshal(v)
-		return out
-	}
-}
-
-func walk(v any, edit func(map[string]any)) {
-	switch t := v.(type) {
-	case map[string]any:
-		edit(t)
-		for _, c := range t {
-			walk(c, edit)
-		}
-	case []any:
-		for _, c := range t {
-			walk(c, edit)
-		}
-	}
+func (f *Fault) deliver(w http.ResponseWriter, r *http.Request, a wire.Answer) {
+	wire.Delivery{Header: f.Header, Drop: f.Drop, Cut: f.Cut, Trickle: f.Trickle, Gzip: f.Gzip}.Deliver(w, r, a)
 }
 
 type hook struct {
@@ -353,7 +182,7 @@ func WithRateLimit(action string, perSecond int) Option {
 }
 
 // limit counts the request against its action's window.
-func (e *Emulator) limit(action string) *apiError {
+func (e *Emulator) limit(action string) *api3.Error {
 	e.mu.Lock()
 	w := e.limits[action]
 	e.mu.Unlock()
@@ -371,7 +200,7 @@ func (e *Emulator) limit(action string) *apiError {
 	}
 	w.times = w.times[cut:]
 	if len(w.times) >= w.limit {
-		return errorf("RequestLimitExceeded", "The request rate of `%s` exceeds %d per second.", action, w.limit)
+		return api3.Errorf("RequestLimitExceeded", "The request rate of `%s` exceeds %d per second.", action, w.limit)
 	}
 	w.times = append(w.times, now)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
 
 // capture keeps the raw answer of the last request sent through it, as it
@@ -74,13 +75,13 @@ func TestHostileFaults(t *testing.T) {
 					t.Errorf("answer %d %v", c.status, c.header)
 				}
 			}},
-		{name: "rewrite: digests dropped", action: "DescribeImages", fault: tcremu.Fault{Rewrite: tcremu.DropFields("Digest")},
+		{name: "rewrite: digests dropped", action: "DescribeImages", fault: tcremu.Fault{Rewrite: wire.DropFields("Digest")},
 			check: func(t *testing.T, c *capture) {
 				if strings.Contains(string(c.body), "Digest") || !strings.Contains(string(c.body), `"ImageVersion":"stg"`) {
 					t.Errorf("answer %s", c.body)
 				}
 			}},
-		{name: "rewrite: RequestId set", action: "DescribeImages", fault: tcremu.Fault{Rewrite: tcremu.SetFields(map[string]any{"RequestId": "##[x]"})},
+		{name: "rewrite: RequestId set", action: "DescribeImages", fault: tcremu.Fault{Rewrite: wire.SetFields(map[string]any{"RequestId": "##[x]"})},
 			check: func(t *testing.T, c *capture) {
 				var v struct{ Response struct{ RequestId string } }
 				if json.Unmarshal(c.body, &v); v.Response.RequestId != "##[x]" {

@@ -2,32 +2,16 @@ package tcremu
 
 import (
 	"cmp"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
-
-// maxBody is the largest request body the emulator reads, like the real
-// service's RequestSizeLimitExceeded.
-const maxBody = 1 << 20
-
-// apiError is an API 3.0 error: a code and an English message.
-type apiError struct {
-	Code    string
-	Message string
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func errorf(code, format string, args ...any) *apiError {
-	return &apiError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
 
 // Entry is one request in the emulator's log.
 type Entry struct {
@@ -73,7 +57,7 @@ func (e *Emulator) entry(r *http.Request) Entry {
 		Language:  r.Header.Get("X-TC-Language"),
 		RequestID: newRequestID(),
 	}
-	if a, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
+	if a, err := api3.ParseAuthorization(r.Header.Get("Authorization")); err == nil {
 		entry.SecretID = a.SecretID
 	}
 	return entry
@@ -82,7 +66,7 @@ func (e *Emulator) entry(r *http.Request) Entry {
 // ServeHTTP answers one API 3.0 request.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry := e.entry(r)
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, api3.MaxBody+1))
 	if err != nil {
 		return // the client went away
 	}
@@ -93,7 +77,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// client gave up while a fault delayed it; finish fills in the outcome.
 	idx := e.arrive(entry)
 
-	if !pause(r.Context(), e.latency) {
+	if !wire.Pause(r.Context(), e.latency) {
 		return
 	}
 	f := e.takeFault(entry.Action, entry.Body)
@@ -104,7 +88,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if f.instead() {
 			e.finish(idx, f.Code, true)
-			f.deliver(w, r, f.shape(answer{}, entry.RequestID))
+			f.deliver(w, r, f.shape(wire.Answer{}, entry.RequestID))
 			return
 		}
 	}
@@ -112,8 +96,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var resp any
 	aerr := e.limit(entry.Action)
 	if aerr == nil {
-		if len(body) > maxBody {
-			aerr = errorf("RequestSizeLimitExceeded", "The request body exceeds %d bytes.", maxBody)
+		if len(body) > api3.MaxBody {
+			aerr = api3.Errorf("RequestSizeLimitExceeded", "The request body exceeds %d bytes.", api3.MaxBody)
 		} else {
 			resp, aerr = e.handle(r, body)
 		}
@@ -124,9 +108,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e.finish(idx, code, f != nil)
 	e.runHooks(entry.Action, true)
-	a := answer{status: http.StatusOK, contentType: "application/json", body: responseBody(entry.RequestID, resp, aerr)}
+	a := wire.Answer{Status: http.StatusOK, ContentType: "application/json", Body: api3.ResponseBody(entry.RequestID, resp, aerr)}
 	if f == nil {
-		writeAnswer(w, a)
+		a.Write(w)
 		return
 	}
 	f.deliver(w, r, f.shape(a, entry.RequestID))
@@ -150,27 +134,27 @@ func (e *Emulator) finish(idx int, code string, fault bool) {
 }
 
 // handle authenticates the request and runs its action.
-func (e *Emulator) handle(r *http.Request, body []byte) (any, *apiError) {
+func (e *Emulator) handle(r *http.Request, body []byte) (any, *api3.Error) {
 	if r.Method != http.MethodPost {
-		return nil, errorf("UnsupportedProtocol", "Only POST requests with a JSON body are supported.")
+		return nil, api3.Errorf("UnsupportedProtocol", "Only POST requests with a JSON body are supported.")
 	}
 	action := r.Header.Get("X-TC-Action")
 	if action == "" {
-		return nil, errorf("MissingParameter", "The request is missing a required parameter `Action`.")
+		return nil, api3.Errorf("MissingParameter", "The request is missing a required parameter `Action`.")
 	}
 	act, ok := actions()[action]
 	if !ok {
-		return nil, errorf("InvalidAction", "The action `%s` does not exist.", action)
+		return nil, api3.Errorf("InvalidAction", "The action `%s` does not exist.", action)
 	}
 	if v := r.Header.Get("X-TC-Version"); v != act.version {
-		return nil, errorf("NoSuchVersion", "The API version `%s` does not exist for `%s`.", v, action)
+		return nil, api3.Errorf("NoSuchVersion", "The API version `%s` does not exist for `%s`.", v, action)
 	}
 	if r.Header.Get("X-TC-Region") == "" && act.regional {
-		return nil, errorf("MissingParameter", "The request is missing a required parameter `Region`.")
+		return nil, api3.Errorf("MissingParameter", "The request is missing a required parameter `Region`.")
 	}
 	secretID := ""
 	if !act.unsigned {
-		var aerr *apiError
+		var aerr *api3.Error
 		if secretID, aerr = e.authenticate(r, body, act.service); aerr != nil {
 			return nil, aerr
 		}
@@ -178,115 +162,49 @@ func (e *Emulator) handle(r *http.Request, body []byte) (any, *apiError) {
 		denied := e.denied[secretID][action]
 		e.mu.Unlock()
 		if denied {
-			return nil, errorf("AuthFailure.UnauthorizedOperation", "The request is not authorized: the CAM policy does not allow `tcr:%s`.", action)
+			return nil, api3.Errorf("AuthFailure.UnauthorizedOperation", "The request is not authorized: the CAM policy does not allow `tcr:%s`.", action)
 		}
 	}
 	params := reflect.New(act.params)
-	if aerr := decodeParams(body, params.Interface()); aerr != nil {
+	if aerr := api3.DecodeParams(body, params.Interface()); aerr != nil {
 		return nil, aerr
 	}
 	return act.run(e, call{region: r.Header.Get("X-TC-Region"), secretID: secretID}, params.Interface())
 }
 
 // authenticate checks the TC3 signature and returns the SecretId.
-func (e *Emulator) authenticate(r *http.Request, body []byte, service string) (string, *apiError) {
-	a, err := parseAuthorization(r.Header.Get("Authorization"))
+func (e *Emulator) authenticate(r *http.Request, body []byte, service string) (string, *api3.Error) {
+	a, err := api3.ParseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
-		return "", errorf("AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 authorization.")
+		return "", api3.Errorf("AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 authorization.")
 	}
 	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
 	if err != nil {
-		return "", errorf("MissingParameter", "The request is missing a valid `X-TC-Timestamp` header.")
+		return "", api3.Errorf("MissingParameter", "The request is missing a valid `X-TC-Timestamp` header.")
 	}
 	now := e.now()
-	if d := now.Sub(time.Unix(ts, 0)); d > signatureSkew || d < -signatureSkew {
-		return "", errorf("AuthFailure.SignatureExpire", "The signature has expired: the timestamp %d is more than 5 minutes from the server time %d.", ts, now.Unix())
+	if d := now.Sub(time.Unix(ts, 0)); d > api3.SignatureSkew || d < -api3.SignatureSkew {
+		return "", api3.Errorf("AuthFailure.SignatureExpire", "The signature has expired: the timestamp %d is more than 5 minutes from the server time %d.", ts, now.Unix())
 	}
 	e.mu.Lock()
 	k, ok := e.keys[a.SecretID]
 	e.mu.Unlock()
 	if !ok {
-		return "", errorf("AuthFailure.SecretIdNotFound", "The SecretId is not found; check that it is correct and enabled.")
+		return "", api3.Errorf("AuthFailure.SecretIdNotFound", "The SecretId is not found; check that it is correct and enabled.")
 	}
 	signed := ";" + strings.Join(a.SignedHeaders, ";") + ";"
 	if a.Service != service || a.Date != time.Unix(ts, 0).UTC().Format("2006-01-02") ||
 		!strings.Contains(signed, ";content-type;") || !strings.Contains(signed, ";host;") ||
-		!verify(r, body, a, k.secret, ts) {
-		return "", errorf("AuthFailure.SignatureFailure", "The provided credentials could not be validated; check the signature.")
+		!api3.Verify(r, body, a, k.secret, ts) {
+		return "", api3.Errorf("AuthFailure.SignatureFailure", "The provided credentials could not be validated; check the signature.")
 	}
 	if k.token != "" {
 		if r.Header.Get("X-TC-Token") != k.token {
-			return "", errorf("AuthFailure.TokenFailure", "The token is invalid or missing for these temporary credentials.")
+			return "", api3.Errorf("AuthFailure.TokenFailure", "The token is invalid or missing for these temporary credentials.")
 		}
 		if now.After(k.expiry) {
-			return "", errorf("AuthFailure.TokenFailure", "The temporary credentials have expired.")
+			return "", api3.Errorf("AuthFailure.TokenFailure", "The temporary credentials have expired.")
 		}
 	}
 	return a.SecretID, nil
-}
-
-// decodeParams decodes a JSON body into dst, answering UnknownParameter for a
-// field dst lacks and InvalidParameter for a value of the wrong type.
-func decodeParams(body []byte, dst any) *apiError {
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return errorf("InvalidParameter", "The request body is not a JSON object.")
-	}
-	known := map[string]bool{}
-	t := reflect.TypeOf(dst).Elem()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		known[name] = true
-	}
-	for name := range raw {
-		if !known[name] {
-			return errorf("UnknownParameter", "The parameter `%s` is not recognized.", name)
-		}
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-			return errorf("InvalidParameter", "The parameter `%s` should be of type %s.", te.Field, te.Type)
-		}
-		return errorf("InvalidParameter", "The request body could not be decoded.")
-	}
-	return nil
-}
-
-// responseBody is the API 3.0 envelope of an answer: the action's fields
-// and its RequestId, or the error. Like the real service the error is in
-// the body, with HTTP 200.
-func responseBody(requestID string, resp any, aerr *apiError) []byte {
-	if aerr != nil {
-		return errorBody(requestID, aerr)
-	}
-	b, err := json.Marshal(resp)
-	if err != nil {
-		return errorBody(requestID, errorf("InternalError", "The response could not be encoded."))
-	}
-	// Splice the RequestId into the action's own fields.
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(b, &fields)
-	if fields == nil {
-		fields = map[string]json.RawMessage{}
-	}
-	fields["RequestId"], _ = json.Marshal(requestID)
-	out, _ := json.Marshal(map[string]any{"Response": fields})
-	return out
-}
-
-func errorBody(requestID string, aerr *apiError) []byte {
-	out, _ := json.Marshal(map[string]any{"Response": map[string]any{
-		"Error":     map[string]string{"Code": aerr.Code, "Message": aerr.Message},
-		"RequestId": requestID,
-	}})
-	return out
-}
-
-func writeAnswer(w http.ResponseWriter, a answer) {
-	w.Header().Set("Content-Type", a.contentType)
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body)
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // personalRegistry is the Personal edition's registry of one region
@@ -86,7 +88,7 @@ type duplicateImagePersonalParams struct {
 
 // duplicateImagePersonal copies a tag; it has no Override, and overwrites
 // an existing destination tag (undocumented: the step never relies on it).
-func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParams) (any, *apiError) {
+func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParams) (any, *api3.Error) {
 	if err := requireAll(field{"SrcImage", p.SrcImage}, field{"DestImage", p.DestImage}); err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParam
 	defer e.mu.Unlock()
 	pr := e.personal[c.region]
 	if pr == nil {
-		return nil, errorf("ResourceNotFound.ErrNoUser", "The Personal edition is not activated in region `%s`.", c.region)
+		return nil, api3.Errorf("ResourceNotFound.ErrNoUser", "The Personal edition is not activated in region `%s`.", c.region)
 	}
 	rp := e.personalRepo(c.region, srcNS, srcRepo)
 	img, found := Image{}, false
@@ -110,11 +112,11 @@ func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParam
 		img, found = rp.tags[srcTag]
 	}
 	if !found {
-		return nil, errorf("ResourceNotFound.ErrNoTag", "The tag `%s` does not exist in `%s/%s`.", srcTag, srcNS, srcRepo)
+		return nil, api3.Errorf("ResourceNotFound.ErrNoTag", "The tag `%s` does not exist in `%s/%s`.", srcTag, srcNS, srcRepo)
 	}
 	n := pr.namespaces[dstNS]
 	if n == nil {
-		return nil, errorf("InvalidParameter.ErrNSMisMatch", "The namespace `%s` does not belong to this account.", dstNS)
+		return nil, api3.Errorf("InvalidParameter.ErrNSMisMatch", "The namespace `%s` does not belong to this account.", dstNS)
 	}
 	img.UpdateTime = e.now()
 	n.repository(dstRepo, time.Time{}).tags[dstTag] = img
@@ -141,7 +143,7 @@ type PersonalTag struct {
 
 // describeImagePersonal lists a repository's tags: Tag is a search,
 // Offset an item offset.
-func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams) (any, *apiError) {
+func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams) (any, *api3.Error) {
 	if err := requireAll(field{"RepoName", p.RepoName}); err != nil {
 		return nil, err
 	}
@@ -153,14 +155,14 @@ func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams)
 		limit = *p.Limit
 	}
 	if offset < 0 || limit < 1 || limit > 100 {
-		return nil, errorf("InvalidParameter", "`Offset` must be at least 0 and `Limit` 1 to 100.")
+		return nil, api3.Errorf("InvalidParameter", "`Offset` must be at least 0 and `Limit` 1 to 100.")
 	}
 	ns, repo, _ := strings.Cut(*p.RepoName, "/")
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	rp := e.personalRepo(c.region, ns, repo)
 	if rp == nil {
-		return nil, errorf("ResourceNotFound.ErrNoRepo", "The repository `%s` does not exist.", *p.RepoName)
+		return nil, api3.Errorf("ResourceNotFound.ErrNoRepo", "The repository `%s` does not exist.", *p.RepoName)
 	}
 	var list []PersonalTag
 	for tag, img := range rp.tags {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // replica is an instance's replica in another region (TCR instance
@@ -59,7 +61,7 @@ func (e *Emulator) FailReplica(replicaID string) {
 // now, or, if it names a replica of one in the request's region (and the
 // behaviour lets replicas answer), the main instance as it was when the
 // replica last caught up. Must hold e.mu.
-func (e *Emulator) view(c call, id string) (r *registry, at time.Time, replica bool, aerr *apiError) {
+func (e *Emulator) view(c call, id string) (r *registry, at time.Time, replica bool, aerr *api3.Error) {
 	now := e.now()
 	r, aerr = e.instance(c, id)
 	if aerr == nil || !e.behaviour.ReplicaImages {
@@ -91,12 +93,12 @@ type ReplicationRegistry struct {
 	CreatedAt             string `json:"CreatedAt"`
 }
 
-func (e *Emulator) describeReplicationInstances(c call, p *describeReplicationInstancesParams) (any, *apiError) {
+func (e *Emulator) describeReplicationInstances(c call, p *describeReplicationInstancesParams) (any, *api3.Error) {
 	offset, limit, aerr := itemPage(p.Offset, p.Limit)
 	if aerr != nil {
 		return nil, aerr
 	}
-	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		list := []ReplicationRegistry{}
 		for _, rp := range r.replicas {
 			list = append(list, ReplicationRegistry{
@@ -140,11 +142,11 @@ var beijing = time.FixedZone("CST", 8*3600)
 // syncing while a write of the main instance has not reached it yet,
 // caught up otherwise; ReplicationTime is when its last synchronisation
 // finished.
-func (e *Emulator) describeReplicationInstanceSyncStatus(c call, p *describeReplicationInstanceSyncStatusParams) (any, *apiError) {
+func (e *Emulator) describeReplicationInstanceSyncStatus(c call, p *describeReplicationInstanceSyncStatusParams) (any, *api3.Error) {
 	if err := requireAll(field{"ReplicationRegistryId", p.ReplicationRegistryId}); err != nil {
 		return nil, err
 	}
-	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *apiError) {
+	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		var rp *replica
 		for _, x := range r.replicas {
 			if x.id == *p.ReplicationRegistryId {
@@ -152,7 +154,7 @@ func (e *Emulator) describeReplicationInstanceSyncStatus(c call, p *describeRepl
 			}
 		}
 		if rp == nil {
-			return nil, errorf("ResourceNotFound", "The replication instance `%s` of `%s` does not exist.", *p.ReplicationRegistryId, r.id)
+			return nil, api3.Errorf("ResourceNotFound", "The replication instance `%s` of `%s` does not exist.", *p.ReplicationRegistryId, r.id)
 		}
 		now := e.now()
 		at := rp.at(now)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // STSAPIVersion is the STS API version the emulator speaks.
@@ -24,7 +26,7 @@ func WithWebIdentity(providerID, roleArn, token string) Option {
 var stsAction = action{
 	service: "sts", version: STSAPIVersion, regional: true, unsigned: true,
 	params: reflect.TypeFor[assumeRoleParams](),
-	run: func(e *Emulator, c call, p any) (any, *apiError) {
+	run: func(e *Emulator, c call, p any) (any, *api3.Error) {
 		return e.assumeRoleWithWebIdentity(p.(*assumeRoleParams))
 	},
 }
@@ -33,7 +35,7 @@ var stsAction = action{
 var identityAction = action{
 	service: "sts", version: STSAPIVersion, regional: true,
 	params: reflect.TypeFor[struct{}](),
-	run: func(e *Emulator, c call, _ any) (any, *apiError) {
+	run: func(e *Emulator, c call, _ any) (any, *api3.Error) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		// Every key is the account owner's here; a role's keys are the role's.
@@ -60,30 +62,30 @@ var sessionNameRE = lazyRegexp(`^[A-Za-z0-9=,.@_-]{2,128}$`)
 // assumeRoleWithWebIdentity checks the token against the provider and the
 // role, and issues temporary credentials that TCR calls must then present
 // together with their token (X-TC-Token).
-func (e *Emulator) assumeRoleWithWebIdentity(p *assumeRoleParams) (any, *apiError) {
+func (e *Emulator) assumeRoleWithWebIdentity(p *assumeRoleParams) (any, *api3.Error) {
 	if err := requireAll(field{"ProviderId", p.ProviderId}, field{"WebIdentityToken", p.WebIdentityToken}, field{"RoleArn", p.RoleArn}, field{"RoleSessionName", p.RoleSessionName}); err != nil {
 		return nil, err
 	}
 	if !sessionNameRE().MatchString(*p.RoleSessionName) {
-		return nil, errorf("InvalidParameter.ParamError", "RoleSessionName `%s` is not 2-128 of A-Z a-z 0-9 = , . @ _ -.", *p.RoleSessionName)
+		return nil, api3.Errorf("InvalidParameter.ParamError", "RoleSessionName `%s` is not 2-128 of A-Z a-z 0-9 = , . @ _ -.", *p.RoleSessionName)
 	}
 	duration := int64(7200)
 	if p.DurationSeconds != nil {
 		duration = *p.DurationSeconds
 	}
 	if duration < 1 || duration > 43200 {
-		return nil, errorf("InvalidParameter.ParamError", "DurationSeconds must be at most 43200.")
+		return nil, api3.Errorf("InvalidParameter.ParamError", "DurationSeconds must be at most 43200.")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r, ok := e.roles[*p.WebIdentityToken]
 	switch {
 	case !ok:
-		return nil, errorf("InvalidParameter.WebIdentityTokenError", "The web identity token is invalid or expired.")
+		return nil, api3.Errorf("InvalidParameter.WebIdentityTokenError", "The web identity token is invalid or expired.")
 	case r.providerID != *p.ProviderId:
-		return nil, errorf("InvalidParameter.WebIdentityTokenError", "The token was not issued by identity provider `%s`.", *p.ProviderId)
+		return nil, api3.Errorf("InvalidParameter.WebIdentityTokenError", "The token was not issued by identity provider `%s`.", *p.ProviderId)
 	case r.roleArn != *p.RoleArn:
-		return nil, errorf("AuthFailure.UnauthorizedOperation", "The role `%s` does not trust this identity.", *p.RoleArn)
+		return nil, api3.Errorf("AuthFailure.UnauthorizedOperation", "The role `%s` does not trust this identity.", *p.RoleArn)
 	}
 	id, secret, token := "AKIDtmp"+randomHex(12), randomHex(20), randomHex(32)
 	expiry := e.now().Add(time.Duration(duration) * time.Second)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // Artifact is what a digest is: its platforms — one for an image, several
@@ -119,7 +121,7 @@ type imageVersionParams struct {
 
 // withInstance runs fn, under the lock, on the instance p names, once
 // every parameter is there.
-func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *registry) (any, *apiError)) (any, *apiError) {
+func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *registry) (any, *api3.Error)) (any, *api3.Error) {
 	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
 		return nil, err
 	}
@@ -128,17 +130,17 @@ func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *regist
 
 // image finds the tag p names in namespace ns (nil when it does not
 // exist): its repository and image, or the answer naming what is missing.
-func (p *imageVersionParams) image(ns *namespace) (*repository, Image, *apiError) {
+func (p *imageVersionParams) image(ns *namespace) (*repository, Image, *api3.Error) {
 	var rp *repository
 	if ns != nil {
 		rp = ns.repos[*p.RepositoryName]
 	}
 	if rp == nil {
-		return nil, Image{}, errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
+		return nil, Image{}, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
 	}
 	img, ok := rp.tags[*p.ImageVersion]
 	if !ok {
-		return nil, Image{}, errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
+		return nil, Image{}, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
 	}
 	return rp, img, nil
 }
@@ -149,8 +151,8 @@ type KeyValue struct {
 	Value string `json:"Value"`
 }
 
-func (e *Emulator) describeImageManifests(c call, p *imageVersionParams) (any, *apiError) {
-	return p.withInstance(e, c, func(r *registry) (any, *apiError) {
+func (e *Emulator) describeImageManifests(c call, p *imageVersionParams) (any, *api3.Error) {
+	return p.withInstance(e, c, func(r *registry) (any, *api3.Error) {
 		_, img, aerr := p.image(r.namespaces[*p.NamespaceName])
 		if aerr != nil {
 			return nil, aerr
@@ -212,16 +214,16 @@ func renderArtifact(digest string, a Artifact) (manifest, config string) {
 	return string(b), string(c)
 }
 
-func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *apiError) {
-	return p.withInstance(e, c, func(r *registry) (any, *apiError) {
+func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *api3.Error) {
+	return p.withInstance(e, c, func(r *registry) (any, *api3.Error) {
 		ns := r.namespaces[*p.NamespaceName]
 		if ns == nil {
-			return nil, errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
+			return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
 		}
 		if ns.signPolicy == "" {
 			// Undocumented; a plausible answer. The step checks the policy
 			// first (DescribeNamespaces KmsSignPolicy) rather than rely on it.
-			return nil, errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
+			return nil, api3.Errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
 		}
 		rp, img, aerr := p.image(ns)
 		if aerr != nil {

@@ -1,15 +1,12 @@
 package settings
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"gopkg.in/yaml.v3"
+	"github.com/tcr-promote/tcr-promote/plugin/promofile"
 )
 
 // File is a promotion file, read: the reviewed list of which image goes
@@ -37,42 +34,36 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 		p.fail("%s: %v", p.l.Key("PROMOTION_FILE"), unwrapPath(err))
 		return
 	}
-	f := fileParser{parser: p, path: s.PromotionFile, seen: map[imageref.Ref]string{}}
-	root := f.document(text)
-	if root == nil {
-		return
+	f := promofile.Parse(s.PromotionFile, text)
+	for _, problem := range f.Problems {
+		p.fail("%s", problem)
 	}
-	if !f.mapping(root, "the file") {
-		return
+	c.File.Registry = f.Registry
+	p.fileRegistry(f, c)
+	for _, pr := range f.Promotions {
+		c.Pairs = append(c.Pairs, Pair{Source: pr.Source, Destination: pr.Destination, Override: pr.Override, Where: pr.Where, SourceAt: pr.SourceAt})
 	}
-	var promotions *yaml.Node
-	f.fields(root, func(key string, k, v *yaml.Node) bool {
-		switch key {
-		case "registry":
-			c.File.Registry = f.scalar(v, "registry")
-			if c.File.Registry != "" {
-				f.registry(v, c)
-			}
-		case "promotions":
-			promotions = v
-		default:
-			return false
+}
+
+// fileRegistry reads the file's registry host, as source_image's host is
+// read: an Enterprise instance is looked up by name unless registry_id
+// and region are given.
+func (p *parser) fileRegistry(f promofile.File, c *Config) {
+	named := c.RegistryID != "" && c.Region != ""
+	if f.Registry == "" {
+		if !named && f.Read && f.RegistryAt == "" {
+			p.fail("%s names no registry: write registry: <host> (e.g. acme.tencentcloudcr.com) at its top, or set %s and %s", f.Path, p.l.Key("REGISTRY_ID"), p.l.Key("REGION"))
 		}
-		return true
-	}, "registry, promotions")
-	if c.File.Registry == "" && (c.RegistryID == "" || c.Region == "") {
-		p.fail("%s names no registry: write registry: <host> (e.g. acme.tencentcloudcr.com) at its top, or set %s and %s", s.PromotionFile, p.l.Key("REGISTRY_ID"), p.l.Key("REGION"))
-	}
-	if promotions == nil {
-		f.failAt(root, "promotions is missing: list what to promote, e.g. - source: develop/app@sha256:… with destinations: [release/app:prd]")
 		return
 	}
-	if promotions.Kind != yaml.SequenceNode || len(promotions.Content) == 0 {
-		f.failAt(promotions, "promotions must be a list of promotions, each with source and destinations")
-		return
-	}
-	for _, item := range promotions.Content {
-		f.promotion(item, c)
+	c.RegistryHost = f.Registry
+	kind, names, _ := imageref.ClassifyHost(f.Registry)
+	switch {
+	case named:
+	case kind == imageref.HostEnterprise:
+		c.InstanceNames = names
+	default:
+		p.fail("%s: registry: %s is not a TCR Enterprise domain (<name>%s): for a custom domain, set registry_id and region", f.RegistryAt, f.Registry, imageref.EnterpriseSuffix)
 	}
 }
 
@@ -83,203 +74,4 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
-}
-
-// document decodes the file's one YAML document and returns its root; a
-// second document would be read by nobody — the step promotes what the
-// first says, and a reviewer may read the second — so it is a problem at
-// its position. nil when there is no document to read.
-func (f *fileParser) document(text []byte) *yaml.Node {
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	var doc yaml.Node
-	err := dec.Decode(&doc)
-	switch {
-	case errors.Is(err, io.EOF) || err == nil && len(doc.Content) == 0:
-		f.fail("%s: the file is empty: it needs promotions (a list of source and destinations)", f.path)
-		return nil
-	case err != nil:
-		f.fail("%s: %v", f.path, err)
-		return nil
-	}
-	var second yaml.Node
-	switch err := dec.Decode(&second); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		f.fail("%s: %v", f.path, err)
-	case len(second.Content) > 0 && second.Content[0].Tag != "!!null":
-		f.failAt(second.Content[0], "a second YAML document (after ---): a promotion file is one document; merge them, or split them into two files")
-	}
-	return doc.Content[0]
-}
-
-// fileParser reads one promotion file's nodes, failing with positions.
-type fileParser struct {
-	*parser
-	path string
-	host string                  // the file's registry host, "" if none
-	seen map[imageref.Ref]string // each destination, at its first position
-}
-
-func (f *fileParser) at(n *yaml.Node) string {
-	return fmt.Sprintf("%s:%d:%d", f.path, n.Line, n.Column)
-}
-
-func (f *fileParser) failAt(n *yaml.Node, format string, args ...any) {
-	f.fail("%s: %s", f.at(n), fmt.Sprintf(format, args...))
-}
-
-func (f *fileParser) mapping(n *yaml.Node, what string) bool {
-	if n.Kind != yaml.MappingNode {
-		f.failAt(n, "%s must be a mapping of keys to values", what)
-		return false
-	}
-	return true
-}
-
-// fields calls fn for each key of a mapping; a key fn does not take is
-// unknown, and named with the keys allowed.
-func (f *fileParser) fields(n *yaml.Node, fn func(key string, k, v *yaml.Node) bool, allowed string) {
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if first := seen[k.Value]; first != nil {
-			// YAML lets the last one win, silently: a reviewer could read
-			// the first.
-			f.failAt(k, "%s is given twice (first at line %d)", k.Value, first.Line)
-			continue
-		}
-		seen[k.Value] = k
-		if !fn(k.Value, k, v) {
-			f.failAt(k, "unknown key %q (the keys here are %s)", k.Value, allowed)
-		}
-	}
-}
-
-func (f *fileParser) scalar(n *yaml.Node, what string) string {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-		f.failAt(n, "%s must be a string", what)
-		return ""
-	}
-	return n.Value
-}
-
-// registry reads the file's registry host, as source_image's host is
-// read: an Enterprise instance is looked up by name unless registry_id
-// and region are given.
-func (f *fileParser) registry(n *yaml.Node, c *Config) {
-	host := strings.ToLower(c.File.Registry)
-	if !imageref.IsHost(host) {
-		f.failAt(n, "registry: %q is not a registry host such as acme.tencentcloudcr.com", c.File.Registry)
-		return
-	}
-	f.host, c.RegistryHost = host, host
-	kind, names, _ := imageref.ClassifyHost(host)
-	switch kind {
-	case imageref.HostEnterprise:
-		if c.RegistryID == "" || c.Region == "" {
-			c.InstanceNames = names
-		}
-	case imageref.HostPersonal:
-		f.failAt(n, "registry: %s is the Personal edition, whose API gives no digest before a copy: a promotion file needs an Enterprise instance", host)
-	default:
-		if c.RegistryID == "" || c.Region == "" {
-			f.failAt(n, "registry: %s is not a TCR Enterprise domain (<name>%s): for a custom domain, set registry_id and region", host, imageref.EnterpriseSuffix)
-		}
-	}
-}
-
-// promotion reads one entry: a source, its destinations, override.
-func (f *fileParser) promotion(n *yaml.Node, c *Config) {
-	if !f.mapping(n, "a promotion") {
-		return
-	}
-	var (
-		src          imageref.Ref
-		srcNode, dst *yaml.Node
-		override     bool
-	)
-	f.fields(n, func(key string, k, v *yaml.Node) bool {
-		switch key {
-		case "source":
-			srcNode = v
-		case "destinations":
-			dst = v
-		case "override":
-			// By its resolved YAML type: True and TRUE are booleans too.
-			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&override) != nil {
-				f.failAt(v, "override must be true or false")
-			}
-		default:
-			return false
-		}
-		return true
-	}, "source, destinations, override")
-	switch {
-	case srcNode == nil:
-		f.failAt(n, "source is missing: the image to promote, e.g. develop/app@sha256:… (a digest, recommended) or develop/app:stg")
-		return
-	case dst == nil:
-		f.failAt(n, "destinations is missing: the tags to create, e.g. [release/app:prd]")
-		return
-	}
-	var ok bool
-	if src, ok = f.reference(srcNode, "source"); !ok {
-		return
-	}
-	if dst.Kind == yaml.ScalarNode {
-		dst = &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{dst}, Line: dst.Line, Column: dst.Column}
-	}
-	if dst.Kind != yaml.SequenceNode || len(dst.Content) == 0 {
-		f.failAt(dst, "destinations must list at least one tag, e.g. [release/app:prd, release/app:v1.4.2]")
-		return
-	}
-	f.destinations(dst, src, srcNode, override, c)
-}
-
-// destinations reads one promotion's destinations into c.Pairs: each a
-// tag, not the source, named once in the file.
-func (f *fileParser) destinations(dst *yaml.Node, src imageref.Ref, srcNode *yaml.Node, override bool, c *Config) {
-	for _, d := range dst.Content {
-		ref, ok := f.reference(d, "a destination")
-		switch {
-		case !ok:
-			continue
-		case ref.Digest != "":
-			f.failAt(d, "%q: a destination is a tag, not a digest", d.Value)
-			continue
-		case ref == src:
-			f.failAt(d, "%q is the source itself", d.Value)
-			continue
-		}
-		if first, dup := f.seen[ref]; dup {
-			// Two promotions onto one tag would race, and the file would
-			// not say which wins.
-			f.failAt(d, "%s is listed twice (first at %s): a destination is named once in the file", ref, first)
-			continue
-		}
-		f.seen[ref] = f.at(d)
-		c.Pairs = append(c.Pairs, Pair{Source: src, Destination: ref, Override: override, Where: f.at(d), SourceAt: f.at(srcNode)})
-	}
-}
-
-// reference reads a reference without a host, or with the file's.
-func (f *fileParser) reference(n *yaml.Node, what string) (imageref.Ref, bool) {
-	s := f.scalar(n, what)
-	if s == "" {
-		return imageref.Ref{}, false
-	}
-	r, err := imageref.Parse(s)
-	switch {
-	case err != nil:
-		f.failAt(n, "%s %q: %v", what, s, err)
-		return r, false
-	case r.Host != "" && f.host == "":
-		f.failAt(n, "%s %q names a registry host: set registry at the top of the file, or leave the host out", what, s)
-		return r, false
-	case r.Host != "" && !strings.EqualFold(r.Host, f.host):
-		f.failAt(n, "%s %q is in another registry than the file's (%s): DuplicateImage copies within one registry", what, s, f.host)
-		return r, false
-	}
-	r.Host = ""
-	return r, true
 }

@@ -1,8 +1,10 @@
-package tcremu
+package api3_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // Tencent's published "Signature v3" vectors (CVM DescribeInstances); the
@@ -26,13 +28,13 @@ func TestSignatureVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			canon := canonicalRequest("POST", header, strings.Split(tt.signed, ";"), sha256Hex([]byte(body)))
+			canon := api3.CanonicalRequest("POST", header, strings.Split(tt.signed, ";"), api3.SHA256Hex([]byte(body)))
 			if tt.signed == "content-type;host" {
-				if got, want := sha256Hex([]byte(canon)), "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"; got != want {
+				if got, want := api3.SHA256Hex([]byte(canon)), "5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031"; got != want {
 					t.Errorf("hashed canonical request = %s, want %s", got, want)
 				}
 			}
-			if got := signature(tt.key, "cvm", 1551113065, canon); got != tt.want {
+			if got := api3.Signature(tt.key, "cvm", 1551113065, canon); got != tt.want {
 				t.Errorf("signature = %s, want %s", got, tt.want)
 			}
 		})
@@ -53,8 +55,8 @@ func TestParseAuthorization(t *testing.T) {
 		{"", false},
 	}
 	for _, tt := range tests {
-		if _, err := parseAuthorization(tt.in); (err == nil) != tt.ok {
-			t.Errorf("parseAuthorization(%q) error = %v, want ok %t", tt.in, err, tt.ok)
+		if _, err := api3.ParseAuthorization(tt.in); (err == nil) != tt.ok {
+			t.Errorf("api3.ParseAuthorization(%q) error = %v, want ok %t", tt.in, err, tt.ok)
 		}
 	}
 }
