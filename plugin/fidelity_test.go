@@ -111,7 +111,7 @@ func TestRealServiceAnswers(t *testing.T) {
 			}
 			text := res.stdout + res.stderr
 			for _, l := range tt.logs {
-				if !strings.Contains(text, l) {
+				if !strings.Contains(text, human(l)) {
 					t.Errorf("log lacks %q:\n%s", l, text)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -233,4 +234,10 @@ func (f *fixture) lastRequestID(action string) string {
 func readFileString(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
+}
+
+// human is s as a log line a person reads shows it: each digest shortened
+// to its first 12 hex digits (debug off).
+func human(s string) string {
+	return regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`).ReplaceAllString(s, "sha256:${1}…")
 }

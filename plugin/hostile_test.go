@@ -194,7 +194,7 @@ func TestNoClobber(t *testing.T) {
 			if n := f.emu.Count("DuplicateImage", ""); n != 1 {
 				t.Errorf("DuplicateImage sent %d times, want 1", n)
 			}
-			if !strings.Contains(res.stderr, digestC) || !strings.Contains(res.stderr, digestA) || env["ERROR_CLASS"] != "conflict" {
+			if !strings.Contains(res.stderr, human(digestC)) || !strings.Contains(res.stderr, human(digestA)) || env["ERROR_CLASS"] != "conflict" {
 				t.Errorf("the conflict does not name both digests: %v\n%s", env, res.stderr)
 			}
 		})

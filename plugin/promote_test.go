@@ -110,7 +110,7 @@ func TestCIStyles(t *testing.T) {
 				if diff := gocmp.Diff(want, tt.read(t, f)); diff != "" {
 					t.Errorf("outputs (-want +got):\n%s", diff)
 				}
-				if !strings.Contains(res.stdout, "promoted develop/app:stg → release/app:prd in tcr-1 ("+digestA+", RequestId "+f.lastRequestID("DuplicateImage")+")") {
+				if !strings.Contains(res.stdout, human("promoted develop/app:stg → release/app:prd in tcr-1 ("+digestA+", RequestId "+f.lastRequestID("DuplicateImage")+")")) {
 					t.Errorf("stdout lacks the promotion line:\n%s", res.stdout)
 				}
 				if n := f.emu.Count("DuplicateImage", ""); n != 1 {

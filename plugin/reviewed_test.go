@@ -221,7 +221,7 @@ promotions:
 			"release/app:latest holds " + digestC + "; " + vars["PLUGIN_PROMOTION_FILE"] + ":4:57 says " + digestA,
 			"release/app:prd holds " + digestC + "; " + vars["PLUGIN_PROMOTION_FILE"] + ":4:20 says " + digestA,
 		} {
-			if !strings.Contains(res.stderr, want) {
+			if !strings.Contains(res.stderr, human(want)) {
 				t.Errorf("the drift is not named with the file's position: %q\n%s", want, res.stderr)
 			}
 		}
@@ -345,7 +345,7 @@ promotions:
     destinations: [release/app:next]
 `)
 		res, _ := f.runFile(t, 64, vars)
-		if want := vars["PLUGIN_PROMOTION_FILE"] + ":5:13: no tag of develop/app points at " + digestB; !strings.Contains(res.stderr, want) {
+		if want := vars["PLUGIN_PROMOTION_FILE"] + ":5:13: no tag of develop/app points at " + digestB; !strings.Contains(res.stderr, human(want)) {
 			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 		}
 		if n := f.emu.Count("DuplicateImage", ""); n != 0 {
@@ -424,7 +424,7 @@ func TestReplicaLag(t *testing.T) {
 		if out["PROMOTED"] != "true" || out["DIGEST"] != digestA {
 			t.Errorf("the promotion is not reported as done: %v", out)
 		}
-		if !strings.Contains(res.stderr, "eu-frankfurt (tcr-1-eu-frankfurt) behind, lacking release/app:prd@"+digestA) {
+		if !strings.Contains(res.stderr, human("eu-frankfurt (tcr-1-eu-frankfurt) behind, lacking release/app:prd@"+digestA)) {
 			t.Errorf("the lagging replica is not named:\n%s", res.stderr)
 		}
 	})

@@ -177,3 +177,30 @@ func TestHelpWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugNamesEachCall: under debug, every call the emulator answered
+// has a line naming its action, what it was about and its RequestId; and
+// the human lines keep their digests whole.
+func TestDebugNamesEachCall(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_DEBUG": "true"}))
+	if res.code != 0 {
+		t.Fatalf("exit %d:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, r := range f.emu.Requests() {
+		if !strings.Contains(res.stdout, "(RequestId "+r.RequestID+")") {
+			t.Errorf("no debug line names %s's RequestId %s:\n%s", r.Action, r.RequestID, res.stdout)
+		}
+	}
+	for _, want := range []string{
+		"debug: DuplicateImage develop/app:stg → release/app:prd: answered in ",
+		"debug: DescribeImages develop/app:stg: answered in ",
+		"debug: DescribeImages release/app:prd: ", // a destination that does not exist yet: answered, or an error's code
+		"promoted develop/app:stg → release/app:prd in tcr-1 (" + digestA + ", RequestId ",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}

@@ -163,7 +163,7 @@ func TestGates(t *testing.T) {
 				t.Errorf("the destination changed")
 			}
 			for _, s := range tt.says {
-				if !strings.Contains(res.stderr, s) {
+				if !strings.Contains(res.stderr, human(s)) {
 					t.Errorf("stderr lacks %q:\n%s", s, res.stderr)
 				}
 			}

@@ -88,7 +88,7 @@ func TestVerifiedPromotion(t *testing.T) {
 					t.Errorf("release/app:prd = %q, want %q", d, tt.finalDst)
 				}
 				for _, l := range tt.logs {
-					if !strings.Contains(res.stdout+res.stderr, l) {
+					if !strings.Contains(res.stdout+res.stderr, human(l)) {
 						t.Errorf("log lacks %q:\n%s%s", l, res.stdout, res.stderr)
 					}
 				}
@@ -158,7 +158,7 @@ func TestDryRun(t *testing.T) {
 				if after, _ := f.emu.Lookup("tcr-1", "release", "app", "prd"); after != before {
 					t.Errorf("release/app:prd changed: %v → %v", before, after)
 				}
-				if !strings.Contains(res.stdout, tt.log) {
+				if !strings.Contains(res.stdout, human(tt.log)) {
 					t.Errorf("log lacks %q:\n%s", tt.log, res.stdout)
 				}
 			})

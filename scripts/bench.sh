@@ -29,6 +29,9 @@ bin="$(mktemp -d)/tcr-promote"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin" .
 size=$(stat -c %s "$bin")
 echo "$size bytes ($(awk "BEGIN{printf \"%.1f\", $size/1048576}") MiB)"
+echo "== what each module costs in it (the same build with its symbols)"
+CGO_ENABLED=0 go build -trimpath -ldflags "-w" -o "$bin.sym" .
+go run ./bench/depsize "$bin.sym"
 rm -rf "$(dirname "$bin")"
 
 echo "== the default image, built with podman (target <= 13 MB)"

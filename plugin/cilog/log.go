@@ -7,6 +7,7 @@ package cilog
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -87,11 +88,27 @@ func (l *Logger) Command(s string) { l.write(l.out, s) }
 // Errorf writes a failure line to stderr, which GitHub's runner parses
 // for commands too.
 func (l *Logger) Errorf(format string, args ...any) {
-	l.write(l.errOut, "error: "+Inert(fmt.Sprintf(format, args...)))
+	l.write(l.errOut, "error: "+Inert(l.human(fmt.Sprintf(format, args...))))
 }
 
 func (l *Logger) Infof(format string, args ...any) {
-	l.line(fmt.Sprintf(format, args...))
+	l.line(l.human(fmt.Sprintf(format, args...)))
+}
+
+// fullDigest is a sha256 digest as the registry writes it.
+var fullDigest = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
+
+// human shortens the digests in a line a person reads to their first 12
+// hex digits, as docker shows image IDs — unless debug is on: the
+// outputs, the record and the debug log keep every digest whole.
+func (l *Logger) human(s string) string {
+	l.mu.Lock()
+	on := l.debug
+	l.mu.Unlock()
+	if on {
+		return s
+	}
+	return fullDigest.ReplaceAllString(s, "sha256:${1}…")
 }
 
 // Inert makes untrusted text harmless wherever it is printed, for every
@@ -136,7 +153,7 @@ func (l *Logger) Debugf(format string, args ...any) {
 }
 
 func (l *Logger) Warnf(format string, args ...any) {
-	msg := Inert(fmt.Sprintf(format, args...))
+	msg := Inert(l.human(fmt.Sprintf(format, args...)))
 	if l.github {
 		l.Command("::warning::" + escapeData(msg))
 		return
@@ -148,7 +165,7 @@ func (l *Logger) Warnf(format string, args ...any) {
 // failure is already in the log.
 func (l *Logger) Annotate(title, msg string) {
 	if l.github {
-		l.Command(errorCommand(title, msg))
+		l.Command(errorCommand(title, l.human(msg)))
 	}
 }
 

@@ -69,3 +69,38 @@ func FuzzInert(f *testing.F) {
 		}
 	})
 }
+
+// TestHumanDigests: a line a person reads shows each digest by its first
+// 12 hex digits; with debug on, and in the step's own commands (outputs),
+// every digest stays whole.
+func TestHumanDigests(t *testing.T) {
+	t.Parallel()
+	full := "sha256:" + strings.Repeat("0123456789abcdef", 4)
+	short := "sha256:0123456789ab…"
+	tests := []struct {
+		name  string
+		debug bool
+		write func(l *Logger)
+		want  string
+	}{
+		{"info", false, func(l *Logger) { l.Infof("promoted a → b (%s)", full) }, "promoted a → b (" + short + ")\n"},
+		{"warning", false, func(l *Logger) { l.Warnf("at %s", full) }, "warning: at " + short + "\n"},
+		{"error", false, func(l *Logger) { l.Errorf("holds %s", full) }, "error: holds " + short + "\n"},
+		{"info under debug", true, func(l *Logger) { l.Infof("promoted a → b (%s)", full) }, "promoted a → b (" + full + ")\n"},
+		{"debug", true, func(l *Logger) { l.Debugf("read %s", full) }, "debug: read " + full + "\n"},
+		{"a command", false, func(l *Logger) { l.Command("##[set-output digest=" + full + "]") }, "##[set-output digest=" + full + "]\n"},
+		{"not a digest", false, func(l *Logger) { l.Infof("sha256:abc and sha512:%s", strings.Repeat("a", 128)) }, "sha256:abc and sha512:" + strings.Repeat("a", 128) + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b strings.Builder
+			l := New(&b, &b, false)
+			l.SetDebug(tt.debug)
+			tt.write(l)
+			if b.String() != tt.want {
+				t.Errorf("wrote %q, want %q", b.String(), tt.want)
+			}
+		})
+	}
+}

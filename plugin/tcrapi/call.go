@@ -1,6 +1,7 @@
 package tcrapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -134,11 +135,31 @@ func attempt[T any](ctx context.Context, c *Client, action string, send func(ctx
 	ex := &exchange{}
 	start := time.Now()
 	v, id, err := send(context.WithValue(actx, exchangeKey{}, ex))
+	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
-		return v, "", classify(ctx, action, ex, err)
+		e := classify(ctx, action, ex, err)
+		c.log.Debugf("%s%s: %s after %s (RequestId %s)", action, subjectOf(ctx), e.Code, took, cmp.Or(e.RequestID, "none"))
+		return v, "", e
 	}
 	c.rtt.add(time.Since(start))
+	c.log.Debugf("%s%s: answered in %s (RequestId %s)", action, subjectOf(ctx), took, cmp.Or(id, "none"))
 	return v, id, nil
+}
+
+type subjectKey struct{}
+
+// About names what the calls made under ctx are about — an image, a
+// copy's source and destination — for the debug line each call writes
+// with its RequestId.
+func About(ctx context.Context, subject string) context.Context {
+	return context.WithValue(ctx, subjectKey{}, subject)
+}
+
+func subjectOf(ctx context.Context) string {
+	if s, _ := ctx.Value(subjectKey{}).(string); s != "" {
+		return " " + s
+	}
+	return ""
 }
 
 // jitterBackoff is exponential backoff with full jitter: a uniform wait in

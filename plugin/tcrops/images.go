@@ -2,6 +2,7 @@ package tcrops
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
@@ -21,6 +22,20 @@ type Query struct {
 	Page              int64
 }
 
+// about names what q reads in ns/repo, for the call's debug line.
+func (q Query) about(ns, repo string) string {
+	name := ns + "/" + repo
+	switch {
+	case q.Tag != "":
+		return name + ":" + q.Tag
+	case q.Digest != "":
+		return name + "@" + q.Digest
+	case q.Like != "":
+		return name + ", tags like " + q.Like
+	}
+	return fmt.Sprintf("%s, page %d", name, q.Page)
+}
+
 // PageSize is DescribeImages' largest page.
 const PageSize = 100
 
@@ -32,7 +47,7 @@ func (in Instance) Images(ctx context.Context, ns, repo string, q Query) ([]Tag,
 		tags  []Tag
 		total int64
 	}
-	a, id, err := tcrapi.Do(ctx, in.API, "DescribeImages", func(ctx context.Context) (answer, string, error) {
+	a, id, err := tcrapi.Do(tcrapi.About(ctx, q.about(ns, repo)), in.API, "DescribeImages", func(ctx context.Context) (answer, string, error) {
 		req := tcr.NewDescribeImagesRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.NamespaceName = common.StringPtr(ns)
@@ -88,7 +103,7 @@ func (in Instance) Images(ctx context.Context, ns, repo string, q Query) ([]Tag,
 // with signing, whether it has a KMS signature policy; its name filter is
 // fuzzy, so names are compared here.
 func (in Instance) NamespaceExists(ctx context.Context, name string, signing bool) (bool, error) {
-	found, _, err := tcrapi.Do(ctx, in.API, "DescribeNamespaces", func(ctx context.Context) (bool, string, error) {
+	found, _, err := tcrapi.Do(tcrapi.About(ctx, "namespace "+name), in.API, "DescribeNamespaces", func(ctx context.Context) (bool, string, error) {
 		req := tcr.NewDescribeNamespacesRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.NamespaceName = common.StringPtr(name)
@@ -117,7 +132,7 @@ func (in Instance) NamespaceExists(ctx context.Context, name string, signing boo
 // PublicDomain is the instance's registry host, from DescribeInstances;
 // "" if the answer does not list the instance.
 func (in Instance) PublicDomain(ctx context.Context) (string, error) {
-	domain, _, err := tcrapi.Do(ctx, in.API, "DescribeInstances", func(ctx context.Context) (string, string, error) {
+	domain, _, err := tcrapi.Do(tcrapi.About(ctx, in.ID), in.API, "DescribeInstances", func(ctx context.Context) (string, string, error) {
 		req := tcr.NewDescribeInstancesRequest()
 		req.Registryids = common.StringPtrs([]string{in.ID})
 		resp, err := in.Client.DescribeInstancesWithContext(ctx, req)

@@ -21,7 +21,7 @@ type Manifest struct {
 
 // Manifest reads ref's manifest.
 func (in Instance) Manifest(ctx context.Context, ref imageref.Ref) (Manifest, error) {
-	m, _, err := tcrapi.Do(ctx, in.API, "DescribeImageManifests", func(ctx context.Context) (Manifest, string, error) {
+	m, _, err := tcrapi.Do(tcrapi.About(ctx, ref.String()), in.API, "DescribeImageManifests", func(ctx context.Context) (Manifest, string, error) {
 		req := tcr.NewDescribeImageManifestsRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.NamespaceName = common.StringPtr(ref.Namespace)

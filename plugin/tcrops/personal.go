@@ -25,7 +25,7 @@ func (in Instance) PersonalTags(ctx context.Context, ref imageref.Ref, offset, l
 		tags  []PersonalTag
 		total int64
 	}
-	pg, id, err := tcrapi.Do(ctx, in.API, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
+	pg, id, err := tcrapi.Do(tcrapi.About(ctx, ref.String()), in.API, "DescribeImagePersonal", func(ctx context.Context) (page, string, error) {
 		req := tcr.NewDescribeImagePersonalRequest()
 		req.RepoName = common.StringPtr(ref.Namespace + "/" + ref.Repo)
 		req.Tag = common.StringPtr(ref.Tag)
@@ -55,7 +55,7 @@ func (in Instance) PersonalTags(ctx context.Context, ref imageref.Ref, offset, l
 // DuplicateImagePersonal copies src to dst (tags: the Personal edition
 // takes no digest) and answers the digest it copied, if it says.
 func (in Instance) DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error) {
-	return tcrapi.Do(ctx, in.API, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
+	return tcrapi.Do(tcrapi.About(ctx, src.String()+" → "+dst.String()), in.API, "DuplicateImagePersonal", func(ctx context.Context) (string, string, error) {
 		req := tcr.NewDuplicateImagePersonalRequest()
 		req.SrcImage = common.StringPtr(src.String())
 		req.DestImage = common.StringPtr(dst.String())

@@ -25,7 +25,7 @@ func (in Instance) Replicas(ctx context.Context) ([]Replica, int64, error) {
 		list  []Replica
 		total int64
 	}
-	a, _, err := tcrapi.Do(ctx, in.API, "DescribeReplicationInstances", func(ctx context.Context) (answer, string, error) {
+	a, _, err := tcrapi.Do(tcrapi.About(ctx, in.ID), in.API, "DescribeReplicationInstances", func(ctx context.Context) (answer, string, error) {
 		req := tcr.NewDescribeReplicationInstancesRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.Limit = common.Int64Ptr(maxReplicas)
@@ -64,7 +64,7 @@ type SyncStatus struct{ Word, At string }
 
 // SyncStatus reads how far replica r has synced.
 func (in Instance) SyncStatus(ctx context.Context, r Replica) (SyncStatus, error) {
-	st, _, err := tcrapi.Do(ctx, in.API, "DescribeReplicationInstanceSyncStatus", func(ctx context.Context) (SyncStatus, string, error) {
+	st, _, err := tcrapi.Do(tcrapi.About(ctx, r.ID), in.API, "DescribeReplicationInstanceSyncStatus", func(ctx context.Context) (SyncStatus, string, error) {
 		req := tcr.NewDescribeReplicationInstanceSyncStatusRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.ReplicationRegistryId = common.StringPtr(r.ID)

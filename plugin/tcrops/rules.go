@@ -19,7 +19,7 @@ type ImmutableRule struct {
 // ImmutableTagRules reads the instance's tag immutability rules (one per
 // namespace; disabled ones left out).
 func (in Instance) ImmutableTagRules(ctx context.Context) ([]ImmutableRule, error) {
-	rules, _, err := tcrapi.Do(ctx, in.API, "DescribeImmutableTagRules", func(ctx context.Context) ([]ImmutableRule, string, error) {
+	rules, _, err := tcrapi.Do(tcrapi.About(ctx, in.ID), in.API, "DescribeImmutableTagRules", func(ctx context.Context) ([]ImmutableRule, string, error) {
 		req := tcr.NewDescribeImmutableTagRulesRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		resp, err := in.Client.DescribeImmutableTagRulesWithContext(ctx, req)

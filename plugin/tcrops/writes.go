@@ -17,7 +17,7 @@ func (in Instance) DuplicateImage(ctx context.Context, src imageref.Ref, from st
 	if check != nil {
 		checks = append(checks, check)
 	}
-	_, id, err := tcrapi.Do(ctx, in.API, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
+	_, id, err := tcrapi.Do(tcrapi.About(ctx, src.Name()+":"+from+" → "+dst.String()), in.API, "DuplicateImage", func(ctx context.Context) (struct{}, string, error) {
 		req := tcr.NewDuplicateImageRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.SourceNamespace = common.StringPtr(src.Namespace)
@@ -40,7 +40,7 @@ func (in Instance) DuplicateImage(ctx context.Context, src imageref.Ref, from st
 // DeleteRepository deletes ns/repo with its tags. A delete may simply be
 // sent again after an ambiguous attempt.
 func (in Instance) DeleteRepository(ctx context.Context, ns, repo string) error {
-	_, _, err := tcrapi.Do(ctx, in.API, "DeleteRepository", func(ctx context.Context) (struct{}, string, error) {
+	_, _, err := tcrapi.Do(tcrapi.About(ctx, ns+"/"+repo), in.API, "DeleteRepository", func(ctx context.Context) (struct{}, string, error) {
 		req := tcr.NewDeleteRepositoryRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.NamespaceName = common.StringPtr(ns)
@@ -58,7 +58,7 @@ func (in Instance) DeleteRepository(ctx context.Context, ns, repo string) error 
 // CreateSignature has TCR sign ref with its namespace's KMS policy, and
 // returns the RequestId.
 func (in Instance) CreateSignature(ctx context.Context, ref imageref.Ref) (string, error) {
-	_, id, err := tcrapi.Do(ctx, in.API, "CreateSignature", func(ctx context.Context) (struct{}, string, error) {
+	_, id, err := tcrapi.Do(tcrapi.About(ctx, ref.String()), in.API, "CreateSignature", func(ctx context.Context) (struct{}, string, error) {
 		req := tcr.NewCreateSignatureRequest()
 		req.RegistryId = common.StringPtr(in.ID)
 		req.NamespaceName = common.StringPtr(ref.Namespace)
