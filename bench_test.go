@@ -40,11 +40,12 @@ func BenchmarkProcess(b *testing.B) {
 	_ = emu.PutImage("tcr-1", "develop", "app", "stg", "sha256:"+strings.Repeat("d", 64))
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
+	registry := registryOf(b, emu, "tcr-1")
 	host := strings.TrimPrefix(srv.URL, "http://")
 
 	settings := func(tag string, extra ...string) []string {
 		return append([]string{
-			"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
+			"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ENDPOINT=" + registry, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
 			"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=app", "PLUGIN_SOURCE_REFERENCE=stg",
 			"PLUGIN_DESTINATION_NAMESPACE=release", "PLUGIN_DESTINATION_TAG=" + tag,
 			"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key,
@@ -197,6 +198,7 @@ func contend(b *testing.B, bin string, shape contendShape) contention {
 	}
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
+	registry := registryOf(b, emu, "tcr-1")
 	account := fmt.Sprintf("bench-%d", time.Now().UnixNano()) // a bucket of this run's own
 
 	start := time.Now()
@@ -207,7 +209,7 @@ func contend(b *testing.B, bin string, shape contendShape) contention {
 		wg.Go(func() {
 			c := exec.Command(bin)
 			c.Env = []string{
-				"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
+				"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ENDPOINT=" + registry, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
 				"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=" + strings.Join(repos, ","), "PLUGIN_SOURCE_REFERENCE=stg",
 				fmt.Sprintf("PLUGIN_DESTINATION_NAMESPACE=release%d", p), "PLUGIN_DESTINATION_TAG=" + strings.Join(tags, ","),
 				"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key,

@@ -50,7 +50,15 @@ func containerWorld(t *testing.T, opts ...tcremu.Option) (*tcremu.Emulator, stri
 	_ = emu.PutImage("tcr-sh", "develop", "app", "stg", refDigest)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
+	worldRegistries.Store(srv.URL, registryOf(t, emu, "tcr-sh"))
 	return emu, srv.URL
+}
+
+// registryEnv points a container at the registry of the world whose API
+// is at endpoint (host networking: loopback is shared).
+func registryEnv(endpoint string) string {
+	reg, _ := worldRegistries.Load(endpoint)
+	return "PLUGIN_REGISTRY_ENDPOINT=" + reg.(string)
 }
 
 // env turns settings into podman -e flags.
@@ -124,7 +132,7 @@ func TestContainerPlugin(t *testing.T) {
 			_, url := containerWorld(t)
 			ws := t.TempDir()
 			vars := []string{"CI=true", "PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=release/app:prd",
-				"PLUGIN_OUTPUT_FILE=promote.env", "PLUGIN_ENDPOINT=" + url, "PLUGIN_SECRET_ID=" + refID, "PLUGIN_SECRET_KEY=" + refKey}
+				"PLUGIN_OUTPUT_FILE=promote.env", "PLUGIN_ENDPOINT=" + url, registryEnv(url), "PLUGIN_SECRET_ID=" + refID, "PLUGIN_SECRET_KEY=" + refKey}
 			if ci.name == "CNB" {
 				vars = append(vars, "CNB=true", "CNB_REPO_SLUG=acme/app", "CNB_BUILD_ID=cnb-1")
 			}
@@ -151,7 +159,7 @@ func TestContainerGitLab(t *testing.T) {
 	project := t.TempDir()
 	code, out := runContainer(t, append([]string{"--entrypoint", "", "-w", "/builds/acme/app", "-v", project + ":/builds/acme/app"},
 		append(env("GITLAB_CI=true", "PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=release/app:prd",
-			"PLUGIN_OUTPUT_FILE=tcr-promote.env", "PLUGIN_ENDPOINT="+url, "TENCENTCLOUD_SECRET_ID="+refID, "TENCENTCLOUD_SECRET_KEY="+refKey),
+			"PLUGIN_OUTPUT_FILE=tcr-promote.env", "PLUGIN_ENDPOINT="+url, registryEnv(url), "TENCENTCLOUD_SECRET_ID="+refID, "TENCENTCLOUD_SECRET_KEY="+refKey),
 			gitlabImage, "sh", "-c", "command -v grep >/dev/null && tcr-promote")...)...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
@@ -169,7 +177,7 @@ func TestContainerTekton(t *testing.T) {
 	results := t.TempDir()
 	code, out := runContainer(t, append([]string{"-v", results + ":/tekton/results"},
 		append(env("PLUGIN_OUTPUT_DIR=/tekton/results", "PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg",
-			"PLUGIN_DESTINATION_IMAGE=release/app:prd", "PLUGIN_ENDPOINT="+url, "PLUGIN_SECRET_ID="+refID, "PLUGIN_SECRET_KEY="+refKey), image)...)...)
+			"PLUGIN_DESTINATION_IMAGE=release/app:prd", "PLUGIN_ENDPOINT="+url, registryEnv(url), "PLUGIN_SECRET_ID="+refID, "PLUGIN_SECRET_KEY="+refKey), image)...)...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -192,7 +200,7 @@ func TestContainerStop(t *testing.T) {
 	name := "tcr-promote-stop-" + strings.ReplaceAll(filepath.Base(ws), "_", "-")
 	args := append(slices.Clone(podmanRun), "-d", "--name", name, "-v", ws+":/ws", "-w", "/ws")
 	args = append(args, env("PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=release/app:prd",
-		"PLUGIN_OUTPUT_FILE=promote.env", "PLUGIN_ENDPOINT="+url, "PLUGIN_SECRET_ID="+refID, "PLUGIN_SECRET_KEY="+refKey)...)
+		"PLUGIN_OUTPUT_FILE=promote.env", "PLUGIN_ENDPOINT="+url, registryEnv(url), "PLUGIN_SECRET_ID="+refID, "PLUGIN_SECRET_KEY="+refKey)...)
 	args = slices.DeleteFunc(append(args, image), func(a string) bool { return a == "--rm" }) // keep it to read its exit code
 	if out, err := podman(args...).CombinedOutput(); err != nil {
 		t.Fatalf("podman run: %v\n%s", err, out)

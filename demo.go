@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
 const (
@@ -29,6 +30,12 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	_ = emu.AddNamespace("tcr-demo", "release")
 	_ = emu.PutImage("tcr-demo", "develop", "app", "stg", demoDigest)
 
+	// The image is signed as cosign v3 signs: a Sigstore bundle attached
+	// as an OCI referrer, which the promotion carries through the
+	// registry's protocol.
+	bundle, _ := emu.Store("tcr-demo").Attach("develop/app", oci.Descriptor{MediaType: oci.MediaOCIManifest, Digest: demoDigest, Size: 1024},
+		oci.TypeCosignBundle, oci.TypeCosignBundle, []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
@@ -37,6 +44,14 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	srv := &http.Server{Handler: emu}
 	go srv.Serve(ln)
 	defer srv.Close()
+	regLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(stderr, "demo:", err)
+		return 1
+	}
+	reg := &http.Server{Handler: emu.RegistryServer("tcr-demo", oci.Options{Referrers: true})}
+	go reg.Serve(regLn)
+	defer reg.Close()
 
 	dir, err := os.MkdirTemp("", "tcr-promote-demo")
 	if err != nil {
@@ -45,9 +60,11 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	outFile := filepath.Join(dir, "outputs.env")
-	fmt.Fprintf(stdout, "== TCR emulator on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg\n", ln.Addr())
+	fmt.Fprintf(stdout, "== TCR emulator on http://%s, its registry on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg, signed with a cosign v3 bundle (%s)\n", ln.Addr(), regLn.Addr(), bundle.Digest)
 	code, err := runChild(ctx, stdout, stderr, []string{
 		"PLUGIN_ENDPOINT=http://" + ln.Addr().String(),
+		"PLUGIN_REGISTRY_ENDPOINT=http://" + regLn.Addr().String(),
+		"PLUGIN_REQUIRE_SIGNATURE=cosign",
 		"PLUGIN_SOURCE_IMAGE=demo.tencentcloudcr.com/develop/app:stg",
 		"PLUGIN_DESTINATION_IMAGE=release/app:prd",
 		"PLUGIN_OUTPUT_FILE=" + outFile,
@@ -67,6 +84,9 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	img, ok := emu.Lookup("tcr-demo", "release", "app", "prd")
 	fmt.Fprintf(stdout, "== emulator now has release/app:prd: %t %s\n", ok, img.Digest)
+	for _, r := range emu.Store("tcr-demo").Referrers("release/app", demoDigest) {
+		fmt.Fprintf(stdout, "== and, referring to it in release/app: %s %s\n", r.ArtifactType, r.Digest)
+	}
 	return code
 }
 

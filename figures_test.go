@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -74,13 +75,16 @@ func TestDocumentedFigures(t *testing.T) {
 // step can send (internal/tcr's requests).
 func TestCAMPolicyListsEveryAction(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("internal/tcr/tcr.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, _ := filepath.Glob("internal/tcr/*.go")
 	want := map[string]bool{}
-	for _, m := range regexp.MustCompile(`func New(\w+)Request`).FindAllSubmatch(src, -1) {
-		want[string(m[1])] = true
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`func New(\w+)Request`).FindAllSubmatch(src, -1) {
+			want[string(m[1])] = true
+		}
 	}
 	b, err := os.ReadFile("README.md")
 	if err != nil {
@@ -176,4 +180,57 @@ func TestExampleActionsOneWay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestModuleCosts: the table of what each module costs in the binary
+// (docs/performance.md) is what bench/depsize measures now.
+func TestModuleCosts(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "tcr-promote")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command("go", "run", "./bench/depsize", bin).Output()
+	if err != nil {
+		t.Fatalf("depsize: %v", err)
+	}
+	measured := moduleRows(string(out))
+	doc, err := os.ReadFile("docs/performance.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(doc), "<!-- module-costs -->")
+	table, _, _ = strings.Cut(table, "<!-- /module-costs -->")
+	documented := moduleRows(table)
+	if len(documented) == 0 {
+		t.Fatal("docs/performance.md has no module-costs table")
+	}
+	for module, want := range documented {
+		got, ok := measured[module]
+		if !ok {
+			t.Errorf("%s is documented but no longer in the binary", module)
+			continue
+		}
+		if d := got - want; d > want/20 && d > 20_000 || -d > want/20 && -d > 20_000 {
+			t.Errorf("%s: documented %d bytes, measured %d: update docs/performance.md from `go run ./bench/depsize`", module, want, got)
+		}
+	}
+}
+
+// moduleRows reads "| module | bytes | …" rows of a Markdown table.
+func moduleRows(text string) map[string]int64 {
+	rows := map[string]int64{}
+	for line := range strings.Lines(text) {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) < 2 {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(cells[1]), ",", ""), 10, 64)
+		if err == nil {
+			rows[strings.TrimSpace(cells[0])] = n
+		}
+	}
+	return rows
 }

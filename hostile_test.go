@@ -37,7 +37,7 @@ func TestAnswerSizeBounded(t *testing.T) {
 			defer srv.Close()
 			cmd := exec.Command(bin)
 			cmd.Env = []string{
-				"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
+				"PLUGIN_ENDPOINT=" + srv.URL, "PLUGIN_REGISTRY_ENDPOINT=" + registryOf(t, emu, "tcr-1"), "PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
 				"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=app", "PLUGIN_SOURCE_REFERENCE=stg",
 				"PLUGIN_DESTINATION_NAMESPACE=release", "PLUGIN_DESTINATION_TAG=prd",
 				"PLUGIN_SECRET_ID=" + id, "PLUGIN_SECRET_KEY=" + key, "PLUGIN_RETRIES=1", "PLUGIN_TIMEOUT=60s",

@@ -138,6 +138,7 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 		cmd.Env = []string{
 			"SSL_CERT_FILE=/etc/ssl/certs/test-ca.pem",
 			"PLUGIN_ENDPOINT=" + srv.URL, // https://127.0.0.1:port
+			"PLUGIN_REGISTRY_ENDPOINT=" + registryOf(t, emu, "tcr-1"),
 			"PLUGIN_REGISTRY_ID=tcr-1", "PLUGIN_REGION=ap-guangzhou",
 			"PLUGIN_SOURCE_NAMESPACE=develop", "PLUGIN_SOURCE_REPO=app", "PLUGIN_SOURCE_REFERENCE=stg",
 			"PLUGIN_DESTINATION_NAMESPACE=release", "PLUGIN_DESTINATION_TAG=prd",

@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tcr-promote/tcr-promote/internal/runnerfiles"
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
 const (
@@ -32,7 +34,33 @@ func world(t *testing.T) (*tcremu.Emulator, string) {
 	emu.PutPersonalImage("ap-hongkong", "acme", "app", "stg", refDigest)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
+	worldRegistries.Store(srv.URL, registryOf(t, emu, "tcr-sh"))
 	return emu, srv.URL
+}
+
+// registryOf serves instance id's registry (the referrers API on) and
+// returns its URL, for registry_endpoint: the instance's domain does not
+// resolve here.
+func registryOf(t testing.TB, emu *tcremu.Emulator, id string) string {
+	t.Helper()
+	reg := httptest.NewServer(emu.RegistryServer(id, oci.Options{Referrers: true}))
+	t.Cleanup(reg.Close)
+	return reg.URL
+}
+
+// worldRegistries holds each world's registry (tcr-sh's) by its API
+// endpoint: the instance's domain does not resolve here, so a run is
+// pointed at both, as act's --env points a workflow at the emulator.
+var worldRegistries sync.Map
+
+// pointedAt is the environment that points a run at the emulator behind
+// endpoint: its API, and its registry.
+func pointedAt(endpoint string) []string {
+	env := []string{"PLUGIN_ENDPOINT=" + endpoint}
+	if reg, ok := worldRegistries.Load(endpoint); ok {
+		env = append(env, "PLUGIN_REGISTRY_ENDPOINT="+reg.(string))
+	}
+	return env
 }
 
 // readDotenvFile reads a dotenv output file as GitLab does.
@@ -57,7 +85,7 @@ func runBinary(t *testing.T, endpoint string, settings ...string) binRun {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.env")
 	cmd := exec.Command(binary(t))
-	cmd.Env = append([]string{"PLUGIN_ENDPOINT=" + endpoint, "PLUGIN_SECRET_ID=" + refID, "PLUGIN_SECRET_KEY=" + refKey, "PLUGIN_OUTPUT_FILE=" + out}, settings...)
+	cmd.Env = append(append(pointedAt(endpoint), "PLUGIN_SECRET_ID="+refID, "PLUGIN_SECRET_KEY="+refKey, "PLUGIN_OUTPUT_FILE="+out), settings...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	_ = cmd.Run()

@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
 // The examples under a real GitHub runner: nektos/act runs each workflow
@@ -47,6 +48,7 @@ var services = []string{"api", "web", "worker", "billing", "search", "notify", "
 type actWorld struct {
 	emu      *tcremu.Emulator
 	endpoint string
+	registry string // the instance's registry, for registry_endpoint
 	tokenURL string
 	release  string // a release server for the composite action's binary
 }
@@ -61,7 +63,7 @@ func newActWorld(t *testing.T) *actWorld {
 	for _, s := range services {
 		_ = emu.PutImage(actInstance, "develop", s, "stg", actDigest)
 	}
-	w := &actWorld{emu: emu, endpoint: serve(t, emu)}
+	w := &actWorld{emu: emu, endpoint: serve(t, emu), registry: serve(t, emu.RegistryServer(actInstance, oci.Options{Referrers: true}))}
 	w.tokenURL = serve(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+actBearer {
 			http.Error(rw, "bad bearer", http.StatusUnauthorized)
@@ -387,7 +389,7 @@ func runAct(t *testing.T, act, root, action string, w *actWorld, ex example) act
 		"--local-repository", "docker/login-action@v3=" + filepath.Join(standins, "login"),
 		"--local-repository", "docker/build-push-action@v6=" + filepath.Join(standins, "build-push"),
 		"--local-repository", "actions/attest@v2=" + filepath.Join(standins, "attest"),
-		"--env", "PLUGIN_ENDPOINT=" + w.endpoint, "--env", "PLUGIN_STS_ENDPOINT=" + w.endpoint,
+		"--env", "PLUGIN_ENDPOINT=" + w.endpoint, "--env", "PLUGIN_STS_ENDPOINT=" + w.endpoint, "--env", "PLUGIN_REGISTRY_ENDPOINT=" + w.registry,
 		"--env", "ACTIONS_ID_TOKEN_REQUEST_URL=" + w.tokenURL, "--env", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + actBearer,
 		"--env", "STANDIN_DIGEST=" + actDigest,
 	}

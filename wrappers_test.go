@@ -330,9 +330,9 @@ func runHome(t *testing.T, h home, endpoint string, given map[string]string, fil
 	maps.Copy(creds, given)
 	cmd := exec.Command(binary(t))
 	cmd.Dir = dir
-	// The endpoint is the one thing pointed elsewhere, as act's --env
+	// The endpoints are the one thing pointed elsewhere, as act's --env
 	// points a workflow written for a real account at the emulator.
-	cmd.Env = append(h.env(t, creds, dir), "PATH="+os.Getenv("PATH"), "PLUGIN_ENDPOINT="+endpoint)
+	cmd.Env = append(append(h.env(t, creds, dir), "PATH="+os.Getenv("PATH")), pointedAt(endpoint)...)
 	out, _ := cmd.CombinedOutput()
 	return cmd.ProcessState.ExitCode(), string(out), h.outputs(t, dir)
 }

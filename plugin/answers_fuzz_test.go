@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
@@ -143,6 +144,10 @@ type fuzzTransport struct {
 func (t *fuzzTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trace := httptrace.ContextClientTrace(req.Context()); trace != nil && trace.WroteRequest != nil {
 		trace.WroteRequest(httptrace.WroteRequestInfo{})
+	}
+	if req.Header.Get("X-TC-Action") == "" {
+		// Not an API call (the registry's protocol): no such host here.
+		return nil, &net.DNSError{Err: "no such host", Name: req.URL.Hostname(), IsNotFound: true}
 	}
 	if req.Header.Get("X-TC-Action") == t.action {
 		h := http.Header{"Content-Type": {"application/json"}}

@@ -88,6 +88,7 @@ func file1000(b *testing.B) fileRun {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(emu)
+	serveRegistry(b, emu, "tcr-1", srv.URL)
 	defer srv.Close()
 	vars := map[string]string{
 		"PLUGIN_PROMOTION_FILE": path, "PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou",

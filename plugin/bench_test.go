@@ -82,6 +82,7 @@ func batch100(b *testing.B, latency time.Duration) batchRun {
 	_ = emu.AddNamespace("tcr-1", "release")
 	_ = emu.PutImage("tcr-1", "develop", "app", "stg", digestA)
 	srv := httptest.NewServer(emu)
+	serveRegistry(b, emu, "tcr-1", srv.URL)
 	defer srv.Close()
 
 	tags := make([]string, 100)
@@ -200,6 +201,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 				_ = emu.AddNamespace("tcr-1", "release")
 				_ = emu.PutImage("tcr-1", "develop", "app", "stg", digestA)
 				srv := httptest.NewServer(emu)
+				serveRegistry(b, emu, "tcr-1", srv.URL)
 				vars := map[string]string{
 					"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_REGISTRY_DOMAIN": "acme.tencentcloudcr.com",
 					"PLUGIN_SOURCE_NAMESPACE": "develop", "PLUGIN_SOURCE_REPO": "app", "PLUGIN_SOURCE_REFERENCE": "stg",

@@ -243,7 +243,7 @@ func TestProxy(t *testing.T) {
 			t.Cleanup(proxy.Close)
 			_, port, _ := strings.Cut(emulator, ":")
 			res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": "http://tcr.proxied.test:" + port, "PLUGIN_PROXY": proxy.URL,
-				"PLUGIN_NO_PROXY": tt.noProxy, "PLUGIN_RETRIES": "0"}))
+				"PLUGIN_NO_PROXY": tt.noProxy, "PLUGIN_RETRIES": "0", "PLUGIN_REGISTRY_ENDPOINT": f.reg.URL}))
 			switch {
 			case tt.via && (res.code != 0 || proxied.Load() != int64(len(f.emu.Requests()))):
 				t.Errorf("exit %d, %d of %d requests through the proxy\n%s", res.code, proxied.Load(), len(f.emu.Requests()), res.stderr)

@@ -22,6 +22,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/tcremu"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
 
@@ -38,6 +39,10 @@ type fixture struct {
 	emu *tcremu.Emulator
 	srv *httptest.Server
 	dir string
+	// reg is tcr-1's registry (the referrers API on), and regsrv what
+	// it serves: the distribution API the referrers are read through.
+	reg    *httptest.Server
+	regsrv *oci.Server
 }
 
 func newFixture(t *testing.T, opts ...tcremu.Option) *fixture {
@@ -72,7 +77,46 @@ func newFixtureOn(t *testing.T, clock *testclock.Clock, opts ...tcremu.Option) *
 		clocks.Store(srv.URL, clock)
 		t.Cleanup(func() { clocks.Delete(srv.URL) })
 	}
-	return &fixture{emu: emu, srv: srv, dir: t.TempDir()}
+	regsrv, reg := serveRegistry(t, emu, "tcr-1", srv.URL)
+	return &fixture{emu: emu, srv: srv, dir: t.TempDir(), reg: reg, regsrv: regsrv}
+}
+
+// serveRegistry serves instance id's registry (the referrers API on) for
+// the emulator whose API is at api: runs against it are pointed there.
+func serveRegistry(tb testing.TB, emu *tcremu.Emulator, id, api string) (*oci.Server, *httptest.Server) {
+	tb.Helper()
+	regsrv := emu.RegistryServer(id, oci.Options{Referrers: true})
+	reg := httptest.NewServer(regsrv)
+	tb.Cleanup(reg.Close)
+	registries.Store(api, reg.URL)
+	tb.Cleanup(func() { registries.Delete(api) })
+	return regsrv, reg
+}
+
+// registries holds each fixture's registry URL by its API endpoint: a run
+// against a fixture that names no registry_endpoint is given the
+// fixture's — the instance's domain does not resolve here — in the
+// spelling its endpoint setting uses.
+var registries sync.Map
+
+func withRegistry(vars map[string]string) map[string]string {
+	for k, v := range vars {
+		prefix, ok := strings.CutSuffix(k, "ENDPOINT")
+		if !ok || strings.HasSuffix(prefix, "STS_") || strings.HasSuffix(prefix, "REGISTRY_") {
+			continue
+		}
+		reg, ok := registries.Load(v)
+		if !ok {
+			continue
+		}
+		for name := range vars {
+			if strings.HasSuffix(name, "REGISTRY_ENDPOINT") {
+				return vars
+			}
+		}
+		return testenv.With(vars, map[string]string{prefix + "REGISTRY_ENDPOINT": reg.(string)})
+	}
+	return vars
 }
 
 // clocks holds each fixture's clock by its endpoint, so that a run of the
@@ -167,6 +211,7 @@ func runWith(t *testing.T, ctx context.Context, args []string, vars map[string]s
 		backoff = func(int) time.Duration { return 0 }
 	}
 	var stdout, stderr strings.Builder
+	vars = withRegistry(vars)
 	r := &plugin.Runner{
 		Env:     settings.Environment(vars),
 		Stdout:  &stdout,

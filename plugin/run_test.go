@@ -156,7 +156,7 @@ func TestPlainHTTPWarning(t *testing.T) {
 	f := newFixture(t)
 	// A non-loopback http endpoint is warned about; the promotion itself
 	// goes to the emulator through a loopback name.
-	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1)}))
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_ENDPOINT": strings.Replace(f.srv.URL, "127.0.0.1", "localhost", 1), "PLUGIN_REGISTRY_ENDPOINT": f.reg.URL}))
 	if res.code != 0 || strings.Contains(res.stdout, "warning") {
 		t.Errorf("loopback http: exit %d, stdout %q; want 0 and no warning", res.code, res.stdout)
 	}

@@ -51,6 +51,7 @@ var actions = sync.OnceValue(func() map[string]action {
 		"CreateSignature":                       tcrAction((*Emulator).createSignature),
 		"DescribeReplicationInstances":          tcrAction((*Emulator).describeReplicationInstances),
 		"DescribeReplicationInstanceSyncStatus": tcrAction((*Emulator).describeReplicationInstanceSyncStatus),
+		"CreateInstanceToken":                   tcrAction((*Emulator).createInstanceToken),
 		"AssumeRoleWithWebIdentity":             stsAction,
 		"GetCallerIdentity":                     identityAction,
 	}

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
 // APIVersion is the TCR API version the emulator speaks.
@@ -50,6 +52,8 @@ type Emulator struct {
 	roles      map[string]role     // web identity token -> what it may assume
 	account    string              // the UIN every credential belongs to
 	artifacts  map[string]Artifact // what each digest is, beyond the default
+	// instanceTokens are the registry tokens CreateInstanceToken gave.
+	instanceTokens map[string]instanceToken
 }
 
 type key struct {
@@ -63,6 +67,7 @@ type registry struct {
 	namespaces                       map[string]*namespace
 	rules                            map[string]*rule // by namespace
 	replicas                         []*replica       // in other regions
+	store                            *oci.Store       // its registry's content
 }
 
 type namespace struct {
@@ -151,6 +156,8 @@ func New(opts ...Option) *Emulator {
 		roles:      map[string]role{},
 		account:    "100000000001",
 		artifacts:  map[string]Artifact{},
+
+		instanceTokens: map[string]instanceToken{},
 	}
 	for _, o := range opts {
 		o(e)
@@ -180,7 +187,7 @@ func (e *Emulator) AddInstance(id, region, domain string) {
 	if n, ok := strings.CutSuffix(domain, ".tencentcloudcr.com"); ok && !strings.Contains(n, ".") {
 		name = n
 	}
-	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}}
+	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}, store: e.newStore(id)}
 }
 
 // AddNamespace creates a namespace in an existing instance.

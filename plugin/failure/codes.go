@@ -39,6 +39,11 @@ const (
 	CodeSignatureLag      = "ClientError.SignatureLag"
 	CodeAccessoryConflict = "ClientError.AccessoryConflict"
 
+	// The registry's (the OCI distribution API, with an instance token).
+	CodeRegistryUnreachable = "ClientError.RegistryUnreachable" // no answer, or 429/5xx, once retries are spent
+	CodeRegistryDenied      = "ClientError.RegistryDenied"      // the token, or the instance token, refused
+	CodeRegistryError       = "ClientError.RegistryError"       // any other refusal or garbled answer
+
 	// The promotion file's and the replicas'.
 	CodeDrift      = "ClientError.Drift"      // mode: check, exit 3 and nothing else
 	CodeReplicaLag = "ClientError.ReplicaLag" // wait_replicas: a replica did not catch up in time
@@ -162,6 +167,9 @@ var codeTable = map[string]Class{
 	CodePanic:                                         ClassUnexpected,
 	CodeChecksumMismatch:                              ClassUnexpected,
 	CodeDownloadFailed:                                ClassTemporary,
+	CodeRegistryUnreachable:                           ClassTemporary,
+	CodeRegistryDenied:                                ClassPermission,
+	CodeRegistryError:                                 ClassUnexpected,
 	CodeUnsupportedRunner:                             ClassUnavailable,
 }
 

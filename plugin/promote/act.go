@@ -71,6 +71,11 @@ func (p *Promoter) after(ctx context.Context, res promotion.Result, o observatio
 	}
 	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
 	res.Accessories = accs
+	if err == nil && p.cfg.Supply.Carry && o.srcDigest != "" && repoOf(res.Source) != repoOf(res.Destination) {
+		var refs []string
+		refs, err = p.carryReferrers(ctx, res.Source, res.Destination, o.srcDigest)
+		res.Accessories = append(res.Accessories, refs...)
+	}
 	if err == nil && p.cfg.Supply.Sign {
 		var id string
 		if id, err = p.signDestination(ctx, res.Destination, o.srcDigest); err == nil {

@@ -54,7 +54,7 @@ func decide(cfg *settings.Config, registry string, pair settings.Pair, o observa
 	// The gates: before any copy, and before "already there" too — a
 	// re-run must not pass what the gate refuses.
 	gated, err := supply.Gates(cfg.Supply, supply.Source{Image: withoutDigest(src).String(), Digest: o.srcDigest, KMS: o.srcKms,
-		CosignTag: o.hasSig, Labels: o.manifest.labels, LabelsFrom: o.manifest.from})
+		CosignTag: o.hasSig, Referrers: o.referrers, Labels: o.manifest.labels, LabelsFrom: o.manifest.from})
 	checks = append(checks, gated...)
 	if err != nil {
 		return plan{verdict: verdictRefuse, err: err, checks: checks}

@@ -104,6 +104,10 @@ func (f *fakeRegistry) DuplicateImagePersonal(context.Context, imageref.Ref, ima
 	return "", "", nil
 }
 
+func (f *fakeRegistry) CreateInstanceToken(context.Context) (tcrops.InstanceToken, error) {
+	return tcrops.InstanceToken{}, &failure.Error{Class: failure.ClassPermission, Code: "AuthFailure.UnauthorizedOperation", Message: "the fake has no registry"}
+}
+
 // repos lists the repositories of ns the fake holds tags in.
 func (f *fakeRegistry) repos(ns string) []string {
 	f.mu.Lock()

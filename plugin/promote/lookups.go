@@ -33,6 +33,7 @@ type Registry interface {
 	SyncStatus(ctx context.Context, r tcrops.Replica) (tcrops.SyncStatus, error)
 	PersonalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]tcrops.PersonalTag, int64, string, error)
 	DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error)
+	CreateInstanceToken(ctx context.Context) (tcrops.InstanceToken, error)
 }
 
 // images lists the tags of ref's repository that q asks for.

@@ -11,9 +11,11 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/ocireg"
 	"github.com/tcr-promote/tcr-promote/plugin/personal"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/supply"
 	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
@@ -42,12 +44,18 @@ type Promoter struct {
 	// and those carried into each destination repository, once.
 	accessoryMemo memo[repoDigest, []tcrops.Tag]
 	carried       memo[repoDigest, carriedTags]
-	manifestWarn  sync.Once
-	warnOnce      sync.Once
-	domainWarn    sync.Once
-	rulesWarn     sync.Once
-	bg            failure.Group  // background lookups, waited for before the run ends
-	personal      *personal.Flow // the Personal edition's promotions
+	// The instance's registry, reached once, and the referrers read and
+	// carried through it.
+	artifacts    func() (Artifacts, error)
+	referrerMemo memo[repoDigest, []ocireg.Referrer]
+	carriedRefs  memo[repoDigest, carriedTags]
+	registryWarn sync.Once
+	manifestWarn sync.Once
+	warnOnce     sync.Once
+	domainWarn   sync.Once
+	rulesWarn    sync.Once
+	bg           failure.Group  // background lookups, waited for before the run ends
+	personal     *personal.Flow // the Personal edition's promotions
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
@@ -61,6 +69,7 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 		return p.publicDomain(ctx)
 	})
 	p.personal = &personal.Flow{Reg: reg, Cfg: cfg, Log: log, Image: p.image}
+	p.artifacts = sync.OnceValues(func() (Artifacts, error) { return p.openRegistry(ctx) })
 	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
 	if cfg.File != nil {
 		var srcs, dsts []imageref.Ref
@@ -125,18 +134,19 @@ func (p *Promoter) promote(ctx context.Context, pair settings.Pair) promotion.Re
 
 // observation is what the registry held when the promotion started.
 type observation struct {
-	verified  bool         // the digests below were read
-	from      string       // the source tag to copy from (a digest source's tag)
-	srcDigest string       // what the source points at
-	srcKms    string       // the source's KMS signature, "" if unsigned
-	hasSig    bool         // require_signature cosign or any: the source digest's .sig tag exists
-	manifest  manifest     // require_labels: the source's labels
-	dstDigest string       // what the destination points at; "" if it does not exist
-	immutable immutability // of the destination, when it exists at another image
-	nsMissing bool         // dry run: the destination namespace does not exist
-	noPolicy  bool         // sign: kms, and the destination namespace has no signature policy
-	override  bool         // the promotion may replace the destination
-	err       error        // a lookup failed: the promotion fails with it
+	verified  bool              // the digests below were read
+	from      string            // the source tag to copy from (a digest source's tag)
+	srcDigest string            // what the source points at
+	srcKms    string            // the source's KMS signature, "" if unsigned
+	hasSig    bool              // require_signature cosign or any: the source digest's .sig tag exists
+	referrers []supply.Artifact // require_signature: the source digest's referrers, when read
+	manifest  manifest          // require_labels: the source's labels
+	dstDigest string            // what the destination points at; "" if it does not exist
+	immutable immutability      // of the destination, when it exists at another image
+	nsMissing bool              // dry run: the destination namespace does not exist
+	noPolicy  bool              // sign: kms, and the destination namespace has no signature policy
+	override  bool              // the promotion may replace the destination
+	err       error             // a lookup failed: the promotion fails with it
 }
 
 // observe reads what the decision needs. Without verify it reads nothing;
@@ -174,6 +184,7 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 	}
 	o.verified, o.from, o.srcDigest, o.srcKms = true, src.tag, src.digest, src.kms
 	o.manifest, o.hasSig, o.noPolicy, o.dstDigest = man.v, src.hasSig, policy().v, dst().v
+	o.referrers = src.refs
 	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
 		o.immutable = p.immutabilityOf(pair.Destination)
 	}
@@ -226,10 +237,11 @@ func (p *Promoter) readManifest(ctx context.Context, src imageref.Ref, tag strin
 // and what the gates need of it.
 type sourceView struct {
 	resolved
-	manifest read[manifest] // by the resolved tag, for a digest source
-	hasSig   bool           // its .sig tag exists
-	err      error          // it could not be resolved
-	sigErr   error          // the signature tags could not be read
+	manifest read[manifest]    // by the resolved tag, for a digest source
+	hasSig   bool              // its .sig tag exists
+	refs     []supply.Artifact // its direct referrers, when a gate needed them
+	err      error             // it could not be resolved
+	sigErr   error             // the signature tags could not be read
 }
 
 // observeSource resolves the source, then reads what a gate needs of its
@@ -242,18 +254,35 @@ func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) source
 	if pair.Source.ByDigest() {
 		v.manifest = p.readManifest(ctx, pair.Source, v.tag)
 	}
-	supply := p.cfg.Supply
-	switch want := supply.RequireSignature; {
+	sc := p.cfg.Supply
+	switch want := sc.RequireSignature; {
 	case want == "cosign" || want == "any" && v.kms == "":
 		accs, err := p.accessories(ctx, pair.Source, v.digest)
 		if err != nil {
 			v.sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
 		}
 		v.hasSig = slices.ContainsFunc(accs, func(t tcrops.Tag) bool { return strings.HasSuffix(t.Name, ".sig") })
-	case supply.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
+		v.refs, v.sigErr = p.signatureReferrers(ctx, pair.Source, v)
+	case want == "notation":
+		v.refs, v.sigErr = p.signatureReferrers(ctx, pair.Source, v)
+	case sc.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
 		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) }) // for the copy of them after
 	}
 	return v
+}
+
+// signatureReferrers reads the source's referrers when require_signature
+// cannot pass without them; a registry that cannot be read fails the gate
+// by its cause's class — never a pass, never a refusal.
+func (p *Promoter) signatureReferrers(ctx context.Context, src imageref.Ref, v sourceView) ([]supply.Artifact, error) {
+	if v.sigErr != nil || !supply.NeedsReferrers(p.cfg.Supply.RequireSignature, v.kms, v.hasSig) {
+		return nil, v.sigErr
+	}
+	refs, err := p.referrers(ctx, src, v.digest)
+	if err != nil {
+		return nil, failure.WithNote(err, "require_signature "+p.cfg.Supply.RequireSignature+" needs the registry's referrers; nothing was copied")
+	}
+	return artifactsOf(refs, 1), nil
 }
 
 // observeDestination reads what the destination points at, "" if it does

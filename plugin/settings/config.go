@@ -31,6 +31,9 @@ type Config struct {
 	Verify         bool
 	DryRun         bool
 	RegistryDomain string
+	// RegistryEndpoint is the registry's URL (scheme://host[:port]) for
+	// the distribution API; "" for https:// and the registry's domain.
+	RegistryEndpoint string
 	// From source_image: the registry host the user gave, and for an
 	// Enterprise host without registry_id and region, the instance names
 	// to look up (DescribeInstances, every region).
@@ -191,7 +194,7 @@ func (p *parser) behaviour(s *Settings, c *Config) {
 // edition has none of it.
 func (p *parser) supply(s *Settings, c *Config) {
 	c.Supply.Carry = p.bool("CARRY_SIGNATURES", s.CarrySignatures)
-	c.Supply.RequireSignature = p.oneOf("REQUIRE_SIGNATURE", s.RequireSignature, "none", "kms", "cosign", "any")
+	c.Supply.RequireSignature = p.oneOf("REQUIRE_SIGNATURE", s.RequireSignature, "none", "kms", "cosign", "notation", "any")
 	c.Supply.Sign = p.oneOf("SIGN", s.Sign, "none", "kms") == "kms"
 	for _, it := range p.list("REQUIRE_LABELS", s.RequireLabels, isLabel, "key=value (a label's key, then = and the value it must have)") {
 		k, v, _ := strings.Cut(it, "=")

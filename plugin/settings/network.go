@@ -15,6 +15,11 @@ func (p *parser) network(s *Settings, c *Config) {
 	if c.Scheme == "http" && !isLoopback(c.Host) {
 		c.warnings = append(c.warnings, fmt.Sprintf("%s sends credentials-signed requests over plain http to %s; use https outside a local emulator", p.l.Key("ENDPOINT"), c.Host))
 	}
+	if s.RegistryEndpoint != "" {
+		if scheme, host := p.endpoint("REGISTRY_ENDPOINT", s.RegistryEndpoint); host != "" {
+			c.RegistryEndpoint = scheme + "://" + host
+		}
+	}
 	c.RootCAs = p.caCert("CA_CERT", s.CACert)
 	if c.Proxy = p.proxy("PROXY", s.Proxy); c.Proxy != nil {
 		if pw, ok := c.Proxy.User.Password(); ok {

@@ -236,7 +236,7 @@ func TestLoadConfigErrors(t *testing.T) {
 			[]string{`"release/app:prd" and "acme.tencentcloudcr.com/release/app:prd" are the same destination`}},
 		{"a destination on another host", testenv.With(refVars(), map[string]string{"PLUGIN_DESTINATION_IMAGE": "release/app:prd,b.tencentcloudcr.com/release/app:prd"}), []string{"is on b.tencentcloudcr.com, the source on acme.tencentcloudcr.com"}},
 		{"a custom domain without registry_id", testenv.With(refVars(), map[string]string{"PLUGIN_SOURCE_IMAGE": "cr.example.com/develop/app:stg"}), []string{"cr.example.com is not a TCR Enterprise domain", "set registry_id and region"}},
-		{"an unknown gate", testenv.With(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "gpg"}), []string{`PLUGIN_REQUIRE_SIGNATURE: "gpg" is not one of none, kms, cosign, any`}},
+		{"an unknown gate", testenv.With(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "gpg"}), []string{`PLUGIN_REQUIRE_SIGNATURE: "gpg" is not one of none, kms, cosign, notation, any`}},
 		{"a label without a value", testenv.With(baseVars(), map[string]string{"PLUGIN_REQUIRE_LABELS": "team=web,revision"}), []string{`PLUGIN_REQUIRE_LABELS: "revision" is not key=value`}},
 		{"an unknown signer", testenv.With(baseVars(), map[string]string{"INPUT_SIGN": "cosign"}), []string{`INPUT_SIGN: "cosign" is not one of none, kms`}},
 		{"gates without verify", testenv.With(baseVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "kms", "PLUGIN_SIGN": "kms", "PLUGIN_VERIFY": "false"}),

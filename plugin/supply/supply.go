@@ -42,8 +42,24 @@ type Source struct {
 	Digest     string            // what it points at
 	KMS        string            // its KMS signature, "" if unsigned
 	CosignTag  bool              // its digest's cosign .sig tag exists
+	Referrers  []Artifact        // what refers to its digest directly, where they were read
 	Labels     map[string]string // its labels (require_labels)
 	LabelsFrom string            // where the labels were read, for messages
+}
+
+// NeedsReferrers reports whether require_signature can only be judged by
+// the source's referrers, read through the registry: what the API showed
+// (its KMS signature, its .sig tag) does not pass it already.
+func NeedsReferrers(want string, kms string, cosignTag bool) bool {
+	switch want {
+	case "notation":
+		return true
+	case "cosign":
+		return !cosignTag
+	case "any":
+		return kms == "" && !cosignTag
+	}
+	return false
 }
 
 // Gates checks the source against require_signature and require_labels.
@@ -78,9 +94,10 @@ func Gates(s settings.Supply, src Source) ([]Check, error) {
 		Hint:    "promote an image that meets the gate — signed, built from the required commit — or change require_signature / require_labels"}
 }
 
-// signatureCheck judges require_signature (kms, cosign or any).
+// signatureCheck judges require_signature (kms, cosign, notation or
+// any). A referrer counts only as what its type says it is.
 func signatureCheck(want string, src Source) Check {
-	kms, cosign := src.KMS != "", src.CosignTag
+	kms, cosign, notation := src.KMS != "", src.CosignTag, false
 	var found []string
 	if kms {
 		found = append(found, "a KMS signature")
@@ -88,7 +105,17 @@ func signatureCheck(want string, src Source) Check {
 	if cosign {
 		found = append(found, "a cosign signature ("+AccessoryTags(src.Digest)[0]+")")
 	}
-	ok := want == "kms" && kms || want == "cosign" && cosign || want == "any" && (kms || cosign)
+	for _, a := range src.Referrers {
+		switch a.Kind {
+		case KindCosignBundle:
+			cosign = true
+			found = append(found, "a cosign bundle ("+a.Digest+")")
+		case KindNotation:
+			notation = true
+			found = append(found, "a Notation signature ("+a.Digest+")")
+		}
+	}
+	ok := want == "kms" && kms || want == "cosign" && cosign || want == "notation" && notation || want == "any" && (kms || cosign || notation)
 	return Check{Name: "signature", Required: want, Found: cmp.Or(strings.Join(found, " and "), "none"), Passed: ok}
 }
 
@@ -114,4 +141,41 @@ func labelsCheck(required []settings.Label, src Source) (c Check, wrong string) 
 	}
 	c = Check{Name: "labels", Required: strings.Join(req, ", "), Found: found + " (" + src.LabelsFrom + ")", Passed: len(bad) == 0}
 	return c, strings.Join(bad, "; ")
+}
+
+// Artifact is a referrer of an image as the gates and the reports name
+// it: its kind and digest.
+type Artifact struct {
+	Kind, Digest string
+}
+
+// String is how outputs and records name a referrer: <kind>@<digest>.
+func (a Artifact) String() string { return a.Kind + "@" + a.Digest }
+
+// The kinds of referrer the step names.
+const (
+	KindCosignBundle = "cosign-bundle"
+	KindNotation     = "notation"
+	KindSBOM         = "sbom"
+	KindAttestation  = "attestation"
+)
+
+// KindOf names a referrer by its artifactType: a cosign v3 (Sigstore)
+// bundle, a Notation signature, an SBOM (SPDX, CycloneDX), an in-toto
+// attestation; anything else by the type itself.
+func KindOf(artifactType string) string {
+	t := strings.ToLower(strings.TrimSpace(artifactType))
+	switch {
+	case strings.HasPrefix(t, "application/vnd.dev.sigstore.bundle"):
+		return KindCosignBundle
+	case t == "application/vnd.cncf.notary.signature":
+		return KindNotation
+	case strings.Contains(t, "spdx") || strings.Contains(t, "cyclonedx") || strings.HasPrefix(t, "application/vnd.syft"):
+		return KindSBOM
+	case strings.Contains(t, "in-toto") || strings.HasPrefix(t, "application/vnd.dsse.envelope"):
+		return KindAttestation
+	case t == "":
+		return "unknown"
+	}
+	return artifactType
 }

@@ -54,6 +54,7 @@ func (c *Client) Clock() Clock { return c.opts.Clock }
 type Client struct {
 	log      *cilog.Logger
 	http     http.RoundTripper
+	base     http.RoundTripper // under the guard: the registry's transport
 	opts     Options
 	backoff  func(int) time.Duration
 	limiters map[string]*pace.Limiter
@@ -74,7 +75,7 @@ func New(o Options, log *cilog.Logger) *Client {
 	if base == nil {
 		base = configure(NewTransport().(*http.Transport), o)
 	}
-	c := &Client{log: log, http: guarded(base, log), opts: o, backoff: o.Backoff, limiters: map[string]*pace.Limiter{}}
+	c := &Client{log: log, base: base, http: guarded(base, log), opts: o, backoff: o.Backoff, limiters: map[string]*pace.Limiter{}}
 	if c.backoff == nil {
 		c.backoff = jitterBackoff(time.Second, 20*time.Second)
 	}
@@ -93,6 +94,7 @@ func New(o Options, log *cilog.Logger) *Client {
 		{"DescribeImmutableTagRules", defaultActionLimit, false},
 		{"DescribeImageManifests", manifestsLimit, false},
 		{"CreateSignature", defaultActionLimit, false},
+		{"CreateInstanceToken", defaultActionLimit, false},
 		{"DescribeReplicationInstances", defaultActionLimit, false},
 		{"DescribeReplicationInstanceSyncStatus", defaultActionLimit, false},
 		{"DuplicateImagePersonal", o.RateLimit, true},
@@ -125,6 +127,11 @@ func (c *Client) STS(cred common.CredentialIface, scheme, host, region string) *
 // HTTP is the guarded transport itself, for the calls that are not the
 // SDK's (GitHub's OIDC token endpoint).
 func (c *Client) HTTP() http.RoundTripper { return c.http }
+
+// Base is the transport under the API's guard — ca_cert, proxy and
+// no_proxy applied — for the registry's protocol, which has rules of its
+// own (ocireg).
+func (c *Client) Base() http.RoundTripper { return c.base }
 
 // Refusals is how many requests TCR refused for rate, all actions.
 func (c *Client) Refusals() int {

@@ -1,0 +1,132 @@
+package ocireg
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
+)
+
+// TestGuardKeepsCredentialsHome: a request to the endpoint's host keeps
+// its credentials and the endpoint's scheme; one to any other host — a
+// blob redirect to object storage, a token realm elsewhere — goes without.
+func TestGuardKeepsCredentialsHome(t *testing.T) {
+	t.Parallel()
+	var sawAuth atomic.Value
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAuth.Store(r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(other.Close)
+	home := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.WriteHeader(401)
+		}
+	}))
+	t.Cleanup(home.Close)
+	host := strings.TrimPrefix(home.URL, "http://")
+	g := guard{base: http.DefaultTransport, scheme: "http", host: host}
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{
+		{"https://" + host + "/v2/", 200}, // the library's guess of https is mended: the endpoint says http
+		{other.URL + "/bucket/blob", 200},
+	} {
+		req, _ := http.NewRequest("GET", tt.url, nil)
+		req.Header.Set("Authorization", "Basic c2VjcmV0")
+		resp, err := g.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.url, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s: %d, want %d", tt.url, resp.StatusCode, tt.status)
+		}
+	}
+	if got, _ := sawAuth.Load().(string); got != "" {
+		t.Errorf("the other host was sent %q", got)
+	}
+}
+
+// TestAnswersBounded: a manifest or index past 4 MiB is refused, never
+// read whole; a blob is not bounded here (its digest bounds it).
+func TestAnswersBounded(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(strings.Repeat("a", maxAnswer+10)))
+	}))
+	t.Cleanup(srv.Close)
+	g := guard{base: http.DefaultTransport, scheme: "http", host: strings.TrimPrefix(srv.URL, "http://")}
+	for _, tt := range []struct {
+		path string
+		err  error
+	}{
+		{"/v2/ns/a/manifests/latest", ErrTooLarge},
+		{"/v2/ns/a/blobs/sha256:" + strings.Repeat("0", 64), nil},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
+		resp, err := g.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf [64 << 10]byte
+		for err == nil {
+			_, err = resp.Body.Read(buf[:])
+		}
+		resp.Body.Close()
+		if want := tt.err; !errors.Is(err, want) && !(want == nil && err.Error() == "EOF") {
+			t.Errorf("%s: read ended with %v, want %v", tt.path, err, want)
+		}
+	}
+}
+
+// TestFailClasses: a registry that cannot be reached is temporary, a
+// refused token a permission failure, anything else unexpected; each
+// message names the endpoint.
+func TestFailClasses(t *testing.T) {
+	t.Parallel()
+	st := oci.NewStore()
+	tests := []struct {
+		name  string
+		serve http.Handler
+		class failure.Class
+		code  string
+	}{
+		{"the token refused", oci.NewServer(st, oci.Options{Check: func(string, string) bool { return false }}), failure.ClassPermission, failure.CodeRegistryDenied},
+		{"503 throughout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }), failure.ClassTemporary, failure.CodeRegistryUnreachable},
+		{"nobody listening", nil, failure.ClassTemporary, failure.CodeRegistryUnreachable},
+		{"a manifest too large", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v2/" {
+				return
+			}
+			w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+			_, _ = w.Write([]byte(strings.Repeat(" ", maxAnswer+1)))
+		}), failure.ClassUnexpected, failure.CodeAnswerTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tt.serve)
+			t.Cleanup(srv.Close)
+			if tt.serve == nil {
+				srv.Close()
+			}
+			c, err := New(Config{Endpoint: srv.URL, Username: "uin", Token: "tok", Retries: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			_, err = c.Referrers(ctx, "ns/a", "sha256:"+strings.Repeat("a", 64))
+			e, ok := errors.AsType[*failure.Error](c.Fail(ctx, "reading", err))
+			if !ok || e.Class != tt.class || e.Code != tt.code || !strings.Contains(e.Message, srv.URL) {
+				t.Errorf("Fail(%v) = %+v, want class %s, code %s, naming %s", err, e, tt.class, tt.code, srv.URL)
+			}
+		})
+	}
+}
