@@ -36,22 +36,18 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	bundle, _ := emu.Store("tcr-demo").Attach("develop/app", oci.Descriptor{MediaType: oci.MediaOCIManifest, Digest: demoDigest, Size: 1024},
 		oci.TypeCosignBundle, oci.TypeCosignBundle, []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	api, stopAPI, err := serveLoopback(emu)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: emu}
-	go srv.Serve(ln)
-	defer srv.Close()
-	regLn, err := net.Listen("tcp", "127.0.0.1:0")
+	defer stopAPI()
+	registry, stopRegistry, err := serveLoopback(emu.RegistryServer("tcr-demo", oci.Options{Referrers: true}))
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
-	reg := &http.Server{Handler: emu.RegistryServer("tcr-demo", oci.Options{Referrers: true})}
-	go reg.Serve(regLn)
-	defer reg.Close()
+	defer stopRegistry()
 
 	dir, err := os.MkdirTemp("", "tcr-promote-demo")
 	if err != nil {
@@ -60,10 +56,10 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	outFile := filepath.Join(dir, "outputs.env")
-	fmt.Fprintf(stdout, "== TCR emulator on http://%s, its registry on http://%s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg, signed with a cosign v3 bundle (%s)\n", ln.Addr(), regLn.Addr(), bundle.Digest)
+	fmt.Fprintf(stdout, "== TCR emulator on %s, its registry on %s: instance tcr-demo (demo.tencentcloudcr.com) has develop/app:stg, signed with a cosign v3 bundle (%s)\n", api, registry, bundle.Digest)
 	code, err := runChild(ctx, stdout, stderr, []string{
-		"PLUGIN_ENDPOINT=http://" + ln.Addr().String(),
-		"PLUGIN_REGISTRY_ENDPOINT=http://" + regLn.Addr().String(),
+		"PLUGIN_ENDPOINT=" + api,
+		"PLUGIN_REGISTRY_ENDPOINT=" + registry,
 		"PLUGIN_REQUIRE_SIGNATURE=cosign",
 		"PLUGIN_SOURCE_IMAGE=demo.tencentcloudcr.com/develop/app:stg",
 		"PLUGIN_DESTINATION_IMAGE=release/app:prd",
@@ -75,6 +71,12 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
+	report(stdout, emu, code, outFile)
+	return code
+}
+
+// report prints what the demo's promotion wrote and what the emulator saw.
+func report(stdout io.Writer, emu *tcremu.Emulator, code int, outFile string) {
 	fmt.Fprintf(stdout, "== exit code %d; %s:\n", code, "output_file")
 	out, _ := os.ReadFile(outFile)
 	stdout.Write(out)
@@ -87,7 +89,18 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	for _, r := range emu.Store("tcr-demo").Referrers("release/app", demoDigest) {
 		fmt.Fprintf(stdout, "== and, referring to it in release/app: %s %s\n", r.ArtifactType, r.Digest)
 	}
-	return code
+}
+
+// serveLoopback serves h on a loopback port of its own; it returns the
+// URL and how to stop it.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
 // runChild runs this binary with settings as its environment, printing

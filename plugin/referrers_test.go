@@ -1,15 +1,23 @@
 package plugin_test
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/testenv"
+	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -279,5 +287,57 @@ func TestSignatureOnAnotherSubject(t *testing.T) {
 	res, env := f.promote(t, 78, testenv.With(map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "cosign"}, map[string]string{"PLUGIN_REGISTRY_ENDPOINT": endpoint}))
 	if env["ERROR_CODE"] != failure.CodeUnsigned {
 		t.Errorf("ERROR_CODE %s, want %s\n%s", env["ERROR_CODE"], failure.CodeUnsigned, res.stderr)
+	}
+}
+
+// TestRegistryTakingBasic: a registry that takes the instance token as
+// Basic credentials directly, without a token service, serves as well.
+func TestRegistryTakingBasic(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	signed(t, f, false, "cosign-bundle")
+	reg := httptest.NewServer(f.emu.RegistryServer("tcr-1", oci.Options{Auth: oci.AuthBasic, Referrers: true}))
+	t.Cleanup(reg.Close)
+	_, env := f.promote(t, 0, map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "cosign", "PLUGIN_REGISTRY_ENDPOINT": reg.URL})
+	if !strings.HasPrefix(env["ACCESSORIES"], "cosign-bundle@sha256:") {
+		t.Errorf("ACCESSORIES = %q, want the bundle carried", env["ACCESSORIES"])
+	}
+}
+
+// TestRegistryAtTheInstanceDomain: without registry_endpoint the
+// registry is https:// and the instance's PublicDomain — here resolved to
+// a local TLS registry by the transport, as DNS would resolve it.
+func TestRegistryAtTheInstanceDomain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	signed(t, f, false, "notation")
+	reg := httptest.NewUnstartedServer(f.emu.RegistryServer("tcr-1", oci.Options{Referrers: true}))
+	reg.StartTLS()
+	t.Cleanup(reg.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(reg.Certificate())
+	var dialer net.Dialer
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == "acme.tencentcloudcr.com:443" {
+				addr = reg.Listener.Addr().String()
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+		// httptest's certificate names example.com.
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "example.com"},
+	}
+	out := filepath.Join(f.dir, "out.env")
+	var stdout, stderr strings.Builder
+	r := &plugin.Runner{
+		Env:    settings.Environment(testenv.With(f.droneVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "notation", "PLUGIN_OUTPUT_FILE": out})),
+		Stdout: &stdout, Stderr: &stderr, Transport: transport, Clock: clockOf(map[string]string{"e": f.srv.URL}),
+		Backoff: func(int) time.Duration { return 0 },
+	}
+	if code := r.Run(context.Background(), []string{"tcr-promote"}); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if env := readDotenv(t, out); !strings.HasPrefix(env["ACCESSORIES"], "notation@sha256:") {
+		t.Errorf("ACCESSORIES = %q, want the Notation signature carried", env["ACCESSORIES"])
 	}
 }

@@ -78,7 +78,14 @@ func run(path string) error {
 			named += share
 		}
 	}
-	fmt.Printf("%s: %d bytes (%s)\n\n", path, st.Size(), info.GoVersion)
+	printTable(path, info.GoVersion, st.Size(), size, named)
+	return nil
+}
+
+// printTable prints each owner's bytes, largest first, and what no
+// symbol covers.
+func printTable(path, goVersion string, total int64, size map[string]uint64, named uint64) {
+	fmt.Printf("%s: %d bytes (%s)\n\n", path, total, goVersion)
 	fmt.Println("| module | bytes | share |")
 	fmt.Println("|---|---:|---:|")
 	owners := make([]string, 0, len(size))
@@ -87,11 +94,10 @@ func run(path string) error {
 	}
 	slices.SortFunc(owners, func(a, b string) int { return cmp.Compare(size[b], size[a]) })
 	for _, o := range owners {
-		fmt.Printf("| %s | %d | %.1f%% |\n", o, size[o], 100*float64(size[o])/float64(st.Size()))
+		fmt.Printf("| %s | %d | %.1f%% |\n", o, size[o], 100*float64(size[o])/float64(total))
 	}
-	rest := uint64(st.Size()) - min(named, uint64(st.Size()))
-	fmt.Printf("| (no symbol: type links, symbol tables, headers) | %d | %.1f%% |\n", rest, 100*float64(rest)/float64(st.Size()))
-	return nil
+	rest := uint64(total) - min(named, uint64(total))
+	fmt.Printf("| (no symbol: type links, symbol tables, headers) | %d | %.1f%% |\n", rest, 100*float64(rest)/float64(total))
 }
 
 // ownerOf is the module a symbol belongs to: the standard library (and

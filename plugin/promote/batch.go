@@ -38,13 +38,13 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 	var finished atomic.Int64
 	stop := p.progress(len(pairs), &finished)
 	defer stop()
-	g := newSlots(p.inFlight)
-	defer g.close()
+	g := pace.NewSlots(p.inFlight)
+	defer g.Close()
 	var wg sync.WaitGroup
 	for i, pair := range pairs {
-		g.enter()
+		g.Enter()
 		wg.Go(func() {
-			defer g.leave()
+			defer g.Leave()
 			results[i] = p.promoteSafely(pace.InOrder(ctx, i), pair)
 			finished.Add(1)
 			done(results[i])
@@ -84,56 +84,6 @@ func (p *Promoter) inFlight() int {
 	}
 	busy := 3*rtt + 50*time.Millisecond
 	return min(tcrapi.MaxInFlight, 2+int(p.api.Rate(action)*busy.Seconds()))
-}
-
-// slots admit up to limit() callers at a time; the limit may change, so
-// it looks again every tick as well as when a caller leaves.
-type slots struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	n     int
-	limit func() int
-	quit  chan struct{}
-	done  sync.WaitGroup
-}
-
-func newSlots(limit func() int) *slots {
-	g := &slots{limit: limit, quit: make(chan struct{})}
-	g.cond = sync.NewCond(&g.mu)
-	g.done.Go(func() {
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-g.quit:
-				return
-			case <-t.C:
-				g.cond.Broadcast()
-			}
-		}
-	})
-	return g
-}
-
-func (g *slots) enter() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for g.n >= g.limit() {
-		g.cond.Wait()
-	}
-	g.n++
-}
-
-func (g *slots) leave() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n--
-	g.cond.Broadcast()
-}
-
-func (g *slots) close() {
-	close(g.quit)
-	g.done.Wait()
 }
 
 // progress prints n/N done and the rate about every second while a batch

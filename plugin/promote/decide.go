@@ -8,6 +8,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
 
 // verdict is what a plan does.
@@ -111,7 +112,7 @@ func existsElsewhere(dst imageref.Ref, dstDigest, srcDigest string, src imageref
 		dst, at, cmp.Or(srcDigest, "none"), src)
 }
 
-func immutableMessage(dst imageref.Ref, dstDigest, srcDigest string, src imageref.Ref, rule immutableRule) string {
+func immutableMessage(dst imageref.Ref, dstDigest, srcDigest string, src imageref.Ref, rule tcrops.ImmutableRule) string {
 	return fmt.Sprintf("%s is an immutable tag (%s): it points at %s, not at %s (the digest of %s), and cannot be overwritten",
 		dst, rule, cmp.Or(dstDigest, "none"), cmp.Or(srcDigest, "none"), src)
 }

@@ -30,12 +30,12 @@ type Promoter struct {
 	target Target
 	log    *cilog.Logger
 
-	domain     func() (string, error)          // the registry host, looked up once
-	rules      func() ([]immutableRule, error) // the tag immutability rules, read once
-	sources    memo[imageref.Ref, resolved]    // each source resolved once
-	namespaces memo[string, bool]              // dry run: each namespace checked once
-	policies   memo[string, bool]              // sign: each namespace's signature policy, checked once
-	manifests  memo[imageref.Ref, manifest]    // each source tag's platforms and labels, read once
+	domain     func() (string, error)                 // the registry host, looked up once
+	rules      func() ([]tcrops.ImmutableRule, error) // the tag immutability rules, read once
+	sources    memo[imageref.Ref, resolved]           // each source resolved once
+	namespaces memo[string, bool]                     // dry run: each namespace checked once
+	policies   memo[string, bool]                     // sign: each namespace's signature policy, checked once
+	manifests  memo[imageref.Ref, manifest]           // each source tag's platforms and labels, read once
 	// A promotion file's repositories, listed once each (listing.go);
 	// wanted is nil when lookups go tag by tag.
 	wanted   map[tagread.Repo]int
@@ -70,7 +70,7 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 	})
 	p.personal = &personal.Flow{Reg: reg, Cfg: cfg, Log: log, Image: p.image}
 	p.artifacts = sync.OnceValues(func() (Artifacts, error) { return p.openRegistry(ctx) })
-	p.rules = sync.OnceValues(func() ([]immutableRule, error) { return p.readRules(ctx) })
+	p.rules = sync.OnceValues(func() ([]tcrops.ImmutableRule, error) { return p.readRules(ctx) })
 	if cfg.File != nil {
 		var srcs, dsts []imageref.Ref
 		for _, pr := range cfg.Pairs {

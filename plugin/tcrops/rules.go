@@ -1,9 +1,13 @@
 package tcrops
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/tcr-promote/tcr-promote/internal/tcr"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 )
@@ -45,4 +49,29 @@ func (in Instance) ImmutableTagRules(ctx context.Context) ([]ImmutableRule, erro
 		return out, id, nil
 	})
 	return rules, err
+}
+
+// Covers reports whether the rule stops ref from being overwritten. The
+// repository pattern is matched against the repository's name within its
+// namespace, as Harbor does.
+func (r ImmutableRule) Covers(ref imageref.Ref) bool {
+	return r.Namespace == ref.Namespace &&
+		globMatch(r.RepoPattern, ref.Repo) != r.RepoExcludes &&
+		globMatch(r.TagPattern, ref.Tag) != r.TagExcludes
+}
+
+func (r ImmutableRule) String() string {
+	verb := map[bool]string{false: "matching", true: "excluding"}
+	return fmt.Sprintf("immutability rule %d of namespace %s (repositories %s %q, tags %s %q)",
+		r.ID, r.Namespace, verb[r.RepoExcludes], r.RepoPattern, verb[r.TagExcludes], r.TagPattern)
+}
+
+// globMatch reports whether name matches a tag immutability rule's
+// pattern: Harbor's doublestar globs, matched with doublestar itself
+// ("*" and "?" within one path segment, "**" across segments, "[…]"
+// classes, "{a,b}" alternatives). An empty pattern matches everything; a
+// malformed one matches nothing.
+func globMatch(pattern, name string) bool {
+	ok, err := doublestar.Match(cmp.Or(pattern, "**"), name)
+	return ok && err == nil
 }
