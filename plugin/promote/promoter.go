@@ -266,7 +266,9 @@ func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) source
 	case want == "notation":
 		v.refs, v.sigErr = p.signatureReferrers(ctx, pair.Source, v)
 	case sc.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
-		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) }) // for the copy of them after
+		// For the copy of them after: read beside the copy, not after it.
+		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) })
+		p.prefetchReferrers(ctx, pair.Source, v.digest)
 	}
 	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
@@ -51,6 +52,26 @@ func (p *Promoter) openRegistry(ctx context.Context) (Artifacts, error) {
 	return c, nil
 }
 
+// carryBudget bounds reading the referrers only to carry them (no gate
+// needs them): a registry the runner cannot reach — a whitelist drops
+// its packets — costs each run this much at most, then a warning.
+const carryBudget = 20 * time.Second
+
+// forCarry is ctx for reading referrers only to carry them.
+func (p *Promoter) forCarry(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, min(carryBudget, p.cfg.AttemptTimeout))
+}
+
+// prefetchReferrers reads, beside the copy, the referrers a carry will
+// need after it.
+func (p *Promoter) prefetchReferrers(ctx context.Context, src imageref.Ref, digest string) {
+	p.bg.Go(func() {
+		ctx, cancel := p.forCarry(ctx)
+		defer cancel()
+		_, _ = p.referrers(ctx, src, digest)
+	})
+}
+
 // referrers is what refers to digest in ref's repository, and what refers
 // to those, read once per repository and digest.
 func (p *Promoter) referrers(ctx context.Context, ref imageref.Ref, digest string) ([]ocireg.Referrer, error) {
@@ -89,7 +110,9 @@ func artifactsOf(refs []ocireg.Referrer, depth int) []supply.Artifact {
 func (p *Promoter) carryReferrers(ctx context.Context, src, dst imageref.Ref, digest string) ([]string, error) {
 	key := repoDigest{dst.Namespace, dst.Repo, digest}
 	got, err := p.carriedRefs.get(key, func() (carriedTags, error) {
-		refs, err := p.referrers(ctx, src, digest)
+		rctx, cancel := p.forCarry(ctx)
+		refs, err := p.referrers(rctx, src, digest)
+		cancel()
 		if err != nil {
 			p.registryWarn.Do(func() {
 				p.log.Warnf("the referrers of %s (cosign v3 bundles, Notation signatures, SBOMs) were not checked, nor carried: %v", src.Name(), err)
