@@ -18,6 +18,9 @@ func (p *parser) network(s *Settings, c *Config) {
 	if s.RegistryEndpoint != "" {
 		if scheme, host := p.endpoint("REGISTRY_ENDPOINT", s.RegistryEndpoint); host != "" {
 			c.RegistryEndpoint = scheme + "://" + host
+			if scheme == "http" && !isLoopback(host) {
+				c.warnings = append(c.warnings, fmt.Sprintf("%s sends the registry's instance token over plain http to %s; use https outside a local emulator", p.l.Key("REGISTRY_ENDPOINT"), host))
+			}
 		}
 	}
 	c.RootCAs = p.caCert("CA_CERT", s.CACert)

@@ -219,6 +219,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"digest source without verify", testenv.With(baseVars(), map[string]string{"PLUGIN_SOURCE_REFERENCE": "sha256:" + strings.Repeat("a", 64), "PLUGIN_VERIFY": "false"}), []string{"PLUGIN_SOURCE_REFERENCE is a digest, which needs verify: true"}},
 		{"pin without verify", testenv.With(baseVars(), map[string]string{"PLUGIN_EXPECTED_DIGEST": "sha256:" + strings.Repeat("a", 64), "INPUT_VERIFY": "false"}), []string{"expected_digest needs verify: true"}},
 		{"bad registry domain", testenv.With(baseVars(), map[string]string{"PLUGIN_REGISTRY_DOMAIN": "https://acme"}), []string{"PLUGIN_REGISTRY_DOMAIN"}},
+		{"registry endpoint with a path", testenv.With(baseVars(), map[string]string{"PLUGIN_REGISTRY_ENDPOINT": "https://acme.tencentcloudcr.com/v2"}), []string{"PLUGIN_REGISTRY_ENDPOINT"}},
+		{"registry endpoint not http(s)", testenv.With(baseVars(), map[string]string{"INPUT_REGISTRY_ENDPOINT": "oci://acme"}), []string{"INPUT_REGISTRY_ENDPOINT"}},
 		{"destination_repo with several sources", testenv.With(baseVars(), map[string]string{"PLUGIN_SOURCE_REPO": "app,api", "PLUGIN_DESTINATION_REPO": "all"}), []string{"PLUGIN_DESTINATION_REPO is set, but PLUGIN_SOURCE_REPO lists 2 repositories"}},
 		{"bad JSON list", testenv.With(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": `["prd", 1]`}), []string{"PLUGIN_DESTINATION_TAG: not a JSON array of strings"}},
 		{"empty list", testenv.With(baseVars(), map[string]string{"PLUGIN_DESTINATION_TAG": " , ,"}), []string{"lists nothing"}},
@@ -361,5 +363,29 @@ func TestPinnedSource(t *testing.T) {
 				t.Errorf("error %v, want one saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRegistryEndpoint: an http(s) URL without a path; plain http away
+// from loopback is warned about, as the API endpoint is.
+func TestRegistryEndpoint(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		given, want string
+		warns       bool
+	}{
+		{"https://acme-vpc.tencentcloudcr.com", "https://acme-vpc.tencentcloudcr.com", false},
+		{"acme.tencentcloudcr.com:8443", "https://acme.tencentcloudcr.com:8443", false},
+		{"http://127.0.0.1:5000/", "http://127.0.0.1:5000", false},
+		{"http://registry.internal", "http://registry.internal", true},
+	} {
+		c, err := settings.Load(settings.Environment(testenv.With(baseVars(), map[string]string{"PLUGIN_REGISTRY_ENDPOINT": tt.given})))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.given, err)
+		}
+		warned := slices.ContainsFunc(c.Warnings(), func(w string) bool { return strings.Contains(w, "instance token over plain http") })
+		if c.RegistryEndpoint != tt.want || warned != tt.warns {
+			t.Errorf("%s: %q (warned %v), want %q (warned %v)", tt.given, c.RegistryEndpoint, warned, tt.want, tt.warns)
+		}
 	}
 }
