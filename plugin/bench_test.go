@@ -82,7 +82,7 @@ func batch100(b *testing.B, latency time.Duration) batchRun {
 	_ = emu.AddNamespace("tcr-1", "release")
 	_ = emu.PutImage("tcr-1", "develop", "app", "stg", digestA)
 	srv := httptest.NewServer(emu)
-	serveRegistry(b, emu, "tcr-1", srv.URL)
+	_, reg := serveRegistry(b, emu, "tcr-1", srv.URL)
 	defer srv.Close()
 
 	tags := make([]string, 100)
@@ -95,7 +95,7 @@ func batch100(b *testing.B, latency time.Duration) batchRun {
 			"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou",
 			"PLUGIN_SOURCE_NAMESPACE": "develop", "PLUGIN_SOURCE_REPO": "app", "PLUGIN_SOURCE_REFERENCE": "stg",
 			"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_TAG": strings.Join(tags, ","),
-			"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": srv.URL,
+			"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": srv.URL, "PLUGIN_REGISTRY_ENDPOINT": reg.URL,
 		}),
 		Stdout: io.Discard, Stderr: io.Discard, Transport: timing,
 	}
@@ -201,12 +201,12 @@ func BenchmarkRoundTrips(b *testing.B) {
 				_ = emu.AddNamespace("tcr-1", "release")
 				_ = emu.PutImage("tcr-1", "develop", "app", "stg", digestA)
 				srv := httptest.NewServer(emu)
-				serveRegistry(b, emu, "tcr-1", srv.URL)
+				_, reg := serveRegistry(b, emu, "tcr-1", srv.URL)
 				vars := map[string]string{
 					"PLUGIN_REGISTRY_ID": "tcr-1", "PLUGIN_REGION": "ap-guangzhou", "PLUGIN_REGISTRY_DOMAIN": "acme.tencentcloudcr.com",
 					"PLUGIN_SOURCE_NAMESPACE": "develop", "PLUGIN_SOURCE_REPO": "app", "PLUGIN_SOURCE_REFERENCE": "stg",
 					"PLUGIN_DESTINATION_NAMESPACE": "release", "PLUGIN_DESTINATION_TAG": "prd",
-					"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": srv.URL,
+					"PLUGIN_SECRET_ID": secretID, "PLUGIN_SECRET_KEY": secretKey, "PLUGIN_ENDPOINT": srv.URL, "PLUGIN_REGISTRY_ENDPOINT": reg.URL,
 				}
 				maps.Copy(vars, flow.vars)
 				r := &plugin.Runner{Env: envconfig.MapLookuper(vars), Stdout: io.Discard, Stderr: io.Discard}

@@ -151,12 +151,11 @@ func (p *Promoter) readsPlatforms() bool { return p.cfg.Mode == "" }
 func (p *Promoter) copy(ctx context.Context, res promotion.Result, o observation) promotion.Result {
 	src, dst := res.Source, res.Destination
 	if p.exact(src, o) {
-		scratch, cleanup, err := p.stage(ctx, src, o)
+		scratch, err := p.staged(ctx, src, o)
 		if err != nil {
 			res.Status, res.Err, res.RequestID = promotion.StatusFailed, err, failure.RequestID(err)
 			return res
 		}
-		defer cleanup()
 		src = scratch // holds exactly the digest checked, and nobody else writes it
 	}
 	id, err := p.duplicate(ctx, src, o.from, dst, o.override, p.resendCheck(dst, o))

@@ -51,6 +51,7 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 		})
 	}
 	wg.Wait()
+	p.cleanupScratches()
 	p.bg.Wait()
 	return results
 }

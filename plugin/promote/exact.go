@@ -41,6 +41,40 @@ func (p *Promoter) exact(src imageref.Ref, o observation) bool {
 	return src.Digest != "" || p.cfg.ExpectedDigest != "" || s.RequireSignature != "" || len(s.RequireLabels) > 0
 }
 
+// stageKey is what one scratch copy serves: every promotion of one
+// source tag at one checked digest.
+type stageKey struct{ namespace, repo, tag, digest string }
+
+// staged is the scratch copy of src at the digest o checked, made once
+// for every destination of that source in the run — a source promoted
+// to ten tags is staged once, not ten times — and deleted when the run's
+// promotions end (cleanupScratches).
+func (p *Promoter) staged(ctx context.Context, src imageref.Ref, o observation) (imageref.Ref, error) {
+	key := stageKey{src.Namespace, src.Repo, o.from, o.srcDigest}
+	return p.scratches.get(key, func() (imageref.Ref, error) {
+		scratch, cleanup, err := p.stage(context.WithoutCancel(ctx), src, o)
+		if err == nil {
+			p.cleanupMu.Lock()
+			p.cleanups = append(p.cleanups, cleanup)
+			p.cleanupMu.Unlock()
+		}
+		return scratch, err
+	})
+}
+
+// cleanupScratches deletes the run's scratch repositories.
+func (p *Promoter) cleanupScratches() {
+	p.cleanupMu.Lock()
+	cleanups := p.cleanups
+	p.cleanups = nil
+	p.cleanupMu.Unlock()
+	var g failure.Group
+	for _, c := range cleanups {
+		g.Go(c)
+	}
+	g.Wait()
+}
+
 // stage copies the source into a new scratch repository and checks that
 // what landed there is o.srcDigest. It returns where to copy on from, and
 // a cleanup that deletes the scratch repository; on error nothing was

@@ -50,6 +50,11 @@ type Promoter struct {
 	referrerMemo memo[repoDigest, []ocireg.Referrer]
 	carriedRefs  memo[repoDigest, carriedTags]
 	registryWarn sync.Once
+	// Exact promotions' scratch copies, one per source tag and digest,
+	// deleted when the run's promotions end.
+	scratches    memo[stageKey, imageref.Ref]
+	cleanupMu    sync.Mutex
+	cleanups     []func()
 	manifestWarn sync.Once
 	warnOnce     sync.Once
 	domainWarn   sync.Once
