@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,4 +234,61 @@ func moduleRows(text string) map[string]int64 {
 		}
 	}
 	return rows
+}
+
+// TestPerformanceFiguresMeasured: every figure in bold between the
+// "measured" markers of docs/performance.md is one that scripts/bench.sh
+// printed in its last recorded run (docs/bench/latest.txt), at the
+// precision the page gives it.
+func TestPerformanceFiguresMeasured(t *testing.T) {
+	t.Parallel()
+	out, err := os.ReadFile("docs/bench/latest.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := regexp.MustCompile(`\d+(?:\.\d+)?`)
+	var measured []float64
+	for _, m := range number.FindAllString(strings.ReplaceAll(string(out), ",", ""), -1) {
+		v, _ := strconv.ParseFloat(m, 64)
+		measured = append(measured, v)
+	}
+	doc, err := os.ReadFile("docs/performance.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := regexp.MustCompile(`(?s)<!-- measured -->(.*?)<!-- /measured -->`).FindAllStringSubmatch(string(doc), -1)
+	if len(sections) == 0 {
+		t.Fatal("docs/performance.md marks no measured figures")
+	}
+	checked := 0
+	for _, s := range sections {
+		for _, bold := range regexp.MustCompile(`\*\*([^*]+)\*\*`).FindAllStringSubmatch(s[1], -1) {
+			for _, figure := range number.FindAllString(strings.ReplaceAll(bold[1], ",", ""), -1) {
+				checked++
+				if !printed(figure, measured) {
+					t.Errorf("docs/performance.md gives %s (in **%s**), which the recorded run did not print: run scripts/bench.sh | tee docs/bench/latest.txt and update the page", figure, bold[1])
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d figures checked", checked)
+	}
+}
+
+// printed reports whether figure is one of the numbers measured, rounded
+// to figure's own precision.
+func printed(figure string, measured []float64) bool {
+	want, _ := strconv.ParseFloat(figure, 64)
+	decimals := 0
+	if _, frac, ok := strings.Cut(figure, "."); ok {
+		decimals = len(frac)
+	}
+	scale := math.Pow(10, float64(decimals))
+	for _, v := range measured {
+		if math.Abs(math.Round(v*scale)/scale-want) < 1e-9 {
+			return true
+		}
+	}
+	return false
 }

@@ -14,6 +14,8 @@
 # - a promotion file of 1,000 destinations over 200 repositories: plans in
 #   close to the time 100/s DescribeImages needs, applies at >= 19 copies/s;
 # - the static binary <= 13 MB; the default image <= 13 MB.
+# Record a run for docs/performance.md (TestPerformanceFiguresMeasured holds
+# the page to it): scripts/bench.sh | tee docs/bench/latest.txt
 # COUNT=n repeats each measurement (default 3). Needs redis-server in PATH
 # (apt-get install redis-server), or TCR_TEST_REDIS=redis://… .
 set -euo pipefail

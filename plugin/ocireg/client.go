@@ -41,7 +41,10 @@ type Config struct {
 type Client struct {
 	endpoint string
 	reg      name.Registry
-	opts     []remote.Option
+	// The library's puller and pusher, kept for the run: each repository's
+	// ping and token exchange is made once, not once a request.
+	puller *remote.Puller
+	pusher *remote.Pusher
 }
 
 // maxAnswer bounds every answer but a blob's: a manifest, an index of
@@ -75,14 +78,22 @@ func New(c Config) (*Client, error) {
 	if c.UserAgent != "" {
 		opts = append(opts, remote.WithUserAgent(c.UserAgent))
 	}
-	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, opts: opts}, nil
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return nil, err
+	}
+	pusher, err := remote.NewPusher(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, puller: puller, pusher: pusher}, nil
 }
 
 // Endpoint is the registry's URL, for messages.
 func (c *Client) Endpoint() string { return c.endpoint }
 
 func (c *Client) options(ctx context.Context) []remote.Option {
-	return append([]remote.Option{remote.WithContext(ctx)}, c.opts...)
+	return []remote.Option{remote.WithContext(ctx), remote.Reuse(c.puller), remote.Reuse(c.pusher)}
 }
 
 // repo names a repository of the registry.

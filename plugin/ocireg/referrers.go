@@ -1,6 +1,7 @@
 package ocireg
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -112,42 +114,65 @@ func (c *Client) referrersOf(ctx context.Context, repo name.Repository, subject 
 }
 
 // listed is every digest the referrers API and the fallback tag list for
-// subject, each once, in the order listed.
+// subject, each once, sorted. Both are read at once: a registry may keep
+// both, as one that gained the API keeps the index older clients wrote.
 func (c *Client) listed(ctx context.Context, repo name.Repository, subject string) ([]string, error) {
-	d := repo.Digest(subject)
-	idx, err := remote.Referrers(d, c.options(ctx)...)
-	if err != nil {
+	var (
+		api, fallback []string
+		apiErr, fbErr error
+		wg            sync.WaitGroup
+	)
+	wg.Go(func() { api, apiErr = c.byAPI(ctx, repo, subject) })
+	wg.Go(func() { fallback, fbErr = c.byFallbackTag(ctx, repo, subject) })
+	wg.Wait()
+	if err := cmp.Or(apiErr, fbErr); err != nil {
 		return nil, err
 	}
-	api, err := idx.IndexManifest()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, m := range api.Manifests {
-		out = append(out, m.Digest.String())
-	}
-	// The fallback tag, also where the API answered: a registry that
-	// gained the API keeps the index older clients wrote.
-	tag := repo.Tag(strings.Replace(subject, ":", "-", 1))
-	desc, err := remote.Get(tag, c.options(ctx)...)
-	var terr *transport.Error
-	switch {
-	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
-	case err != nil:
-		return nil, err
-	default:
-		var fb v1.IndexManifest
-		if json.Unmarshal(desc.Manifest, &fb) == nil {
-			for _, m := range fb.Manifests {
-				out = append(out, m.Digest.String())
-			}
-		}
-	}
+	out := append(api, fallback...)
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) > maxReferrers {
 		return nil, fmt.Errorf("%s: %w", subject, ErrTooMany)
+	}
+	return out, nil
+}
+
+// byAPI is what the referrers API lists (the library reads the fallback
+// tag itself where the API is missing).
+func (c *Client) byAPI(ctx context.Context, repo name.Repository, subject string) ([]string, error) {
+	idx, err := remote.Referrers(repo.Digest(subject), c.options(ctx)...)
+	if err != nil {
+		return nil, err
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range m.Manifests {
+		out = append(out, d.Digest.String())
+	}
+	return out, nil
+}
+
+// byFallbackTag is what the fallback tag (sha256-<hex>) lists; nothing
+// where there is no such tag.
+func (c *Client) byFallbackTag(ctx context.Context, repo name.Repository, subject string) ([]string, error) {
+	desc, err := remote.Get(repo.Tag(strings.Replace(subject, ":", "-", 1)), c.options(ctx)...)
+	var terr *transport.Error
+	switch {
+	case errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var fb v1.IndexManifest
+	if json.Unmarshal(desc.Manifest, &fb) != nil {
+		return nil, nil // not an index: it lists nothing
+	}
+	var out []string
+	for _, d := range fb.Manifests {
+		out = append(out, d.Digest.String())
 	}
 	return out, nil
 }

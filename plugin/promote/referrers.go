@@ -3,12 +3,14 @@ package promote
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/ocireg"
+	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
 )
 
@@ -23,6 +25,16 @@ type Artifacts interface {
 	Referrers(ctx context.Context, repo, digest string) ([]ocireg.Referrer, error)
 	Carry(ctx context.Context, src, dst string, refs []ocireg.Referrer) ([]ocireg.Referrer, error)
 	Fail(ctx context.Context, what string, err error) error
+}
+
+// carriesReferrers reports whether the run will carry referrers: some
+// promotion copies into another repository, and nothing keeps it from
+// carrying (a dry run, the Personal edition, verify: false).
+func (p *Promoter) carriesReferrers() bool {
+	if !p.cfg.Supply.Carry || p.cfg.DryRun || p.cfg.Personal || !p.cfg.Verify {
+		return false
+	}
+	return slices.ContainsFunc(p.cfg.Pairs, func(pr settings.Pair) bool { return repoOf(pr.Source) != repoOf(pr.Destination) })
 }
 
 // openRegistry reaches the instance's registry: registry_endpoint, else
