@@ -145,3 +145,35 @@ func TestLogInPromotionOrder(t *testing.T) {
 		last = i
 	}
 }
+
+// TestExplanationsInPromotionOrder: what a promotion says while it works
+// ("already points at") comes with it, just before its own line, in the
+// batch's order — not in the order the promotions happen to finish.
+func TestExplanationsInPromotionOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	tags := []string{"t5", "t1", "t4", "t0", "t3", "t2"}
+	for _, there := range []string{"t1", "t0", "t2"} {
+		if err := f.emu.PutImage("tcr-1", "release", "app", there, digestA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := run(t, testenv.With(f.droneVars(), map[string]string{"PLUGIN_DESTINATION_TAG": strings.Join(tags, ",")}))
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	prev := -1
+	for _, tag := range tags {
+		own := strings.Index(res.stdout, "→ release/app:"+tag+" in")
+		if own < prev {
+			t.Fatalf("the line of release/app:%s is out of order:\n%s", tag, res.stdout)
+		}
+		if tag == "t1" || tag == "t0" || tag == "t2" {
+			said := strings.Index(res.stdout, "release/app:"+tag+" already points at")
+			if said < prev || said > own {
+				t.Errorf("what release/app:%s said is not between the line before and its own:\n%s", tag, res.stdout)
+			}
+		}
+		prev = own
+	}
+}

@@ -17,7 +17,7 @@ var layers = map[string][]string{
 	"plugin/promote":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/ocireg":    {"plugin/failure"}, // the registry's protocol, beside the API's
 	"plugin/personal":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings", "plugin/tcrops"},
-	"plugin/promotion": {"plugin/imageref", "plugin/supply"},
+	"plugin/promotion": {"plugin/cilog", "plugin/imageref", "plugin/supply"},
 	"plugin/replicas":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/supply":    {"plugin/failure", "plugin/settings"},
 	"plugin/tagread":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/tcrops"},

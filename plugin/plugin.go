@@ -247,7 +247,10 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	planned := cfg.Mode != "" // plan and check say each destination in a line of their own
-	ordered, flush := inOrder(cfg.Pairs, func(res promotion.Result) { report(log, exits, registry, res, batch, planned) })
+	ordered, flush := inOrder(cfg.Pairs, func(res promotion.Result) {
+		res.Log.Flush() // what the promotion said while it worked, then its line
+		report(log, exits, registry, res, batch, planned)
+	})
 	results := p.Promote(ctx, ordered)
 	flush()
 	out := outcome{results: results, registry: registry}

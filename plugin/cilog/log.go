@@ -5,6 +5,7 @@
 package cilog
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -28,6 +29,59 @@ type Logger struct {
 	holding bool
 	held    []heldLine
 	secrets []string // to redact, longest first
+	// A section's lines are kept until Flush writes them through parent,
+	// which redacts them and knows the masks and the debug switch.
+	parent *Logger
+	kept   []heldLine
+}
+
+// Section returns a log whose lines are kept, in order, until Flush
+// writes them to l: one promotion's lines in a batch come out together,
+// in promotion order, whenever they were written. Masks and the debug
+// switch are l's.
+func (l *Logger) Section() *Logger {
+	return &Logger{parent: l, out: l.out, errOut: l.errOut, github: l.github}
+}
+
+// Flush writes a section's kept lines to its log; nothing for a log that
+// is not a section, or nil.
+func (l *Logger) Flush() {
+	if l == nil || l.parent == nil {
+		return
+	}
+	l.mu.Lock()
+	kept := l.kept
+	l.kept = nil
+	l.mu.Unlock()
+	for _, h := range kept {
+		l.parent.write(h.w, h.text)
+	}
+}
+
+type loggerKey struct{}
+
+// Into returns ctx carrying l: what runs under ctx writes its lines to l
+// (a promotion's section).
+func Into(ctx context.Context, l *Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// For is the log that ctx carries, else l.
+func (l *Logger) For(ctx context.Context) *Logger {
+	if c, ok := ctx.Value(loggerKey{}).(*Logger); ok && c != nil {
+		return c
+	}
+	return l
+}
+
+// debugOn reports whether debug lines are on, for the whole log.
+func (l *Logger) debugOn() bool {
+	if l.parent != nil {
+		return l.parent.debugOn()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.debug
 }
 
 // New returns the log: lines to out and errOut; on GitHub (github), masks,
@@ -69,6 +123,10 @@ func (l *Logger) Release() {
 func (l *Logger) write(w io.Writer, s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.parent != nil {
+		l.kept = append(l.kept, heldLine{w, s}) // redacted as it is flushed
+		return
+	}
 	s = l.redact(s)
 	if l.holding {
 		l.held = append(l.held, heldLine{w, s})
@@ -102,10 +160,7 @@ var fullDigest = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
 // hex digits, as docker shows image IDs — unless debug is on: the
 // outputs, the record and the debug log keep every digest whole.
 func (l *Logger) human(s string) string {
-	l.mu.Lock()
-	on := l.debug
-	l.mu.Unlock()
-	if on {
+	if l.debugOn() {
 		return s
 	}
 	return fullDigest.ReplaceAllString(s, "sha256:${1}…")
@@ -144,10 +199,7 @@ func Inert(s string) string {
 }
 
 func (l *Logger) Debugf(format string, args ...any) {
-	l.mu.Lock()
-	on := l.debug
-	l.mu.Unlock()
-	if on {
+	if l.debugOn() {
 		l.line("debug: " + fmt.Sprintf(format, args...))
 	}
 }
@@ -182,6 +234,10 @@ func errorCommand(title, msg string) string {
 // GitHub the runner is told too, for what other steps print. Elsewhere
 // nothing is printed for it: the line itself would leak the value.
 func (l *Logger) Mask(secret string) {
+	if l.parent != nil {
+		l.parent.Mask(secret)
+		return
+	}
 	if secret == "" {
 		return
 	}
@@ -208,6 +264,9 @@ func (l *Logger) Mask(secret string) {
 // Redact replaces every secret masked so far in s, for text the step
 // writes elsewhere than the log: outputs, the plan, the job summary.
 func (l *Logger) Redact(s string) string {
+	if l.parent != nil {
+		return l.parent.Redact(s)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.redact(s)

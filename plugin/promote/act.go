@@ -30,21 +30,21 @@ func (p *Promoter) act(ctx context.Context, pair settings.Pair, o observation, p
 		return res
 	case verdictSkip:
 		res.Change = promotion.ChangeAlreadyThere
-		p.log.Infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
+		p.log.For(ctx).Infof("%s already points at %s, as %s does: nothing to copy", pair.Destination, o.srcDigest, pair.Source)
 		res.Status, res.Digest, res.Image = promotion.StatusAlreadyThere, o.srcDigest, p.image(pair.Destination, o.srcDigest)
 		return p.after(ctx, res, o)
 	case verdictDryRun:
 		switch {
 		case p.cfg.Mode != "" && o.dstDigest == "":
-			p.log.Infof("plan: create %s at %s (%s)", pair.Destination, o.srcDigest, pair.Source)
+			p.log.For(ctx).Infof("plan: create %s at %s (%s)", pair.Destination, o.srcDigest, pair.Source)
 		case p.cfg.Mode != "":
-			p.log.Infof("plan: move %s from %s to %s (%s)", pair.Destination, o.dstDigest, o.srcDigest, pair.Source)
+			p.log.For(ctx).Infof("plan: move %s from %s to %s (%s)", pair.Destination, o.dstDigest, o.srcDigest, pair.Source)
 		default:
 			verb := "create"
 			if o.dstDigest != "" {
 				verb = "replace " + o.dstDigest + " at"
 			}
-			p.log.Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
+			p.log.For(ctx).Infof("dry run: would %s %s with %s (%s); nothing changed", verb, pair.Destination, o.srcDigest, pair.Source)
 		}
 		res.Status, res.Digest, res.Image = promotion.StatusDryRun, o.srcDigest, p.image(pair.Destination, o.srcDigest)
 		res.Platforms = p.platforms(ctx, pair.Source, o)
@@ -106,7 +106,7 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 	m, err := p.manifestOf(ctx, imageref.Ref{Namespace: src.Namespace, Repo: src.Repo, Tag: o.from})
 	if err != nil {
 		p.manifestWarn.Do(func() {
-			p.log.Warnf("no platforms output: DescribeImageManifests: %v (grant tcr:DescribeImageManifests)", err)
+			p.log.For(ctx).Warnf("no platforms output: DescribeImageManifests: %v (grant tcr:DescribeImageManifests)", err)
 		})
 		return nil
 	}
@@ -119,7 +119,7 @@ func (p *Promoter) platforms(ctx context.Context, src imageref.Ref, o observatio
 	if len(out) > maxPlatforms {
 		// No real index has more; a hostile one would make the output,
 		// and GitHub's 1 MiB of a job's outputs, overflow.
-		p.log.Warnf("%s lists %d platforms: the platforms output gives the first %d", src, len(m.platforms), maxPlatforms)
+		p.log.For(ctx).Warnf("%s lists %d platforms: the platforms output gives the first %d", src, len(m.platforms), maxPlatforms)
 		out = out[:maxPlatforms]
 	}
 	return out
@@ -212,7 +212,7 @@ func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendChe
 	return func(ctx context.Context, last *failure.Error) error {
 		if !o.verified {
 			if o.override {
-				p.log.Warnf("DuplicateImage %s: %s; with verify: false the step cannot tell whether that copy happened, nor whether someone else wrote %s since: it sends the copy again, which with override may replace a newer image (verify: true checks first)",
+				p.log.For(ctx).Warnf("DuplicateImage %s: %s; with verify: false the step cannot tell whether that copy happened, nor whether someone else wrote %s since: it sends the copy again, which with override may replace a newer image (verify: true checks first)",
 					dst, last.Message, dst)
 			}
 			return nil
@@ -226,7 +226,7 @@ func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendChe
 		case got == o.srcDigest:
 			return errCopied
 		case got == o.dstDigest:
-			p.log.Infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, cmp.Or(got, "absent"))
+			p.log.For(ctx).Infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, cmp.Or(got, "absent"))
 			return nil
 		}
 		return &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDestinationChanged, RequestID: last.RequestID, Hint: changedHint(dst),
@@ -323,7 +323,7 @@ func (p *Promoter) refused(ctx context.Context, res promotion.Result, o observat
 		case cerr == nil:
 			why = "the source's digest could not be read"
 		}
-		p.log.Warnf("%s exists and cannot be compared with %s: %s (%v); treating it as a conflict", dst, src, why, cerr)
+		p.log.For(ctx).Warnf("%s exists and cannot be compared with %s: %s (%v); treating it as a conflict", dst, src, why, cerr)
 		return res
 	}
 	if got == srcDigest {
@@ -333,7 +333,7 @@ func (p *Promoter) refused(ctx context.Context, res promotion.Result, o observat
 			// made it was this run's, its answer lost on the way.
 			res.Status, res.Copied = promotion.StatusPromoted, true
 		}
-		p.log.Infof("%s already points at %s, as %s does: nothing to change", dst, got, src)
+		p.log.For(ctx).Infof("%s already points at %s, as %s does: nothing to change", dst, got, src)
 		return res
 	}
 	ne := *e

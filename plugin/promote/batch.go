@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/pace"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
@@ -50,7 +51,16 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 		g.Enter()
 		wg.Go(func() {
 			defer g.Leave()
-			results[i] = p.promoteSafely(pace.InOrder(ctx, i), pair)
+			pctx := pace.InOrder(ctx, i)
+			var section *cilog.Logger
+			if len(pairs) > 1 {
+				// A batch's lines come out in promotion order: each
+				// promotion's kept until it is told.
+				section = p.log.Section()
+				pctx = cilog.Into(pctx, section)
+			}
+			results[i] = p.promoteSafely(pctx, pair)
+			results[i].Log = section
 			finished.Add(1)
 			done(results[i])
 		})

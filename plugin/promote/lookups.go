@@ -103,7 +103,7 @@ func (p *Promoter) resolveSource(ctx context.Context, src imageref.Ref) (resolve
 			return resolved{}, &failure.Error{Class: failure.ClassNotFound, Action: "DescribeImages", Code: failure.CodeSourceNotFound, RequestID: id, Message: fmt.Sprintf(
 				"no tag of %s points at %s; DuplicateImage copies from a tag, so push or keep one", src.Name(), src.Digest)}
 		}
-		p.log.Debugf("%s is tagged %s", src, tags[0].Name)
+		p.log.For(ctx).Debugf("%s is tagged %s", src, tags[0].Name)
 		return resolved{tag: tags[0].Name, digest: src.Digest, kms: tags[0].KMS}, nil
 	}
 	// A tag, pinned or not: the pin is decide's to check.
@@ -158,7 +158,7 @@ func (p *Promoter) settle(ctx context.Context, ref imageref.Ref, want, stale str
 		if tcrapi.Since(clock, start)+wait > p.cfg.IndexLag {
 			return got, false, nil
 		}
-		p.log.Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, cmp.Or(got, "none"), want, wait)
+		p.log.For(ctx).Debugf("%s shows %s, not yet %s: waiting %s for TCR's index", ref, cmp.Or(got, "none"), want, wait)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return got, false, nil
 		}

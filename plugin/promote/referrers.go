@@ -127,7 +127,7 @@ func (p *Promoter) carryReferrers(ctx context.Context, src, dst imageref.Ref, di
 		cancel()
 		if err != nil {
 			p.registryWarn.Do(func() {
-				p.log.Warnf("the referrers of %s (cosign v3 bundles, Notation signatures, SBOMs) were not checked, nor carried: %v", src.Name(), err)
+				p.log.For(ctx).Warnf("the referrers of %s (cosign v3 bundles, Notation signatures, SBOMs) were not checked, nor carried: %v", src.Name(), err)
 			})
 			return carriedTags{}, nil
 		}
@@ -143,7 +143,7 @@ func (p *Promoter) carryReferrers(ctx context.Context, src, dst imageref.Ref, di
 		if err != nil {
 			return carriedTags{names}, reg.Fail(ctx, "carrying the referrers of "+digest+" into "+dst.Name(), err)
 		}
-		p.log.Infof("%s: carried %s", dst.Name(), strings.Join(names, ", "))
+		p.log.For(ctx).Infof("%s: carried %s", dst.Name(), strings.Join(names, ", "))
 		return carriedTags{names}, nil
 	})
 	return got.tags, err

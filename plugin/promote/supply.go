@@ -107,7 +107,7 @@ func (p *Promoter) carryOnce(ctx context.Context, src, dst imageref.Ref, digest 
 		to := imageref.Ref{Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.Name}
 		switch d := at[a.Name]; {
 		case d == a.Digest:
-			p.log.Debugf("%s is in place already", to)
+			p.log.For(ctx).Debugf("%s is in place already", to)
 		case d != "":
 			return carried, accessoryConflict(to, d, a.Digest, src)
 		default:
@@ -118,7 +118,7 @@ func (p *Promoter) carryOnce(ctx context.Context, src, dst imageref.Ref, digest 
 		carried = append(carried, a.Name)
 	}
 	if len(carried) > 0 {
-		p.log.Infof("%s: carried %s", dst.Name(), strings.Join(carried, ", "))
+		p.log.For(ctx).Infof("%s: carried %s", dst.Name(), strings.Join(carried, ", "))
 	}
 	return carried, nil
 }
@@ -196,7 +196,7 @@ func (p *Promoter) signDestination(ctx context.Context, dst imageref.Ref, digest
 	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		if kms, err = p.signature(ctx, dst, digest); err != nil || kms != "" {
 			if err == nil {
-				p.log.Infof("signed %s (KMS, RequestId %s)", dst, id)
+				p.log.For(ctx).Infof("signed %s (KMS, RequestId %s)", dst, id)
 			}
 			return id, err
 		}

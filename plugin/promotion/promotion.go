@@ -5,6 +5,7 @@
 package promotion
 
 import (
+	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
 )
@@ -70,6 +71,10 @@ type Result struct {
 	// Replicas is each replica's state of this destination (wait_replicas).
 	Replicas []ReplicaState
 	Err      error // nil on success; a *failure.Error otherwise
+	// Log holds, in a batch, the lines the promotion wrote while it
+	// worked, for the report to flush just before its own line; nil when
+	// they went out as they came.
+	Log *cilog.Logger
 }
 
 // SourceDigest is the source's digest as the promotion read it: what the

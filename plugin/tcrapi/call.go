@@ -49,7 +49,7 @@ func Do[T any](ctx context.Context, c *Client, action string, send func(ctx cont
 			}
 		}
 		if last != nil && !isThrottle(last) {
-			c.log.Infof("%s: retry %d of %d after %s (%s)", action, retry, c.opts.Retries, last.Code, last.Message)
+			c.log.For(ctx).Infof("%s: retry %d of %d after %s (%s)", action, retry, c.opts.Retries, last.Code, last.Message)
 		}
 		v, id, err := attempt(ctx, c, action, send)
 		if lim != nil {
@@ -138,11 +138,11 @@ func attempt[T any](ctx context.Context, c *Client, action string, send func(ctx
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
 		e := classify(ctx, action, ex, err)
-		c.log.Debugf("%s%s: %s after %s (RequestId %s)", action, subjectOf(ctx), e.Code, took, cmp.Or(e.RequestID, "none"))
+		c.log.For(ctx).Debugf("%s%s: %s after %s (RequestId %s)", action, subjectOf(ctx), e.Code, took, cmp.Or(e.RequestID, "none"))
 		return v, "", e
 	}
 	c.rtt.add(time.Since(start))
-	c.log.Debugf("%s%s: answered in %s (RequestId %s)", action, subjectOf(ctx), took, cmp.Or(id, "none"))
+	c.log.For(ctx).Debugf("%s%s: answered in %s (RequestId %s)", action, subjectOf(ctx), took, cmp.Or(id, "none"))
 	return v, id, nil
 }
 

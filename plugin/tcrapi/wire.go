@@ -126,11 +126,11 @@ func (t *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		we := t.describe(req, err, connected)
 		ex.record(func(ex *exchange) { ex.wire = we })
-		t.log.Debugf("%s %s: no answer after %s: %s", req.Method, what, time.Since(start).Round(time.Millisecond), we.cause)
+		t.log.For(req.Context()).Debugf("%s %s: no answer after %s: %s", req.Method, what, time.Since(start).Round(time.Millisecond), we.cause)
 		return nil, we
 	}
 	ex.record(func(ex *exchange) { ex.status = resp.StatusCode })
-	t.log.Debugf("%s %s: HTTP %d in %s", req.Method, what, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	t.log.For(req.Context()).Debugf("%s %s: HTTP %d in %s", req.Method, what, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	if err := guard(req, resp, ex); err != nil {
 		resp.Body.Close()
 		ex.record(func(ex *exchange) { ex.wire = err })
