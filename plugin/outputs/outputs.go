@@ -31,7 +31,7 @@ var Specs = []Spec{
 	{"digest", "the digest the destination tag points at, verified by reading it back (sha256:…)"},
 	{"image", "the promoted image, <registry domain>/<namespace>/<repo>:<tag>@<digest>"},
 	{"previous_digest", "what the destination tag pointed at before this run, empty when it did not exist: promote it back to roll back"},
-	{"accessories", "the cosign signature, attestation and SBOM tags carried into the destination repository with the image, comma-separated; empty when none"},
+	{"accessories", "what was carried into the destination repository with the image, comma-separated: cosign's tags (sha256-<hex>.sig, .att, .sbom) and each OCI referrer as <kind>@sha256:<hex> (cosign-bundle, notation, sbom, attestation, else its artifactType); empty when none"},
 	{"platforms", "what the image is, from its manifest: os/arch, or for an index each image's, comma-separated (linux/amd64,linux/arm64)"},
 	{"record_type", "with record_file: the promotion record's predicate type, for actions/attest or cosign attest --type"},
 	{"changes", "with mode plan or check, or a promotion_file: the number of destinations to create or move (that apply would change, or changed)"},
