@@ -3,12 +3,14 @@ package ocireg
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
@@ -128,5 +130,45 @@ func TestFailClasses(t *testing.T) {
 				t.Errorf("Fail(%v) = %+v, want class %s, code %s, naming %s", err, e, tt.class, tt.code, srv.URL)
 			}
 		})
+	}
+}
+
+// TestBlobRedirectWithoutCredentials: a blob served from object storage
+// on another host (as TCR serves them from COS) is followed, read whole
+// and verified, and that host is sent no credentials.
+func TestBlobRedirectWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	st := oci.NewStore()
+	data := []byte(strings.Repeat("layer bytes ", 1000))
+	d := st.PutBlob("ns/a", data)
+	var sawAuth atomic.Value
+	cos := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAuth.Store(r.Header.Get("Authorization"))
+		_, _ = w.Write(data)
+	}))
+	t.Cleanup(cos.Close)
+	srv := httptest.NewServer(oci.NewServer(st, oci.Options{BlobRedirect: cos.URL + "/bucket", Check: func(u, p string) bool { return u == "uin" && p == "tok" }}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{Endpoint: srv.URL, Username: "uin", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _ := c.repo("ns/a")
+	ctx := context.Background()
+	layer, err := remote.Layer(repo.Digest(d), c.options(ctx)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := layer.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || string(got) != string(data) {
+		t.Fatalf("read %d bytes (%v), want the blob", len(got), err)
+	}
+	if auth, _ := sawAuth.Load().(string); auth != "" {
+		t.Errorf("object storage was sent %q", auth)
 	}
 }

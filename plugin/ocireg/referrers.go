@@ -221,7 +221,7 @@ func isSHA256(s string) bool {
 	return ok && len(h) == 64 && err == nil && strings.ToLower(h) == h
 }
 
-// index is what is read of an index referrer's child to carry it.
+// isIndex reports whether a manifest of this media type lists manifests.
 func isIndex(mt types.MediaType) bool {
 	return mt == types.OCIImageIndex || mt == types.DockerManifestList
 }
