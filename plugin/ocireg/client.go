@@ -32,8 +32,8 @@ type Config struct {
 	Retries   int // of a transient failure, after the first attempt
 	UserAgent string
 	// Debugf, if set, is told each exchange with the registry (method,
-	// path, status, time), never a header or a body.
-	Debugf func(format string, args ...any)
+	// path, status, time), never a header or a body; ctx is the request's.
+	Debugf func(ctx context.Context, format string, args ...any)
 }
 
 // Client is a registry's distribution API, authenticated. It is safe for
@@ -109,7 +109,7 @@ func (c *Client) repo(path string) (name.Repository, error) {
 type guard struct {
 	base         http.RoundTripper
 	scheme, host string
-	debugf       func(format string, args ...any)
+	debugf       func(ctx context.Context, format string, args ...any)
 }
 
 func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -126,7 +126,7 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			status = resp.Status
 		}
-		g.debugf("registry %s %s%s: %s in %s", req.Method, req.URL.Host, req.URL.Path, status, time.Since(start).Round(time.Millisecond))
+		g.debugf(req.Context(), "registry %s %s%s: %s in %s", req.Method, req.URL.Host, req.URL.Path, status, time.Since(start).Round(time.Millisecond))
 	}
 	if err != nil || isBlob(req) {
 		return resp, err

@@ -68,6 +68,11 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 	wg.Wait()
 	p.cleanupScratches()
 	p.bg.Wait()
+	// What background work wrote into a section after its promotion was
+	// told still goes out, last, rather than nowhere.
+	for _, res := range results {
+		res.Log.Flush()
+	}
 	return results
 }
 

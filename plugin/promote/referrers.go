@@ -57,7 +57,7 @@ func (p *Promoter) openRegistry(ctx context.Context) (Artifacts, error) {
 	}
 	p.log.Mask(tok.Token)
 	p.log.Debugf("registry %s: a temporary token for %s (until %s)", endpoint, tok.Username, tok.Expires.Format("15:04:05"))
-	c, err := ocireg.New(ocireg.Config{Endpoint: endpoint, Username: tok.Username, Token: tok.Token, Transport: p.api.Base(), Retries: p.cfg.Retries, UserAgent: "tcr-promote", Debugf: p.log.Debugf})
+	c, err := ocireg.New(ocireg.Config{Endpoint: endpoint, Username: tok.Username, Token: tok.Token, Transport: p.api.Base(), Retries: p.cfg.Retries, UserAgent: "tcr-promote", Debugf: p.registryDebug})
 	if err != nil {
 		return nil, &failure.Error{Class: failure.ClassUsage, Code: failure.CodeInvalidSettings, Message: err.Error(), Err: err}
 	}
@@ -82,6 +82,12 @@ func (p *Promoter) prefetchReferrers(ctx context.Context, src imageref.Ref, dige
 		defer cancel()
 		_, _ = p.referrers(ctx, src, digest)
 	})
+}
+
+// registryDebug writes a registry exchange's debug line where the
+// request's promotion writes its lines.
+func (p *Promoter) registryDebug(ctx context.Context, format string, args ...any) {
+	p.log.For(ctx).Debugf(format, args...)
 }
 
 // referrers is what refers to digest in ref's repository, and what refers
