@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/sts"
+	"github.com/tcr-promote/tcr-promote/plugin/cienv"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
@@ -129,7 +130,7 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 
 // oidcToken returns the OIDC token: given, read from a file, or requested
 // from GitHub's token endpoint for the audience.
-func oidcToken(ctx context.Context, role *settings.RoleConfig, ci settings.CIEnv, api *tcrapi.Client, log *cilog.Logger) (string, error) {
+func oidcToken(ctx context.Context, role *settings.RoleConfig, ci cienv.Env, api *tcrapi.Client, log *cilog.Logger) (string, error) {
 	var token string
 	switch {
 	case role.Token != "":

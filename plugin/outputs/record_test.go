@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/internal/golden"
+	"github.com/tcr-promote/tcr-promote/plugin/cienv"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
@@ -34,7 +35,7 @@ func TestRecordGolden(t *testing.T) {
 			Checks: []supply.Check{{Name: "signature", Required: "any", Found: "none", Passed: false}},
 			Err:    &failure.Error{Class: failure.ClassPolicy, Code: failure.CodeUnsigned, Message: "unsigned"}},
 	}
-	cfg := &settings.Config{RegistryDomain: "acme.tencentcloudcr.com", CI: settings.CIEnv{Pipeline: settings.Pipeline{
+	cfg := &settings.Config{RegistryDomain: "acme.tencentcloudcr.com", CI: cienv.Env{Pipeline: cienv.Pipeline{
 		System: "github-actions", Repository: "acme/shop", ID: "4242", URL: "https://github.com/acme/shop/actions/runs/4242", Commit: "0123abc", Actor: "octocat"}}}
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	r := NewRecord(cfg, Invocation{Version: "v1.5.0", Started: start, Finished: start.Add(2500 * time.Millisecond), Registry: "tcr-e8pg46c6"}, results)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/tcr-promote/tcr-promote/plugin/cienv"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 )
 
@@ -53,7 +54,7 @@ type Config struct {
 	RootCAs        *x509.CertPool // the system's and ca_cert's; nil: the system's
 	Proxy          *url.URL       // nil: $HTTPS_PROXY/$NO_PROXY
 	NoProxy        []string
-	CI             CIEnv
+	CI             cienv.Env
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
 	IndexLag       time.Duration
@@ -140,7 +141,7 @@ func load(env envconfig.Lookuper, flags map[string]string) (*Config, error) {
 	}
 	secrets := append(secretValues(&s), l.secretSpellings()...)
 	slices.Sort(secrets)
-	c := &Config{secrets: slices.Compact(secrets), CI: readCIEnv(l)}
+	c := &Config{secrets: slices.Compact(secrets), CI: cienv.Read(l.plain)}
 	p.spellingsAgree()
 	p.unknownNames(c)
 	p.promotions(&s, c)
