@@ -15,7 +15,7 @@ var layers = map[string][]string{
 	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/outputs":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings"},
 	"plugin/promote":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
-	"plugin/ocireg":    {"plugin/failure"}, // the registry's protocol, beside the API's
+	"plugin/ocireg":    {"plugin/failure", "plugin/imageref", "plugin/tcrapi"}, // the registry's protocol, beside the API's
 	"plugin/personal":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings", "plugin/tcrops"},
 	"plugin/promotion": {"plugin/cilog", "plugin/imageref", "plugin/supply"},
 	"plugin/replicas":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},

@@ -92,6 +92,13 @@ type indexed struct {
 	img Image
 }
 
+// put points tag at img, as DescribeImages shows it from shows on. Must
+// hold e.mu.
+func (rp *repository) put(tag string, img Image, shows time.Time) {
+	rp.tags[tag] = img
+	rp.index(tag, img, shows)
+}
+
 // index records a write for DescribeImages, visible after lag. Must hold
 // e.mu.
 func (rp *repository) index(tag string, img Image, at time.Time) {

@@ -121,8 +121,7 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.E
 	if ns.signPolicy != "" && e.behaviour.SignsOnCopy {
 		img.KmsSignature = kmsSignature(ns.signPolicy, img.Digest)
 	}
-	dst.tags[*p.DestinationTag] = img
-	dst.index(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
+	dst.put(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
 	r.store.CopyTag(*p.SourceNamespace+"/"+*p.SourceRepo, *p.SourceReference, dstNS+"/"+dstRepo, *p.DestinationTag)
 	if e.behaviour.CarriesAccessories && dst != src {
 		e.carry(src, dst, img.Digest, now)

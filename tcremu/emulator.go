@@ -221,8 +221,7 @@ func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 	}
 	rp := n.repository(repo, time.Time{})
 	img := newImage(digest, e.now())
-	rp.tags[tag] = img
-	rp.index(tag, img, time.Time{})
+	rp.put(tag, img, time.Time{})
 	return nil
 }
 

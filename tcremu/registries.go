@@ -50,8 +50,7 @@ func (e *Emulator) newStore(id string) *oci.Store {
 		}
 		rp := n.repository(name, time.Time{})
 		img := newImage(digest, e.now())
-		rp.tags[tag] = img
-		rp.index(tag, img, e.now().Add(e.behaviour.IndexLag))
+		rp.put(tag, img, e.now().Add(e.behaviour.IndexLag))
 		return nil
 	}
 	return st

@@ -73,8 +73,7 @@ func (rp *repository) sign(digest, signature string, at time.Time) {
 	for tag, img := range rp.tags {
 		if img.Digest == digest {
 			img.KmsSignature = signature
-			rp.tags[tag] = img
-			rp.index(tag, img, at)
+			rp.put(tag, img, at)
 		}
 	}
 }
@@ -105,8 +104,7 @@ func (e *Emulator) carry(src, dst *repository, digest string, at time.Time) {
 			continue
 		}
 		img.UpdateTime = at
-		dst.tags[tag] = img
-		dst.index(tag, img, at.Add(e.behaviour.IndexLag))
+		dst.put(tag, img, at.Add(e.behaviour.IndexLag))
 	}
 }
 

@@ -153,8 +153,9 @@ func (l *Logger) Infof(format string, args ...any) {
 	l.line(l.human(fmt.Sprintf(format, args...)))
 }
 
-// fullDigest is a sha256 digest as the registry writes it.
-var fullDigest = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
+// fullDigest is a sha256 digest as the registry writes it; compiled on
+// first use, not at start-up.
+var fullDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`) })
 
 // human shortens the digests in a line a person reads to their first 12
 // hex digits, as docker shows image IDs — unless debug is on: the
@@ -163,7 +164,7 @@ func (l *Logger) human(s string) string {
 	if l.debugOn() {
 		return s
 	}
-	return fullDigest.ReplaceAllString(s, "sha256:${1}…")
+	return fullDigest().ReplaceAllString(s, "sha256:${1}…")
 }
 
 // Inert makes untrusted text harmless wherever it is printed, for every

@@ -110,7 +110,7 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 			return nil, "", err
 		}
 		c := resp.Response.Credentials
-		if c == nil || !isCredential(tcrapi.Field(c.TmpSecretId)) || !isCredential(tcrapi.Field(c.TmpSecretKey)) || c.Token != nil && !isCredential(*c.Token) {
+		if c == nil || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretId), maxSTSCredential) || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretKey), maxSTSCredential) || c.Token != nil && !tcrapi.IsCredential(*c.Token, maxSTSCredential) {
 			// They would sign every call and go into its headers.
 			return nil, "", tcrapi.BadAnswer("STS answered without usable temporary credentials")
 		}
@@ -210,19 +210,8 @@ func tokenError(status int) *failure.Error {
 	return e
 }
 
-// isCredential: a key or token as STS gives them, printable ASCII without
-// blanks (they go into request headers), 1-4096 characters.
-func isCredential(s string) bool {
-	if s == "" || len(s) > 4096 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
+// maxSTSCredential is the longest key or token taken from STS.
+const maxSTSCredential = 4096
 
 // Account names the account whose limit the pipelines sharing rate_store
 // share — TCR counts its limits per account — and says where the name

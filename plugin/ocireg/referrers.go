@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 )
 
 // Referrer is a manifest whose subject is an image (or another
@@ -182,7 +183,7 @@ var errNotReferrer = errors.New("not a referrer of the subject")
 
 // read fetches a listed referrer by its digest and checks it.
 func (c *Client) read(ctx context.Context, repo name.Repository, digest, subject string) (Referrer, error) {
-	if !isSHA256(digest) {
+	if !imageref.IsDigest(digest) {
 		return Referrer{}, fmt.Errorf("a referrer listed as %q, not a sha256 digest", digest)
 	}
 	desc, err := remote.Get(repo.Digest(digest), c.options(ctx)...)
@@ -213,12 +214,6 @@ func (c *Client) read(ctx context.Context, repo name.Repository, digest, subject
 func sha256Of(b []byte) string {
 	s := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(s[:])
-}
-
-func isSHA256(s string) bool {
-	h, ok := strings.CutPrefix(s, "sha256:")
-	_, err := hex.DecodeString(h)
-	return ok && len(h) == 64 && err == nil && strings.ToLower(h) == h
 }
 
 // isIndex reports whether a manifest of this media type lists manifests.

@@ -48,18 +48,11 @@ type Source struct {
 }
 
 // NeedsReferrers reports whether require_signature can only be judged by
-// the source's referrers, read through the registry: what the API showed
-// (its KMS signature, its .sig tag) does not pass it already.
+// the source's referrers, read through the registry: a signature kind
+// they can carry is wanted, and what the API showed (its KMS signature,
+// its .sig tag) does not pass the gate already.
 func NeedsReferrers(want string, kms string, cosignTag bool) bool {
-	switch want {
-	case "notation":
-		return true
-	case "cosign":
-		return !cosignTag
-	case "any":
-		return kms == "" && !cosignTag
-	}
-	return false
+	return want != "" && want != "kms" && !signatureCheck(want, Source{KMS: kms, CosignTag: cosignTag}).Passed
 }
 
 // Gates checks the source against require_signature and require_labels.
@@ -103,7 +96,11 @@ func signatureCheck(want string, src Source) Check {
 		found = append(found, "a KMS signature")
 	}
 	if cosign {
-		found = append(found, "a cosign signature ("+AccessoryTags(src.Digest)[0]+")")
+		sig := "a cosign signature"
+		if tags := AccessoryTags(src.Digest); tags != nil {
+			sig += " (" + tags[0] + ")"
+		}
+		found = append(found, sig)
 	}
 	for _, a := range src.Referrers {
 		switch a.Kind {

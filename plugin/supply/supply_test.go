@@ -67,3 +67,29 @@ func TestAccessoryTags(t *testing.T) {
 		t.Errorf("AccessoryTags(sha512) = %v, want none", got)
 	}
 }
+
+// TestNeedsReferrers: the registry is read only when a referrer could
+// pass a gate that what the API showed does not pass.
+func TestNeedsReferrers(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		want      string
+		kms       string
+		cosignTag bool
+		needs     bool
+	}{
+		{"", "", false, false},
+		{"kms", "", false, false},
+		{"cosign", "", false, true},
+		{"cosign", "", true, false},
+		{"cosign", "k", false, true},
+		{"notation", "k", true, true},
+		{"any", "", false, true},
+		{"any", "k", false, false},
+		{"any", "", true, false},
+	} {
+		if got := supply.NeedsReferrers(tt.want, tt.kms, tt.cosignTag); got != tt.needs {
+			t.Errorf("NeedsReferrers(%q, %q, %v) = %v, want %v", tt.want, tt.kms, tt.cosignTag, got, tt.needs)
+		}
+	}
+}

@@ -5,6 +5,7 @@
 package tagread
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -51,20 +52,17 @@ func Wanted(sources, destinations []imageref.Ref, carry bool) map[Repo]int {
 			n[RepoOf(r)] += lookups
 		}
 	}
+	lookups := 1
+	if carry {
+		lookups++ // its cosign tags
+	}
 	for _, src := range sources {
-		add(src, 1+boolInt(carry))
+		add(src, lookups)
 	}
 	for _, dst := range destinations {
 		add(dst, 1)
 	}
 	return n
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // At reads ref (a tag) in at: the zero Tag if it does not exist, however
@@ -131,7 +129,7 @@ func rest(ctx context.Context, at Lister, ref imageref.Ref, first []tcrops.Tag, 
 		})
 	}
 	g.Wait()
-	return all, firstError(errs)
+	return all, cmp.Or(errs...)
 }
 
 // Read reads, in at (the target or a replica), each ref's tag as it is
@@ -164,7 +162,7 @@ func Read(ctx context.Context, at Lister, refs []imageref.Ref, log *cilog.Logger
 		g.Go(func() { readRepo(ctx, at, tags, log, found) })
 	}
 	g.Wait()
-	return out, firstError(errs)
+	return out, cmp.Or(errs...)
 }
 
 // readRepo reads tags, all of one repository, for Read.
@@ -189,15 +187,6 @@ func readRepo(ctx context.Context, at Lister, tags []imageref.Ref, log *cilog.Lo
 		})
 	}
 	each.Wait()
-}
-
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Tagged finds a tag pointing at digest in a listing: the first by name,

@@ -50,7 +50,7 @@ func classify(ctx context.Context, action string, ex *exchange, err error) *fail
 		return c
 	case wire != nil:
 		return fromWire(e, wire, sent)
-	case isCertificateError(err):
+	case IsCertificateError(err):
 		return fromWire(e, &wireError{kind: wireCert, cause: "the endpoint's TLS certificate is not trusted: " + cilog.Inert(errors.Unwrap(err).Error())}, sent)
 	case isSDK && !strings.HasPrefix(sdkErr.Code, "ClientError."):
 		// The API answered, and said no: nothing is ambiguous.
@@ -135,7 +135,10 @@ func BadAnswer(format string, args ...any) error {
 	return &badAnswerError{what: "the answer is not one the API gives: " + cilog.Inert(fmt.Sprintf(format, args...))}
 }
 
-func isCertificateError(err error) bool {
+// IsCertificateError reports whether err says a TLS certificate was not
+// trusted (an unknown authority, another host's name, an invalid one):
+// for the API as for the registry, a matter of ca_cert, not of retrying.
+func IsCertificateError(err error) bool {
 	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
 		return true
 	}
@@ -168,4 +171,19 @@ func Answered[P any](p *P, requestID func(*P) *string) (string, error) {
 		return *id, nil
 	}
 	return "", BadAnswer("it has no RequestId")
+}
+
+// IsCredential reports whether s can be a key or token taken from an
+// answer: 1 to max characters of printable ASCII without blanks, as it
+// goes into request headers.
+func IsCredential(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

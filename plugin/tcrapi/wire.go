@@ -316,7 +316,7 @@ func (t *guardTransport) describe(req *http.Request, err error, connected bool) 
 		we.kind, we.cause = wireCanceled, "the step was cancelled"
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		we.kind, we.cause = wireTimeout, "no answer from "+host+" in time"+via
-	case isCertificateError(err):
+	case IsCertificateError(err):
 		we.kind, we.cause = wireCert, fmt.Sprintf("the TLS certificate of %s is not trusted%s: %s", host, via, cilog.Inert(err.Error()))
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
 		we.cause = fmt.Sprintf("cannot reach the proxy %s: %s", proxy.Host, cause(opErr.Err))

@@ -43,7 +43,7 @@ func (in Instance) CreateInstanceToken(ctx context.Context) (InstanceToken, erro
 		switch {
 		case t.Username == "" || t.Token == "":
 			return InstanceToken{}, id, tcrapi.BadAnswer("CreateInstanceToken answered no Username or Token")
-		case len(t.Username) > maxCredential || len(t.Token) > maxCredential || !printable(t.Username) || !printable(t.Token) || strings.Contains(t.Username, ":"):
+		case !tcrapi.IsCredential(t.Username, maxCredential) || !tcrapi.IsCredential(t.Token, maxCredential) || strings.Contains(t.Username, ":"):
 			return InstanceToken{}, id, tcrapi.BadAnswer("CreateInstanceToken answered a Username or Token that is not a credential (too long, or not printable ASCII)")
 		}
 		if ms := tcrapi.Field(p.ExpTime); ms > 0 {
@@ -52,15 +52,4 @@ func (in Instance) CreateInstanceToken(ctx context.Context) (InstanceToken, erro
 		return t, id, nil
 	}, tcrapi.Again)
 	return tok, err
-}
-
-// printable reports whether s is printable ASCII without spaces: what an
-// HTTP Basic credential can carry.
-func printable(s string) bool {
-	for i := range len(s) {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
