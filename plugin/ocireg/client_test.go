@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -111,10 +112,22 @@ func TestFailClasses(t *testing.T) {
 			_, _ = w.Write([]byte(strings.Repeat(" ", maxAnswer+1)))
 		}), failure.ClassUnexpected, failure.CodeAnswerTooLarge},
 	}
+	tests = append(tests, struct {
+		name  string
+		serve http.Handler
+		class failure.Class
+		code  string
+	}{"an untrusted certificate", oci.NewServer(st, oci.Options{}), failure.ClassUnexpected, failure.CodeCertificate})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(tt.serve)
+			srv := httptest.NewUnstartedServer(tt.serve)
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes refused on purpose
+			if tt.code == failure.CodeCertificate {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			t.Cleanup(srv.Close)
 			if tt.serve == nil {
 				srv.Close()

@@ -2,7 +2,6 @@ package ocireg
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 )
 
 // Fail classifies a failure of what (e.g. "reading the referrers of
@@ -30,8 +30,6 @@ func (c *Client) Fail(ctx context.Context, what string, err error) error {
 	e := &failure.Error{Code: failure.CodeRegistryError, Message: fmt.Sprintf("%s at the registry %s: %v", what, c.endpoint, err), Err: err,
 		Hint: "check registry_endpoint and the registry's answer above"}
 	var terr *transport.Error
-	var cert *x509.UnknownAuthorityError
-	var herr x509.HostnameError
 	switch {
 	case ctx.Err() != nil:
 		e.Code = failure.CodeTimeout
@@ -48,7 +46,7 @@ func (c *Client) Fail(ctx context.Context, what string, err error) error {
 		}
 	case errors.Is(err, ErrTooLarge):
 		e.Code = failure.CodeAnswerTooLarge
-	case errors.As(err, &cert) || errors.As(err, &herr):
+	case tcrapi.IsCertificateError(err):
 		e.Code = failure.CodeCertificate
 		e.Hint = "trust the registry's CA with ca_cert, or check registry_endpoint"
 	case unreachable(err):
