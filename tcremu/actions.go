@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/cam"
 )
 
 // call is what an action knows about its request besides the parameters.
 type call struct {
-	region   string
-	secretID string
+	region string
+	caller cam.Caller
 }
 
 type action struct {
@@ -53,6 +54,7 @@ var actions = sync.OnceValue(func() map[string]action {
 		"DescribeReplicationInstanceSyncStatus": tcrAction((*Emulator).describeReplicationInstanceSyncStatus),
 		"CreateInstanceToken":                   tcrAction((*Emulator).createInstanceToken),
 		"AssumeRoleWithWebIdentity":             stsAction,
+		"AssumeRole":                            assumeRoleAction,
 		"GetCallerIdentity":                     identityAction,
 	}
 })
@@ -70,22 +72,6 @@ func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
-// field is a named string parameter, for requireAll.
-type field struct {
-	name string
-	v    *string
-}
-
-// requireAll answers MissingParameter for the first field absent or empty.
-func requireAll(fields ...field) *api3.Error {
-	for _, f := range fields {
-		if f.v == nil || *f.v == "" {
-			return api3.Errorf("MissingParameter", "The request is missing a required parameter `%s`.", f.name)
-		}
-	}
-	return nil
-}
-
 func invalid(name, value string) *api3.Error {
 	return api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
 }
@@ -93,7 +79,7 @@ func invalid(name, value string) *api3.Error {
 // withInstance runs fn, under the lock, on the instance a request names
 // by RegistryId, in the request's region.
 func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *api3.Error)) (any, *api3.Error) {
-	if err := requireAll(field{"RegistryId", id}); err != nil {
+	if err := api3.RequireAll(api3.Param("RegistryId", id)); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
@@ -108,7 +94,7 @@ func (e *Emulator) withInstance(c call, id *string, fn func(r *registry) (any, *
 // instance finds a registry in the request's region. Must hold e.mu.
 func (e *Emulator) instance(c call, id string) (*registry, *api3.Error) {
 	r := e.registries[id]
-	if r == nil || r.region != c.region {
+	if r == nil || r.region != c.region || e.cam.Resolve(r.account) != c.caller.Account {
 		return nil, api3.Errorf("ResourceNotFound", "The instance `%s` does not exist in region `%s`.", id, c.region)
 	}
 	return r, nil
@@ -136,7 +122,7 @@ type ImageInfo struct {
 }
 
 func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *api3.Error) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
+	if err := api3.RequireAll(api3.Param("RegistryId", p.RegistryId), api3.Param("NamespaceName", p.NamespaceName), api3.Param("RepositoryName", p.RepositoryName)); err != nil {
 		return nil, err
 	}
 	limit, page := int64(20), int64(1)
@@ -280,7 +266,7 @@ func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *
 	defer e.mu.Unlock()
 	var list []Registry
 	for _, r := range e.registries {
-		if len(want) > 0 && !want[r.id] || !all && r.region != c.region || len(names) > 0 && !names[r.name] {
+		if len(want) > 0 && !want[r.id] || !all && r.region != c.region || len(names) > 0 && !names[r.name] || e.cam.Resolve(r.account) != c.caller.Account {
 			continue
 		}
 		list = append(list, Registry{

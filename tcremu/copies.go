@@ -23,7 +23,7 @@ type duplicateImageParams struct {
 // registry: missing and malformed names, a digest as the source. It
 // returns the destination's namespace and repository.
 func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *api3.Error) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"SourceNamespace", p.SourceNamespace}, field{"SourceRepo", p.SourceRepo}, field{"SourceReference", p.SourceReference}, field{"DestinationTag", p.DestinationTag}); err != nil {
+	if err := api3.RequireAll(api3.Param("RegistryId", p.RegistryId), api3.Param("SourceNamespace", p.SourceNamespace), api3.Param("SourceRepo", p.SourceRepo), api3.Param("SourceReference", p.SourceReference), api3.Param("DestinationTag", p.DestinationTag)); err != nil {
 		return "", "", err
 	}
 	dstNS, dstRepo = *p.SourceNamespace, *p.SourceRepo
@@ -64,7 +64,7 @@ type deleteRepositoryParams struct {
 // deleteRepository deletes a repository with its tags, as Harbor does;
 // the images stay wherever else they are tagged.
 func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *api3.Error) {
-	if err := requireAll(field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}); err != nil {
+	if err := api3.RequireAll(api3.Param("NamespaceName", p.NamespaceName), api3.Param("RepositoryName", p.RepositoryName)); err != nil {
 		return nil, err
 	}
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/tcremu/cam"
+	"github.com/tcr-promote/tcr-promote/tcremu/faults"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -37,33 +39,24 @@ const APIVersion = "2019-09-24"
 type Emulator struct {
 	mu         sync.Mutex
 	now        func() time.Time
-	keys       map[string]key
-	denied     map[string]map[string]bool // SecretId -> action -> denied
+	cam        *cam.Directory // who calls: accounts, keys, roles
 	registries map[string]*registry
 	personal   map[string]*personalRegistry // the Personal edition, by region
 	behaviour  Behaviour
 	ruleIDs    int64
-	faults     []*Fault
+	faults     faults.Book
 	log        []Entry
-	hooks      []hook
-	limits     map[string]*window
+	limits     map[string]*faults.Window
 	logf       func(format string, args ...any)
 	latency    time.Duration
-	roles      map[string]role     // web identity token -> what it may assume
-	account    string              // the UIN every credential belongs to
 	artifacts  map[string]Artifact // what each digest is, beyond the default
 	// instanceTokens are the registry tokens CreateInstanceToken gave.
 	instanceTokens map[string]instanceToken
 }
 
-type key struct {
-	secret string
-	token  string // non-empty for temporary credentials
-	expiry time.Time
-}
-
 type registry struct {
 	id, name, region, domain, status string
+	account                          string // the UIN it belongs to; "" is the default account
 	namespaces                       map[string]*namespace
 	rules                            map[string]*rule // by namespace
 	replicas                         []*replica       // in other regions
@@ -118,13 +111,13 @@ type Option func(*Emulator)
 
 // WithCredential accepts requests signed with this SecretId/SecretKey pair.
 func WithCredential(secretID, secretKey string) Option {
-	return func(e *Emulator) { e.keys[secretID] = key{secret: secretKey} }
+	return func(e *Emulator) { e.cam.AddKey("", secretID, secretKey) }
 }
 
 // WithAccount sets the account (UIN) every credential belongs to, as STS
 // GetCallerIdentity tells it.
 func WithAccount(uin string) Option {
-	return func(e *Emulator) { e.account = uin }
+	return func(e *Emulator) { e.cam.SetDefaultAccount(uin) }
 }
 
 // WithClock replaces the clock used for signature windows and timestamps.
@@ -147,18 +140,15 @@ func WithLogf(logf func(format string, args ...any)) Option {
 func New(opts ...Option) *Emulator {
 	e := &Emulator{
 		now:        time.Now,
-		keys:       map[string]key{},
-		denied:     map[string]map[string]bool{},
 		registries: map[string]*registry{},
 		personal:   map[string]*personalRegistry{},
 		behaviour:  Behaviours()[0],
-		limits:     map[string]*window{},
-		roles:      map[string]role{},
-		account:    "100000000001",
+		limits:     map[string]*faults.Window{},
 		artifacts:  map[string]Artifact{},
 
 		instanceTokens: map[string]instanceToken{},
 	}
+	e.cam = cam.New(func() time.Time { return e.now() })
 	for _, o := range opts {
 		o(e)
 	}
@@ -167,27 +157,24 @@ func New(opts ...Option) *Emulator {
 
 // Deny makes every call of action signed by secretID fail with
 // AuthFailure.UnauthorizedOperation, as a CAM policy without that action would.
-func (e *Emulator) Deny(secretID, action string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.denied[secretID] == nil {
-		e.denied[secretID] = map[string]bool{}
-	}
-	e.denied[secretID][action] = true
-}
+func (e *Emulator) Deny(secretID, action string) { e.cam.Deny(secretID, action) }
 
 // AddInstance creates a TCR Enterprise instance in region whose registry
 // host is domain, e.g. acme.tencentcloudcr.com; its RegistryName is the
 // domain's first label (acme) as TCR names them, else the id. Instances
 // are regional: calls signed for another region do not find it.
-func (e *Emulator) AddInstance(id, region, domain string) {
+func (e *Emulator) AddInstance(id, region, domain string) { e.AddInstanceOf("", id, region, domain) }
+
+// AddInstanceOf creates an instance, as AddInstance, in another account
+// (a UIN): only that account's keys find it.
+func (e *Emulator) AddInstanceOf(account, id, region, domain string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	name := id
 	if n, ok := strings.CutSuffix(domain, ".tencentcloudcr.com"); ok && !strings.Contains(n, ".") {
 		name = n
 	}
-	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}, store: e.newStore(id)}
+	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}, store: e.newStore(id), account: account}
 }
 
 // AddNamespace creates a namespace in an existing instance.

@@ -5,11 +5,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/cam"
 	"github.com/tcr-promote/tcr-promote/tcremu/wire"
 )
 
@@ -72,7 +71,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	entry.Body = string(body)
 
-	e.runHooks(entry.Action, false)
+	e.faults.RunHooks(entry.Action, false)
 	// Logged on arrival, so the log is complete even for a request whose
 	// client gave up while a fault delayed it; finish fills in the outcome.
 	idx := e.arrive(entry)
@@ -80,15 +79,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !wire.Pause(r.Context(), e.latency) {
 		return
 	}
-	f := e.takeFault(entry.Action, entry.Body)
+	f := e.faults.Take(entry.Action, entry.Body)
 	if f != nil {
-		if !f.wait(r.Context()) {
+		if !f.Wait(r.Context()) {
 			e.finish(idx, "", true)
 			return
 		}
-		if f.instead() {
+		if f.Instead() {
 			e.finish(idx, f.Code, true)
-			f.deliver(w, r, f.shape(wire.Answer{}, entry.RequestID))
+			f.Deliver(w, r, f.Shape(wire.Answer{}, entry.RequestID))
 			return
 		}
 	}
@@ -107,13 +106,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		code = aerr.Code
 	}
 	e.finish(idx, code, f != nil)
-	e.runHooks(entry.Action, true)
+	e.faults.RunHooks(entry.Action, true)
 	a := wire.Answer{Status: http.StatusOK, ContentType: "application/json", Body: api3.ResponseBody(entry.RequestID, resp, aerr)}
 	if f == nil {
 		a.Write(w)
 		return
 	}
-	f.deliver(w, r, f.shape(a, entry.RequestID))
+	f.Deliver(w, r, f.Shape(a, entry.RequestID))
 }
 
 func (e *Emulator) arrive(entry Entry) int {
@@ -152,59 +151,19 @@ func (e *Emulator) handle(r *http.Request, body []byte) (any, *api3.Error) {
 	if r.Header.Get("X-TC-Region") == "" && act.regional {
 		return nil, api3.Errorf("MissingParameter", "The request is missing a required parameter `Region`.")
 	}
-	secretID := ""
+	var caller cam.Caller
 	if !act.unsigned {
 		var aerr *api3.Error
-		if secretID, aerr = e.authenticate(r, body, act.service); aerr != nil {
+		if caller, aerr = e.cam.Authenticate(r, body, act.service); aerr != nil {
 			return nil, aerr
 		}
-		e.mu.Lock()
-		denied := e.denied[secretID][action]
-		e.mu.Unlock()
-		if denied {
-			return nil, api3.Errorf("AuthFailure.UnauthorizedOperation", "The request is not authorized: the CAM policy does not allow `tcr:%s`.", action)
+		if aerr = e.cam.Allowed(caller, act.service, action); aerr != nil {
+			return nil, aerr
 		}
 	}
 	params := reflect.New(act.params)
 	if aerr := api3.DecodeParams(body, params.Interface()); aerr != nil {
 		return nil, aerr
 	}
-	return act.run(e, call{region: r.Header.Get("X-TC-Region"), secretID: secretID}, params.Interface())
-}
-
-// authenticate checks the TC3 signature and returns the SecretId.
-func (e *Emulator) authenticate(r *http.Request, body []byte, service string) (string, *api3.Error) {
-	a, err := api3.ParseAuthorization(r.Header.Get("Authorization"))
-	if err != nil {
-		return "", api3.Errorf("AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 authorization.")
-	}
-	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
-	if err != nil {
-		return "", api3.Errorf("MissingParameter", "The request is missing a valid `X-TC-Timestamp` header.")
-	}
-	now := e.now()
-	if d := now.Sub(time.Unix(ts, 0)); d > api3.SignatureSkew || d < -api3.SignatureSkew {
-		return "", api3.Errorf("AuthFailure.SignatureExpire", "The signature has expired: the timestamp %d is more than 5 minutes from the server time %d.", ts, now.Unix())
-	}
-	e.mu.Lock()
-	k, ok := e.keys[a.SecretID]
-	e.mu.Unlock()
-	if !ok {
-		return "", api3.Errorf("AuthFailure.SecretIdNotFound", "The SecretId is not found; check that it is correct and enabled.")
-	}
-	signed := ";" + strings.Join(a.SignedHeaders, ";") + ";"
-	if a.Service != service || a.Date != time.Unix(ts, 0).UTC().Format("2006-01-02") ||
-		!strings.Contains(signed, ";content-type;") || !strings.Contains(signed, ";host;") ||
-		!api3.Verify(r, body, a, k.secret, ts) {
-		return "", api3.Errorf("AuthFailure.SignatureFailure", "The provided credentials could not be validated; check the signature.")
-	}
-	if k.token != "" {
-		if r.Header.Get("X-TC-Token") != k.token {
-			return "", api3.Errorf("AuthFailure.TokenFailure", "The token is invalid or missing for these temporary credentials.")
-		}
-		if now.After(k.expiry) {
-			return "", api3.Errorf("AuthFailure.TokenFailure", "The temporary credentials have expired.")
-		}
-	}
-	return a.SecretID, nil
+	return act.run(e, call{region: r.Header.Get("X-TC-Region"), caller: caller}, params.Interface())
 }

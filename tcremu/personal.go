@@ -89,7 +89,7 @@ type duplicateImagePersonalParams struct {
 // duplicateImagePersonal copies a tag; it has no Override, and overwrites
 // an existing destination tag (undocumented: the step never relies on it).
 func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParams) (any, *api3.Error) {
-	if err := requireAll(field{"SrcImage", p.SrcImage}, field{"DestImage", p.DestImage}); err != nil {
+	if err := api3.RequireAll(api3.Param("SrcImage", p.SrcImage), api3.Param("DestImage", p.DestImage)); err != nil {
 		return nil, err
 	}
 	srcNS, srcRepo, srcTag, ok := splitPersonalImage(*p.SrcImage)
@@ -144,7 +144,7 @@ type PersonalTag struct {
 // describeImagePersonal lists a repository's tags: Tag is a search,
 // Offset an item offset.
 func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams) (any, *api3.Error) {
-	if err := requireAll(field{"RepoName", p.RepoName}); err != nil {
+	if err := api3.RequireAll(api3.Param("RepoName", p.RepoName)); err != nil {
 		return nil, err
 	}
 	offset, limit := int64(0), int64(20)

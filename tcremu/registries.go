@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/cam"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -88,10 +89,10 @@ func (e *Emulator) createInstanceToken(c call, p *createInstanceTokenParams) (an
 		return nil, invalid("TokenType", *p.TokenType)
 	}
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
-		tok := "eyJ" + randomHex(48) // the shape of a JWT's start, the length of one's signature
+		tok := "eyJ" + cam.RandomHex(48) // the shape of a JWT's start, the length of one's signature
 		exp := e.now().Add(time.Hour)
-		e.instanceTokens[tok] = instanceToken{registryID: r.id, username: e.account, expiry: exp}
-		return map[string]any{"Username": e.account, "Token": tok, "ExpTime": exp.UnixMilli()}, nil
+		e.instanceTokens[tok] = instanceToken{registryID: r.id, username: c.caller.Account, expiry: exp}
+		return map[string]any{"Username": c.caller.Account, "Token": tok, "ExpTime": exp.UnixMilli()}, nil
 	})
 }
 

@@ -143,7 +143,7 @@ var beijing = time.FixedZone("CST", 8*3600)
 // caught up otherwise; ReplicationTime is when its last synchronisation
 // finished.
 func (e *Emulator) describeReplicationInstanceSyncStatus(c call, p *describeReplicationInstanceSyncStatusParams) (any, *api3.Error) {
-	if err := requireAll(field{"ReplicationRegistryId", p.ReplicationRegistryId}); err != nil {
+	if err := api3.RequireAll(api3.Param("ReplicationRegistryId", p.ReplicationRegistryId)); err != nil {
 		return nil, err
 	}
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {

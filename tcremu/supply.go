@@ -120,7 +120,7 @@ type imageVersionParams struct {
 // withInstance runs fn, under the lock, on the instance p names, once
 // every parameter is there.
 func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *registry) (any, *api3.Error)) (any, *api3.Error) {
-	if err := requireAll(field{"RegistryId", p.RegistryId}, field{"NamespaceName", p.NamespaceName}, field{"RepositoryName", p.RepositoryName}, field{"ImageVersion", p.ImageVersion}); err != nil {
+	if err := api3.RequireAll(api3.Param("RegistryId", p.RegistryId), api3.Param("NamespaceName", p.NamespaceName), api3.Param("RepositoryName", p.RepositoryName), api3.Param("ImageVersion", p.ImageVersion)); err != nil {
 		return nil, err
 	}
 	return e.withInstance(c, p.RegistryId, fn)

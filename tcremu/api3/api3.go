@@ -210,3 +210,22 @@ func ErrorBody(requestID string, aerr *Error) []byte {
 	}})
 	return out
 }
+
+// Field is a named string parameter, for RequireAll.
+type Field struct {
+	Name  string
+	Value *string
+}
+
+// RequireAll answers MissingParameter for the first field absent or empty.
+func RequireAll(fields ...Field) *Error {
+	for _, f := range fields {
+		if f.Value == nil || *f.Value == "" {
+			return Errorf("MissingParameter", "The request is missing a required parameter `%s`.", f.Name)
+		}
+	}
+	return nil
+}
+
+// Param is a Field.
+func Param(name string, v *string) Field { return Field{Name: name, Value: v} }
