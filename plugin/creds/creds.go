@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/plugin/localfile"
+
 	"github.com/tcr-promote/tcr-promote/internal/sts"
 	"github.com/tcr-promote/tcr-promote/plugin/cienv"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
@@ -136,7 +138,7 @@ func oidcToken(ctx context.Context, role *settings.RoleConfig, ci cienv.Env, api
 	case role.Token != "":
 		token = role.Token
 	case role.TokenFile != "":
-		b, err := settings.ReadFile(role.TokenFile, settings.MaxTokenFile)
+		b, err := localfile.Read(role.TokenFile, localfile.MaxTokenFile)
 		if err != nil {
 			return "", &failure.Error{Class: failure.ClassUsage, Code: failure.CodeOIDCToken, Message: fmt.Sprintf("web_identity_token_file: %v", err), Err: err}
 		}

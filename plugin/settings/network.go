@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/tcr-promote/tcr-promote/plugin/localfile"
 )
 
 // network reads how the API is reached: the endpoint, a proxy and the
@@ -58,7 +60,7 @@ func (p *parser) caCert(key, v string) *x509.CertPool {
 	}
 	pem := []byte(v)
 	if !strings.Contains(v, "-----BEGIN") {
-		b, err := ReadFile(v, MaxCABundle)
+		b, err := localfile.Read(v, localfile.MaxCABundle)
 		if err != nil {
 			p.fail("%s: neither PEM text nor a readable file: %v", p.l.Key(key), err)
 			return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/tcr-promote/tcr-promote/plugin/localfile"
+
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/promofile"
 )
@@ -29,7 +31,7 @@ func (p *parser) promotionFile(s *Settings, c *Config) {
 		}
 	}
 	c.File = &File{Path: s.PromotionFile}
-	text, err := ReadFile(s.PromotionFile, MaxPromotionFile)
+	text, err := localfile.Read(s.PromotionFile, localfile.MaxPromotionFile)
 	if err != nil {
 		p.fail("%s: %v", p.l.Key("PROMOTION_FILE"), unwrapPath(err))
 		return

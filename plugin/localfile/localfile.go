@@ -1,4 +1,7 @@
-package settings
+// Package localfile reads the files a user names — a promotion file, a CA
+// bundle, an OIDC token — as untrusted: a regular file only, opened
+// without blocking, bounded in size however it changes meanwhile.
+package localfile
 
 import (
 	"errors"
@@ -22,12 +25,12 @@ const (
 // symlink to one.
 var ErrNotRegular = errors.New("not a regular file")
 
-// ReadFile reads the regular file at path, at most max bytes. It opens
+// Read reads the regular file at path, at most max bytes. It opens
 // without blocking (a FIFO nobody writes cannot hang the step), checks
 // what it opened — not what the path named a moment before — and its
 // size before reading, and reads through a limit, so a file that grows
 // meanwhile is still bounded.
-func ReadFile(path string, max int64) ([]byte, error) {
+func Read(path string, max int64) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
