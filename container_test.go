@@ -262,8 +262,10 @@ func TestContainerImage(t *testing.T) {
 	if cfg.Labels["org.opencontainers.image.licenses"] != "Apache-2.0" {
 		t.Errorf("licenses label %q", cfg.Labels["org.opencontainers.image.licenses"])
 	}
-	if info[0].Size > 13_000_000 {
-		t.Errorf("the image is %d bytes, over 13 MB", info[0].Size)
+	// 13.5 MB since copies across instances: go-containerregistry's
+	// write path and the compression it links cost about 400 KB.
+	if info[0].Size > 13_500_000 {
+		t.Errorf("the image is %d bytes, over 13.5 MB", info[0].Size)
 	}
 	t.Logf("%s: %d bytes", image, info[0].Size)
 	near(t, "the default image", documentedMB(t, `the default image, built by podman, \*\*([\d.]+) MB\*\*`), info[0].Size)

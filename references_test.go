@@ -183,10 +183,16 @@ func TestImageReferences(t *testing.T) {
 			},
 		},
 		{
-			name:     "different hosts",
-			settings: []string{"PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=other.tencentcloudcr.com/release/app:prd"},
+			name:     "two other instances in one run",
+			settings: []string{"PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=other.tencentcloudcr.com/release/app:prd,third.tencentcloudcr.com/release/app:prd"},
 			code:     64,
-			check:    noRequests("DuplicateImage copies within one registry"),
+			check:    noRequests("one run copies into one other instance"),
+		},
+		{
+			name:     "into the Personal edition across instances",
+			settings: []string{"PLUGIN_SOURCE_IMAGE=acme.tencentcloudcr.com/develop/app:stg", "PLUGIN_DESTINATION_IMAGE=ccr.ccs.tencentyun.com/release/app:prd"},
+			code:     64,
+			check:    noRequests("is the Personal edition"),
 		},
 		{
 			name:     "mixed with the separate settings",

@@ -12,10 +12,11 @@ import (
 // each do one job, to the ones they stand on. A package not listed here is
 // an error too, so a new one takes its place in the house on purpose.
 var layers = map[string][]string{
-	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/outputs":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings"},
-	"plugin/promote":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
-	"plugin/ocireg":    {"plugin/failure", "plugin/imageref", "plugin/tcrapi"}, // the registry's protocol, beside the API's
+	"plugin/promote":   {"plugin/cilog", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/crossing":  {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/ocireg", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"}, // another instance, through the registries
+	"plugin/ocireg":    {"plugin/failure", "plugin/imageref", "plugin/tcrapi"},                                                                                      // the registry's protocol, beside the API's
 	"plugin/personal":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings", "plugin/tcrops"},
 	"plugin/promotion": {"plugin/cilog", "plugin/imageref", "plugin/supply"},
 	"plugin/replicas":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},

@@ -20,6 +20,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/creds"
+	"github.com/tcr-promote/tcr-promote/plugin/crossing"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/outputs"
 	"github.com/tcr-promote/tcr-promote/plugin/promote"
@@ -244,6 +245,14 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	}
 	describeRun(log, cfg, registry, target)
 	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
+	if cfg.Remote != nil {
+		// Another instance: both registries reached before the first copy.
+		side, err := crossing.Open(ctx, cfg, api, cred, target.Instance(api, cred), sourceEndpoint(cfg), log)
+		if err != nil {
+			return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
+		}
+		p.Cross(side, side.Source())
+	}
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
 	planned := cfg.Mode != "" // plan and check say each destination in a line of their own
@@ -267,6 +276,12 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
 	}
 	return out
+}
+
+// sourceEndpoint is the source registry's URL: registry_endpoint, else
+// https:// and the host the settings name.
+func sourceEndpoint(cfg *settings.Config) string {
+	return cmp.Or(cfg.RegistryEndpoint, "https://"+cmp.Or(cfg.RegistryDomain, cfg.RegistryHost))
 }
 
 // apiOptions are the API client's options: the settings', and what the

@@ -101,7 +101,7 @@ func TestCIStyles(t *testing.T) {
 				want := map[string]string{
 					"request_id": id, "digest": digestA, "promoted": "true",
 					"image": "acme.tencentcloudcr.com/release/app:prd@" + digestA, "request_ids": id,
-					"results":     `[{"source":"develop/app:stg","destination":"release/app:prd","digest":"` + digestA + `","previous_digest":"","accessories":"","platforms":"linux/amd64","change":"create","request_id":"` + id + `","status":"promoted","error_code":"","error_class":""}]`,
+					"results":     `[{"source":"develop/app:stg","destination":"release/app:prd","digest":"` + digestA + `","previous_digest":"","accessories":"","platforms":"linux/amd64","via":"duplicate","change":"create","request_id":"` + id + `","status":"promoted","error_code":"","error_class":""}]`,
 					"accessories": "", "platforms": "linux/amd64",
 				}
 				if tt.upper {

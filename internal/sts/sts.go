@@ -1,5 +1,5 @@
-// Package sts holds STS's (2018-08-13) AssumeRoleWithWebIdentity and
-// GetCallerIdentity, written like the official generated package
+// Package sts holds STS's (2018-08-13) AssumeRoleWithWebIdentity,
+// AssumeRole and GetCallerIdentity, written like the official generated package
 // github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sts/v20180813,
 // for the same reason as internal/tcr: only the common module can be
 // fetched here.
@@ -111,5 +111,43 @@ func NewGetCallerIdentityResponse() *GetCallerIdentityResponse {
 func (c *Client) GetCallerIdentityWithContext(ctx context.Context, request *GetCallerIdentityRequest) (*GetCallerIdentityResponse, error) {
 	request.SetContext(ctx)
 	response := NewGetCallerIdentityResponse()
+	return response, c.Send(request, response)
+}
+
+// AssumeRoleRequest asks, signed, for a role's temporary credentials: how
+// one account's caller reaches a role of another account that trusts it.
+type AssumeRoleRequest struct {
+	*tchttp.BaseRequest
+
+	RoleArn         *string `json:"RoleArn,omitnil,omitempty" name:"RoleArn"`
+	RoleSessionName *string `json:"RoleSessionName,omitnil,omitempty" name:"RoleSessionName"`
+	DurationSeconds *uint64 `json:"DurationSeconds,omitnil,omitempty" name:"DurationSeconds"`
+}
+
+func NewAssumeRoleRequest() *AssumeRoleRequest {
+	request := &AssumeRoleRequest{BaseRequest: &tchttp.BaseRequest{}}
+	request.Init().WithApiInfo("sts", APIVersion, "AssumeRole")
+	return request
+}
+
+type AssumeRoleResponseParams struct {
+	Credentials *Credentials `json:"Credentials,omitnil,omitempty" name:"Credentials"`
+	ExpiredTime *int64       `json:"ExpiredTime,omitnil,omitempty" name:"ExpiredTime"`
+	Expiration  *string      `json:"Expiration,omitnil,omitempty" name:"Expiration"`
+	RequestId   *string      `json:"RequestId,omitnil,omitempty" name:"RequestId"`
+}
+
+type AssumeRoleResponse struct {
+	*tchttp.BaseResponse
+	Response *AssumeRoleResponseParams `json:"Response"`
+}
+
+func NewAssumeRoleResponse() *AssumeRoleResponse {
+	return &AssumeRoleResponse{BaseResponse: &tchttp.BaseResponse{}}
+}
+
+func (c *Client) AssumeRoleWithContext(ctx context.Context, request *AssumeRoleRequest) (*AssumeRoleResponse, error) {
+	request.SetContext(ctx)
+	response := NewAssumeRoleResponse()
 	return response, c.Send(request, response)
 }

@@ -111,12 +111,7 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 		if err != nil {
 			return nil, "", err
 		}
-		c := resp.Response.Credentials
-		if c == nil || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretId), maxSTSCredential) || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretKey), maxSTSCredential) || c.Token != nil && !tcrapi.IsCredential(*c.Token, maxSTSCredential) {
-			// They would sign every call and go into its headers.
-			return nil, "", tcrapi.BadAnswer("STS answered without usable temporary credentials")
-		}
-		return c, id, nil
+		return usable(resp.Response.Credentials, id)
 	})
 	if err != nil {
 		if e, ok := errors.AsType[*failure.Error](err); ok && e.Class == failure.ClassPermission {
@@ -124,10 +119,24 @@ func assumeRole(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, l
 		}
 		return nil, err
 	}
-	log.Mask(tcrapi.Field(creds.TmpSecretKey))
-	log.Mask(tcrapi.Field(creds.Token))
 	log.Debugf("assumed %s as %s for %s", role.Arn, role.SessionName, role.Duration)
-	return common.NewTokenCredential(tcrapi.Field(creds.TmpSecretId), tcrapi.Field(creds.TmpSecretKey), tcrapi.Field(creds.Token)), nil
+	return masked(creds, log), nil
+}
+
+// usable checks STS's temporary credentials before anything uses them:
+// they would sign every call and go into its headers.
+func usable(c *sts.Credentials, requestID string) (*sts.Credentials, string, error) {
+	if c == nil || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretId), maxSTSCredential) || !tcrapi.IsCredential(tcrapi.Field(c.TmpSecretKey), maxSTSCredential) || c.Token != nil && !tcrapi.IsCredential(*c.Token, maxSTSCredential) {
+		return nil, "", tcrapi.BadAnswer("STS answered without usable temporary credentials")
+	}
+	return c, requestID, nil
+}
+
+// masked masks temporary credentials, then returns them to sign with.
+func masked(c *sts.Credentials, log *cilog.Logger) common.CredentialIface {
+	log.Mask(tcrapi.Field(c.TmpSecretKey))
+	log.Mask(tcrapi.Field(c.Token))
+	return common.NewTokenCredential(tcrapi.Field(c.TmpSecretId), tcrapi.Field(c.TmpSecretKey), tcrapi.Field(c.Token))
 }
 
 // oidcToken returns the OIDC token: given, read from a file, or requested

@@ -45,6 +45,7 @@ type Client struct {
 	// ping and token exchange is made once, not once a request.
 	puller *remote.Puller
 	pusher *remote.Pusher
+	moved  *Moved // the blob bytes read from this registry
 }
 
 // maxAnswer bounds every answer but a blob's: a manifest, an index of
@@ -66,12 +67,13 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry endpoint %q: %w", c.Endpoint, err)
 	}
+	moved := &Moved{}
 	base := c.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
 	opts := []remote.Option{
-		remote.WithTransport(guard{base: base, scheme: u.Scheme, host: u.Host, debugf: c.Debugf}),
+		remote.WithTransport(guard{base: base, scheme: u.Scheme, host: u.Host, debugf: c.Debugf, moved: moved}),
 		remote.WithAuth(&authn.Basic{Username: c.Username, Password: c.Token}),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: max(c.Retries, 0) + 1}),
 	}
@@ -86,7 +88,7 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, puller: puller, pusher: pusher}, nil
+	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, puller: puller, pusher: pusher, moved: moved}, nil
 }
 
 // Endpoint is the registry's URL, for messages.
@@ -110,6 +112,7 @@ type guard struct {
 	base         http.RoundTripper
 	scheme, host string
 	debugf       func(ctx context.Context, format string, args ...any)
+	moved        *Moved
 }
 
 func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -128,8 +131,15 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		g.debugf(req.Context(), "registry %s %s%s: %s in %s", req.Method, req.URL.Host, req.URL.Path, status, time.Since(start).Round(time.Millisecond))
 	}
-	if err != nil || isBlob(req) {
+	if err != nil {
 		return resp, err
+	}
+	if isBlob(req) {
+		if resp.StatusCode == http.StatusOK {
+			m, _ := req.Context().Value(movedKey{}).(*Moved)
+			resp.Body = newCounted(resp.Body, blobDigest(req), g.moved, m)
+		}
+		return resp, nil
 	}
 	resp.Body = &bounded{r: resp.Body, left: maxAnswer}
 	return resp, nil
@@ -138,7 +148,20 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 // isBlob reports whether req reads a blob's bytes, which may be large and
 // are verified against their digest by whoever reads them.
 func isBlob(req *http.Request) bool {
+	if req.Response != nil && req.Response.Request != nil {
+		// A redirect's target (object storage) serves the blob asked for.
+		return isBlob(req.Response.Request)
+	}
 	return req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/") && !strings.Contains(req.URL.Path, "/blobs/uploads")
+}
+
+// blobDigest is the digest a blob request asks for, "" if it names none.
+func blobDigest(req *http.Request) string {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	_, d, _ := strings.Cut(req.URL.Path, "/blobs/")
+	return d
 }
 
 // ErrTooLarge is an answer past maxAnswer.

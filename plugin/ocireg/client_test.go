@@ -71,7 +71,8 @@ func TestAnswersBounded(t *testing.T) {
 		err  error
 	}{
 		{"/v2/ns/a/manifests/latest", ErrTooLarge},
-		{"/v2/ns/a/blobs/sha256:" + strings.Repeat("0", 64), nil},
+		// Past the bound, and checked against the digest it was asked by.
+		{"/v2/ns/a/blobs/sha256:" + strings.Repeat("0", 64), ErrBlobDigest},
 	} {
 		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
 		resp, err := g.RoundTrip(req)

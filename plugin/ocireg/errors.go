@@ -44,6 +44,8 @@ func (c *Client) Fail(ctx context.Context, what string, err error) error {
 			e.Code = failure.CodeRegistryUnreachable
 			e.Hint = "the registry kept failing: re-run the step later"
 		}
+	case errors.Is(err, ErrBlobDigest):
+		e.Hint = "the source registry served a blob that is not what its digest says: nothing was tagged; if it persists, the source's storage is damaged or something between rewrites it"
 	case errors.Is(err, ErrTooLarge):
 		e.Code = failure.CodeAnswerTooLarge
 	case tcrapi.IsCertificateError(err):

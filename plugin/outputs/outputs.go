@@ -9,6 +9,7 @@ package outputs
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
@@ -37,8 +38,9 @@ var Specs = []Spec{
 	{"changes", "with mode plan or check, or a promotion_file: the number of destinations to create or move (that apply would change, or changed)"},
 	{"replicas", "with wait_replicas: each replica of the instance as <region>=<ok|behind|failed>, comma-separated; empty when it has none"},
 	{"promoted", "true when at least one promotion changed its destination and ended well (status promoted in results); false when none did"},
+	{"copied_bytes", "with a destination on another instance: blob bytes (layers and configs, not manifests) the run moved through the runner; 0 when nothing was missing there"},
 	{"request_ids", "the RequestIds of every promotion, comma-separated, in promotion order"},
-	{"results", "JSON: one object per promotion with source, destination, digest, previous_digest, accessories, platforms, change (create, move, already_there, refused), where (file:line:column in promotion_file), replicas, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
+	{"results", "JSON: one object per promotion with source, destination (with its host when it is another instance), digest, previous_digest, accessories, platforms, via (duplicate: server-side; registry: through the runner), change (create, move, already_there, refused), where (file:line:column in promotion_file), replicas, request_id, status (promoted, already_there, dry_run, failed), error_code, error_class"},
 	{"error_code", "on failure: the TCR error code, or a client-side one such as ClientError.NetworkError (of the most serious failure in a batch)"},
 	{"error_class", "on failure: unexpected, drift, usage, invalid, not_found, unavailable, conflict, temporary, permission or policy"},
 }
@@ -142,6 +144,9 @@ func values(results []promotion.Result, err error) []output {
 		ids = append(ids, res.RequestID)
 	}
 	outs = append(outs, output{"promoted", fmt.Sprint(promoted)})
+	if slices.ContainsFunc(results, func(r promotion.Result) bool { return r.Destination.Host != "" }) {
+		outs = append(outs, output{"copied_bytes", fmt.Sprint(CopiedBytes(results))})
+	}
 	if err != nil {
 		if e, ok := errors.AsType[*failure.Error](err); ok && e.Code != "" {
 			outs = append(outs, output{"error_code", e.Code})
@@ -241,4 +246,13 @@ func (s sink) write(outs []output) (skipped []error, err error) {
 		}
 	}
 	return skipped, s.emit(parts)
+}
+
+// CopiedBytes is the blob bytes the promotions moved through the runner.
+func CopiedBytes(results []promotion.Result) int64 {
+	var n int64
+	for _, r := range results {
+		n += r.CopiedBytes
+	}
+	return n
 }

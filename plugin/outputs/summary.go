@@ -31,6 +31,9 @@ func summary(registryID string, results []promotion.Result, replicas bool) strin
 		}
 		b.WriteString("\n")
 	}
+	if n := CopiedBytes(results); n > 0 {
+		fmt.Fprintf(&b, "\n%d bytes of blobs moved through the runner to another instance.\n", n)
+	}
 	return b.String()
 }
 
@@ -97,6 +100,7 @@ type resultJSON struct {
 	PreviousDigest string `json:"previous_digest"`
 	Accessories    string `json:"accessories"`
 	Platforms      string `json:"platforms"`
+	Via            string `json:"via,omitempty"`
 	Change         string `json:"change"`
 	Where          string `json:"where,omitempty"`
 	Replicas       string `json:"replicas,omitempty"`
@@ -111,7 +115,7 @@ func ResultsJSON(results []promotion.Result) string {
 	list := make([]resultJSON, 0, len(results))
 	for _, r := range results {
 		j := resultJSON{Source: r.Source.String(), Destination: r.Destination.String(), Digest: r.Digest, PreviousDigest: r.PreviousDigest,
-			Accessories: strings.Join(r.Accessories, ","), Platforms: strings.Join(r.Platforms, ","), Change: r.Change.String(), Where: r.Where, Replicas: JoinStates(r.Replicas), RequestID: r.RequestID, Status: r.Status.String()}
+			Accessories: strings.Join(r.Accessories, ","), Platforms: strings.Join(r.Platforms, ","), Via: r.Via, Change: r.Change.String(), Where: r.Where, Replicas: JoinStates(r.Replicas), RequestID: r.RequestID, Status: r.Status.String()}
 		if r.Err != nil {
 			j.ErrorClass = failure.ClassOf(r.Err).String()
 			if e, ok := errors.AsType[*failure.Error](r.Err); ok {

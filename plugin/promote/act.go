@@ -150,6 +150,9 @@ func (p *Promoter) readsPlatforms() bool { return p.cfg.Mode == "" }
 // again blindly (resendCheck, lost).
 func (p *Promoter) copy(ctx context.Context, res promotion.Result, o observation) promotion.Result {
 	src, dst := res.Source, res.Destination
+	if across(dst) {
+		return p.copyAcross(ctx, res, o)
+	}
 	if p.exact(src, o) {
 		scratch, err := p.staged(ctx, src, o)
 		if err != nil {
@@ -168,7 +171,7 @@ func (p *Promoter) copy(ctx context.Context, res promotion.Result, o observation
 	case err != nil:
 		return p.refused(ctx, res, o, err)
 	}
-	res.Status, res.RequestID, res.Copied = promotion.StatusPromoted, id, true
+	res.Status, res.RequestID, res.Copied, res.Via = promotion.StatusPromoted, id, true, promotion.ViaDuplicate
 	if !o.verified {
 		return res
 	}

@@ -81,10 +81,18 @@ func decideCopy(cfg *settings.Config, registry string, pair settings.Pair, o obs
 	case o.dstDigest != "" && o.immutable.rule != nil:
 		return plan{verdict: verdictRefuse, err: &failure.Error{Class: failure.ClassConflict, Code: failure.CodeImmutableTag, Hint: immutableHint,
 			Message: immutableMessage(dst, o.dstDigest, o.srcDigest, src, *o.immutable.rule) + "; nothing was copied"}}
-	case o.dstDigest != "" && !pair.Override && cfg.DryRun:
+	case o.dstDigest != "" && !pair.Override && (cfg.DryRun || across(dst)):
+		// Across instances no service refuses for us: a registry
+		// overwrites a tag without a word.
 		return refuse(failure.ClassConflict, failure.CodeDestinationExists, "%s", existsElsewhere(dst, o.dstDigest, o.srcDigest, src))
-	case cfg.DryRun && o.nsMissing:
-		return refuse(failure.ClassNotFound, failure.CodeNamespaceNotFound, "the destination namespace %s does not exist in %s", dst.Namespace, registry)
+	case (cfg.DryRun || across(dst)) && o.nsMissing:
+		where := registry
+		if across(dst) {
+			where = dst.Host
+		}
+		pl := refuse(failure.ClassNotFound, failure.CodeNamespaceNotFound, "the destination namespace %s does not exist in %s; nothing was copied", dst.Namespace, where)
+		pl.err.(*failure.Error).Hint = "create the namespace in the destination instance (TCR creates repositories on push, not namespaces)"
+		return pl
 	case cfg.DryRun:
 		return plan{verdict: verdictDryRun}
 	}

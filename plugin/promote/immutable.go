@@ -23,6 +23,9 @@ type immutability struct {
 // immutabilityOf looks up whether a rule covers ref.
 func (p *Promoter) immutabilityOf(ref imageref.Ref) immutability {
 	rules, err := p.rules()
+	if across(ref) {
+		rules, err = p.remote.ImmutableTagRules()
+	}
 	if err != nil {
 		p.rulesWarn.Do(func() {
 			// Not fatal: TCR itself refuses to overwrite an immutable

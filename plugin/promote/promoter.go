@@ -61,6 +61,7 @@ type Promoter struct {
 	rulesWarn    sync.Once
 	bg           failure.Group  // background lookups, waited for before the run ends
 	personal     *personal.Flow // the Personal edition's promotions
+	remote       Remote         // the destination instance when it is not the source's
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
@@ -124,9 +125,14 @@ func (p *Promoter) promote(ctx context.Context, pair settings.Pair) promotion.Re
 	if p.cfg.Personal {
 		res = p.personal.Promote(ctx, pair)
 	} else {
+		var moved ocireg.Moved
+		if across(pair.Destination) {
+			ctx = ocireg.Counting(ctx, &moved)
+		}
 		o := p.observe(ctx, pair)
 		o.override = pair.Override
 		res = p.act(ctx, pair, o, decide(p.cfg, p.target.RegistryID, pair, o))
+		res.CopiedBytes = moved.Bytes()
 	}
 	res = p.reviewed(pair, res)
 	if failure.ClassOf(res.Err) == failure.ClassNotFound && p.cfg.RegionFromEnv && p.target.Region == p.cfg.Region {
@@ -161,7 +167,9 @@ type observation struct {
 // needs them before it.
 func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation {
 	o := observation{from: pair.Source.Tag}
-	if !p.verifying() {
+	if !p.verifying() && !across(pair.Destination) {
+		// Across instances the destination is read all the same: the
+		// registry's protocol overwrites a tag without a word.
 		return o
 	}
 	// The independent lookups overlap; each returns what it read.
@@ -193,10 +201,8 @@ func (p *Promoter) observe(ctx context.Context, pair settings.Pair) observation 
 	if o.dstDigest != "" && o.dstDigest != o.srcDigest {
 		o.immutable = p.immutabilityOf(pair.Destination)
 	}
-	if p.cfg.DryRun && o.dstDigest != o.srcDigest {
-		ns := pair.Destination.Namespace
-		exists, err := p.namespaces.get(ns, func() (bool, error) { return p.namespaceExists(ctx, ns, false) })
-		o.nsMissing, o.err = !exists, err
+	if (p.cfg.DryRun || across(pair.Destination)) && o.dstDigest != o.srcDigest {
+		o.nsMissing, o.err = p.namespaceMissing(ctx, pair.Destination)
 	}
 	return o
 }
@@ -295,11 +301,15 @@ func (p *Promoter) signatureReferrers(ctx context.Context, src imageref.Ref, v s
 // observeDestination reads what the destination points at, "" if it does
 // not exist.
 func (p *Promoter) observeDestination(ctx context.Context, pair settings.Pair) read[string] {
-	if pair.Override && !p.cfg.DryRun {
+	if pair.Override && !p.cfg.DryRun && !across(pair.Destination) {
 		// A listing may be a whole batch old when this copy's turn comes:
 		// a copy that may overwrite reads what it overwrites now, for
 		// previous_digest and for settling a lost answer.
 		d, err := p.digest(ctx, pair.Destination)
+		return read[string]{d, err}
+	}
+	if across(pair.Destination) {
+		d, err := p.remote.Digest(ctx, pair.Destination)
 		return read[string]{d, err}
 	}
 	d, err := p.current(ctx, pair.Destination)
@@ -339,6 +349,10 @@ func (p *Promoter) unverifiable(err error) error {
 // image is the full reference of a verified destination, or "" (with a
 // warning, once) when the registry's domain cannot be known.
 func (p *Promoter) image(dst imageref.Ref, digest string) string {
+	if across(dst) {
+		dst.Digest = digest
+		return dst.String()
+	}
 	domain, err := p.domain()
 	if domain == "" {
 		p.domainWarn.Do(func() {

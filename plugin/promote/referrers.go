@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/plugin/crossing"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/ocireg"
@@ -51,15 +52,9 @@ func (p *Promoter) openRegistry(ctx context.Context) (Artifacts, error) {
 		}
 		endpoint = "https://" + domain
 	}
-	tok, err := p.reg.CreateInstanceToken(ctx)
+	c, err := crossing.Registry(ctx, p.reg, p.api.Base(), endpoint, p.cfg.Retries, p.log)
 	if err != nil {
-		return nil, failure.About(err, "a token for the registry %s", endpoint)
-	}
-	p.log.Mask(tok.Token)
-	p.log.Debugf("registry %s: a temporary token for %s (until %s)", endpoint, tok.Username, tok.Expires.Format("15:04:05"))
-	c, err := ocireg.New(ocireg.Config{Endpoint: endpoint, Username: tok.Username, Token: tok.Token, Transport: p.api.Base(), Retries: p.cfg.Retries, UserAgent: "tcr-promote", Debugf: p.registryDebug})
-	if err != nil {
-		return nil, &failure.Error{Class: failure.ClassUsage, Code: failure.CodeInvalidSettings, Message: err.Error(), Err: err}
+		return nil, err
 	}
 	return c, nil
 }
@@ -84,16 +79,10 @@ func (p *Promoter) prefetchReferrers(ctx context.Context, src imageref.Ref, dige
 	})
 }
 
-// registryDebug writes a registry exchange's debug line where the
-// request's promotion writes its lines.
-func (p *Promoter) registryDebug(ctx context.Context, format string, args ...any) {
-	p.log.For(ctx).Debugf(format, args...)
-}
-
 // referrers is what refers to digest in ref's repository, and what refers
 // to those, read once per repository and digest.
 func (p *Promoter) referrers(ctx context.Context, ref imageref.Ref, digest string) ([]ocireg.Referrer, error) {
-	key := repoDigest{ref.Namespace, ref.Repo, digest}
+	key := repoDigest{ref.Host, ref.Namespace, ref.Repo, digest}
 	return p.referrerMemo.get(key, func() ([]ocireg.Referrer, error) {
 		reg, err := p.artifacts()
 		if err != nil {
@@ -126,7 +115,7 @@ func artifactsOf(refs []ocireg.Referrer, depth int) []supply.Artifact {
 // is reported as carried that was not. A failure while carrying fails the
 // promotion, as a cosign tag's does.
 func (p *Promoter) carryReferrers(ctx context.Context, src, dst imageref.Ref, digest string) ([]string, error) {
-	key := repoDigest{dst.Namespace, dst.Repo, digest}
+	key := repoDigest{dst.Host, dst.Namespace, dst.Repo, digest}
 	got, err := p.carriedRefs.get(key, func() (carriedTags, error) {
 		rctx, cancel := p.forCarry(ctx)
 		refs, err := p.referrers(rctx, src, digest)
@@ -141,6 +130,9 @@ func (p *Promoter) carryReferrers(ctx context.Context, src, dst imageref.Ref, di
 			return carriedTags{}, nil
 		}
 		reg, _ := p.artifacts() // opened by referrers above
+		if dst.Host != "" {
+			return p.carryAcross(ctx, src, dst, refs)
+		}
 		done, err := reg.Carry(ctx, src.Namespace+"/"+src.Repo, dst.Namespace+"/"+dst.Repo, refs)
 		var names []string
 		for _, a := range artifactsOf(done, 0) {

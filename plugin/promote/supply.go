@@ -23,16 +23,18 @@ import (
 
 // repoDigest names one digest in one repository.
 type repoDigest struct {
-	namespace, repo, digest string
+	host, namespace, repo, digest string // host: "" for the source's instance
 }
 
-func repoOf(r imageref.Ref) imageref.Ref { return imageref.Ref{Namespace: r.Namespace, Repo: r.Repo} }
+func repoOf(r imageref.Ref) imageref.Ref {
+	return imageref.Ref{Host: r.Host, Namespace: r.Namespace, Repo: r.Repo}
+}
 
 // accessories lists the cosign tags of digest in ref's repository: one
 // DescribeImages call (its fuzzy match on "sha256-<hex>"), once per
 // repository and digest.
 func (p *Promoter) accessories(ctx context.Context, ref imageref.Ref, digest string) ([]tcrops.Tag, error) {
-	key := repoDigest{ref.Namespace, ref.Repo, digest}
+	key := repoDigest{ref.Host, ref.Namespace, ref.Repo, digest}
 	return p.accessoryMemo.get(key, func() ([]tcrops.Tag, error) { return p.readAccessories(ctx, ref, digest) })
 }
 
@@ -76,7 +78,7 @@ func (p *Promoter) carry(ctx context.Context, src, dst imageref.Ref, digest stri
 	if !p.cfg.Supply.Carry || repoOf(src) == repoOf(dst) {
 		return nil, nil
 	}
-	key := repoDigest{dst.Namespace, dst.Repo, digest}
+	key := repoDigest{dst.Host, dst.Namespace, dst.Repo, digest}
 	got, err := p.carried.get(key, func() (carriedTags, error) {
 		tags, err := p.carryOnce(ctx, src, dst, digest)
 		return carriedTags{tags}, err
@@ -94,17 +96,13 @@ func (p *Promoter) carryOnce(ctx context.Context, src, dst imageref.Ref, digest 
 	if len(accs) == 0 {
 		return nil, nil
 	}
-	have, err := p.readAccessories(ctx, dst, digest)
+	at, err := p.accessoriesAt(ctx, dst, digest, accs)
 	if err != nil {
-		return nil, failure.About(err, "looking up the signatures in %s", dst.Name())
-	}
-	at := map[string]string{}
-	for _, t := range have {
-		at[t.Name] = t.Digest
+		return nil, failure.About(err, "looking up the signatures in %s", dst)
 	}
 	var carried []string
 	for _, a := range accs {
-		to := imageref.Ref{Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.Name}
+		to := imageref.Ref{Host: dst.Host, Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.Name}
 		switch d := at[a.Name]; {
 		case d == a.Digest:
 			p.log.For(ctx).Debugf("%s is in place already", to)
@@ -132,6 +130,10 @@ func accessoryConflict(to imageref.Ref, at, want string, src imageref.Ref) error
 // copyAccessory copies one cosign tag, never over another. A refusal
 // because it exists, or an answer lost, is settled by reading it.
 func (p *Promoter) copyAccessory(ctx context.Context, from, to imageref.Ref, digest string) error {
+	if across(to) {
+		_, err := p.remote.Copy(ctx, from, digest, to, to.Tag)
+		return err
+	}
 	_, err := p.duplicate(ctx, from, from.Tag, to, false, nil)
 	e, _ := errors.AsType[*failure.Error](err)
 	if err == nil || e == nil || e.Class != failure.ClassConflict && !e.Ambiguous {

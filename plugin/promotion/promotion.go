@@ -54,6 +54,13 @@ type Result struct {
 	// MaybeCopied: a DuplicateImage was sent and what became of it is
 	// unknown (its answer lost, and the destination could not be read).
 	MaybeCopied bool
+	// Via is how the copy was made: ViaDuplicate (DuplicateImage, within
+	// the instance) or ViaRegistry (through the registries, to another
+	// instance); "" when nothing was copied.
+	Via string
+	// CopiedBytes is the blob bytes the promotion moved through the
+	// runner (ViaRegistry): layers and configs, not manifests.
+	CopiedBytes int64
 	Digest      string // what the destination points at, when verified
 	Image       string // domain/namespace/repo:tag@digest, when verified
 	// PreviousDigest is what the destination pointed at before this run,
@@ -76,6 +83,12 @@ type Result struct {
 	// they went out as they came.
 	Log *cilog.Logger
 }
+
+// How a copy was made.
+const (
+	ViaDuplicate = "duplicate"
+	ViaRegistry  = "registry"
+)
 
 // SourceDigest is the source's digest as the promotion read it: what the
 // destination holds after it, or what the verify check found before.

@@ -40,7 +40,8 @@ type Config struct {
 	// to look up (DescribeInstances, every region).
 	RegistryHost   string
 	InstanceNames  []string
-	Personal       bool // the Personal edition: DuplicateImagePersonal
+	Personal       bool    // the Personal edition: DuplicateImagePersonal
+	Remote         *Remote // the destination instance when it is not the source's; nil otherwise
 	SecretID       string
 	SecretKey      string
 	SessionToken   string
@@ -150,6 +151,7 @@ func load(env envconfig.Lookuper, flags map[string]string) (*Config, error) {
 	p.access(&s, c)
 	p.network(&s, c)
 	p.files(&s, c)
+	p.remote(&s, c)
 	p.timing(&s, c)
 	p.consistent(c)
 	c.warnings = append(c.warnings, p.warnings...)

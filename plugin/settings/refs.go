@@ -114,8 +114,8 @@ func (p *parser) sourceImage(s *Settings) (imageref.Ref, bool) {
 }
 
 // destinationImages reads destination_image, a list; given is false when
-// it is not set. Each must be a tag on the source's host: DuplicateImage
-// copies within one instance.
+// it is not set. A destination keeps its host only when it is not the
+// source's: another instance (remote.go).
 func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.Ref, given bool) {
 	if !s.DestinationImage.set() {
 		return nil, false
@@ -129,11 +129,13 @@ func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.
 			p.fail("%s: %q: %v", p.l.Key("DESTINATION_IMAGE"), item, err)
 		case d.Digest != "":
 			p.fail("%s: %q: a destination is a tag, not a digest", p.l.Key("DESTINATION_IMAGE"), item)
-		case d.Host != "" && !strings.EqualFold(d.Host, srcHost):
-			p.fail("%s: %q is on %s, the source on %s: DuplicateImage copies within one registry; promoting across instances is a different API (replication)",
-				p.l.Key("DESTINATION_IMAGE"), item, d.Host, srcHost)
 		default:
-			d.Host = ""
+			// Another host is another instance, reached through the
+			// registry; the source's host is the source's instance.
+			d.Host = strings.ToLower(d.Host)
+			if strings.EqualFold(d.Host, srcHost) {
+				d.Host = ""
+			}
 			if first, dup := spelt[d]; dup {
 				// Two copies onto one tag would race, and be counted twice.
 				p.fail("%s: %q and %q are the same destination, %s: name it once", p.l.Key("DESTINATION_IMAGE"), first, item, d)

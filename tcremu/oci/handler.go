@@ -40,7 +40,19 @@ type Options struct {
 	// storage): a blob GET answers 307 to BlobRedirect/<digest>, as TCR
 	// serves blobs from COS.
 	BlobRedirect string
+	// Blob, if set, may spoil a blob on its way out: it is told the
+	// blob's digest and how many times it was served before.
+	Blob func(digest string, served int) BlobFault
 }
+
+// BlobFault is what happens to a blob on its way out.
+type BlobFault int
+
+const (
+	BlobWhole   BlobFault = iota
+	BlobCorrupt           // one byte changed, the length kept: the digest no longer matches
+	BlobCut               // the whole Content-Length promised, half the bytes sent, the connection closed
+)
 
 // Server serves one registry's distribution API.
 type Server struct {
@@ -49,6 +61,7 @@ type Server struct {
 	mu      sync.Mutex
 	tokens  map[string]bool // bearer tokens issued
 	uploads map[string]*upload
+	served  map[string]int // GETs of each blob
 	// Requests counts every request served, by method and kind
 	// ("GET manifest", "HEAD blob", "POST upload", "PUT manifest", …).
 	requests sync.Map // string → *atomic.Int64
@@ -61,7 +74,7 @@ type upload struct {
 
 // NewServer serves store as o says.
 func NewServer(store *Store, o Options) *Server {
-	return &Server{store: store, opts: o, tokens: map[string]bool{}, uploads: map[string]*upload{}}
+	return &Server{store: store, opts: o, tokens: map[string]bool{}, uploads: map[string]*upload{}, served: map[string]int{}}
 }
 
 // Count is how many requests of a kind ("GET manifest", "POST upload", …)
@@ -243,9 +256,34 @@ func (s *Server) blob(w http.ResponseWriter, r *http.Request, name, digest strin
 	w.Header().Set("Docker-Content-Digest", digest)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodGet {
-		_, _ = w.Write(b)
+	if r.Method != http.MethodGet {
+		return
 	}
+	s.mu.Lock()
+	served := s.served[digest]
+	s.served[digest]++
+	s.mu.Unlock()
+	fault := BlobWhole
+	if s.opts.Blob != nil {
+		fault = s.opts.Blob(digest, served)
+	}
+	switch fault {
+	case BlobCorrupt:
+		b = append([]byte(nil), b...)
+		b[len(b)/2] ^= 0xff
+	case BlobCut:
+		_, _ = w.Write(b[:len(b)/2])
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+		return
+	}
+	_, _ = w.Write(b)
 }
 
 // upload serves POST (a mount, a monolithic upload, or a session's
