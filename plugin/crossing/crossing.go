@@ -173,15 +173,15 @@ func (s *Side) progress(ctx context.Context, what string) (stop func()) {
 				b, n := s.from.Moved()
 				b, n = b-startBytes, n-startBlobs
 				secs := time.Since(start).Seconds()
-				s.log.For(ctx).Infof("copying %s: %d blobs, %s moved (%s/s)", what, n, Bytes(b), Bytes(int64(float64(b)/secs)))
+				s.log.For(ctx).Infof("copying %s: %d blobs, %s moved (%s/s)", what, n, humanBytes(b), humanBytes(int64(float64(b)/secs)))
 			}
 		}
 	})
 	return func() { close(done); wg.Wait() }
 }
 
-// Bytes is n in the units people read: 512 B, 3.1 MB, 1.2 GB.
-func Bytes(n int64) string {
+// humanBytes is n in the units people read: 512 B, 3.1 MB, 1.2 GB.
+func humanBytes(n int64) string {
 	const unit = 1000
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

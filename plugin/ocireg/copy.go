@@ -128,8 +128,8 @@ type counted struct {
 // ErrBlobDigest is a blob whose bytes do not hash to its digest.
 var ErrBlobDigest = errors.New("a blob's bytes do not match its digest")
 
-func newCounted(r io.ReadCloser, want string, m ...*Moved) *counted {
-	return &counted{r: r, m: [2]*Moved{m[0], m[1]}, want: want, h: sha256.New()}
+func newCounted(r io.ReadCloser, want string, client, request *Moved) *counted {
+	return &counted{r: r, m: [2]*Moved{client, request}, want: want, h: sha256.New()}
 }
 
 func (c *counted) Read(p []byte) (int, error) {

@@ -86,13 +86,12 @@ func decideCopy(cfg *settings.Config, registry string, pair settings.Pair, o obs
 		// overwrites a tag without a word.
 		return refuse(failure.ClassConflict, failure.CodeDestinationExists, "%s", existsElsewhere(dst, o.dstDigest, o.srcDigest, src))
 	case (cfg.DryRun || across(dst)) && o.nsMissing:
-		where := registry
-		if across(dst) {
-			where = dst.Host
+		if !across(dst) {
+			return refuse(failure.ClassNotFound, failure.CodeNamespaceNotFound, "the destination namespace %s does not exist in %s", dst.Namespace, registry)
 		}
-		pl := refuse(failure.ClassNotFound, failure.CodeNamespaceNotFound, "the destination namespace %s does not exist in %s; nothing was copied", dst.Namespace, where)
-		pl.err.(*failure.Error).Hint = "create the namespace in the destination instance (TCR creates repositories on push, not namespaces)"
-		return pl
+		return plan{verdict: verdictRefuse, err: &failure.Error{Class: failure.ClassNotFound, Code: failure.CodeNamespaceNotFound,
+			Message: fmt.Sprintf("the destination namespace %s does not exist in %s; nothing was copied", dst.Namespace, dst.Host),
+			Hint:    "create the namespace in the destination instance (TCR creates repositories on push, not namespaces)"}}
 	case cfg.DryRun:
 		return plan{verdict: verdictDryRun}
 	}
