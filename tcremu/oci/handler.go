@@ -43,6 +43,12 @@ type Options struct {
 	// Blob, if set, may spoil a blob on its way out: it is told the
 	// blob's digest and how many times it was served before.
 	Blob func(digest string, served int) BlobFault
+	// Backend, if set, serves the distribution API in place of the store,
+	// behind this server's token service: the emulator as Harbor's gate in
+	// front of a real registry server (a reverse proxy to Debian's
+	// docker-registry, in the tests across instances). The Authorization
+	// header stays with the gate.
+	Backend http.Handler
 }
 
 // BlobFault is what happens to a blob on its way out.
@@ -113,6 +119,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.authorized(r) {
 		s.challenge(w, r)
+		return
+	}
+	if s.opts.Backend != nil {
+		s.count(r.Method + " backend")
+		r.Header.Del("Authorization")
+		s.opts.Backend.ServeHTTP(w, r)
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v2/")

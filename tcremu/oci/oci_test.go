@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -88,6 +89,28 @@ func TestBasicOnly(t *testing.T) {
 	c.basic = [2]string{"uin", "tok"}
 	if resp := c.do("GET", "/v2/", nil); resp.StatusCode != 200 {
 		t.Errorf("with Basic /v2/ = %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestBackend: a gate in front of another registry server passes on only
+// the requests it authorized, without their credentials.
+func TestBackend(t *testing.T) {
+	t.Parallel()
+	var reached []string
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached = append(reached, r.Method+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusAccepted)
+	})
+	c := serve(t, oci.NewStore(), oci.Options{Auth: oci.AuthBasic, Backend: backend})
+	if resp := c.do("GET", "/v2/a/b/manifests/x", nil); resp.StatusCode != 401 {
+		t.Errorf("without credentials: %d, want 401", resp.StatusCode)
+	}
+	c.basic = [2]string{"uin", "tok"}
+	if resp := c.do("GET", "/v2/a/b/manifests/x", nil); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("with credentials: %d, want the backend's 202", resp.StatusCode)
+	}
+	if diff := cmp.Diff([]string{"GET /v2/a/b/manifests/x "}, reached); diff != "" {
+		t.Errorf("what the backend saw (-want +got):\n%s", diff)
 	}
 }
 
