@@ -315,3 +315,52 @@ func TestAcrossCarriesSignatures(t *testing.T) {
 		t.Errorf("ACCESSORIES = %q", env["ACCESSORIES"])
 	}
 }
+
+// TestAcrossFromFile: a promotion file may list destinations on another
+// instance beside ones on its own: each goes its way, and the results say
+// which.
+func TestAcrossFromFile(t *testing.T) {
+	t.Parallel()
+	a := newAcross(t, "", oci.Options{})
+	vars := testenv.With(a.vars(nil), a.promotionFile(t, `registry: acme.tencentcloudcr.com
+promotions:
+  - source: develop/app@`+a.digest+`
+    destinations: [release/app:prd, PROD.tencentcloudcr.com/release/app:prd]
+`))
+	for _, k := range []string{"PLUGIN_SOURCE_IMAGE", "PLUGIN_DESTINATION_IMAGE"} {
+		delete(vars, k)
+	}
+	// Planned first: nothing is copied, and the plan names the other
+	// instance's destination.
+	plan, _ := a.runFile(t, 0, testenv.With(vars, map[string]string{"PLUGIN_MODE": "plan"}))
+	if _, _, ok := a.prod.Manifest("release/app", "prd"); ok {
+		t.Fatal("a plan copied")
+	}
+	if !strings.Contains(plan.stdout, "prod.tencentcloudcr.com/release/app:prd") {
+		t.Errorf("the plan does not name the other instance's destination:\n%s", plan.stdout)
+	}
+
+	res, env := a.runFile(t, 0, vars)
+	a.copied(t)
+	if want := fmt.Sprintf("→ prod.tencentcloudcr.com/release/app:prd (%s…, %d bytes of blobs copied through the registries)", a.digest[:19], a.blobSize); !strings.Contains(res.stdout, want) {
+		t.Errorf("the log lacks %q:\n%s", want, res.stdout)
+	}
+	var results []map[string]string
+	if err := json.Unmarshal([]byte(env["RESULTS"]), &results); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range results {
+		got[r["destination"]] = r["via"] + " " + r["change"]
+	}
+	want := map[string]string{
+		"release/app:prd":                         "duplicate create",
+		"prod.tencentcloudcr.com/release/app:prd": "registry create",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s\n%s", diff, res.stdout)
+	}
+	if env["COPIED_BYTES"] != strconv.FormatInt(a.blobSize, 10) {
+		t.Errorf("copied_bytes %s, want %d", env["COPIED_BYTES"], a.blobSize)
+	}
+}

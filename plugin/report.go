@@ -20,6 +20,10 @@ import (
 // with debug they are printed here too.
 func report(log *cilog.Logger, exits failure.Exits, registry string, res promotion.Result, batch, planned bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
+	if res.Via == promotion.ViaRegistry {
+		// The destination names its own instance.
+		what = fmt.Sprintf("%s in %s → %s", res.Source, registry, res.Destination)
+	}
 	if res.Source == (imageref.Ref{}) {
 		what = "before any promotion" // settings or credentials
 	}
@@ -32,9 +36,12 @@ func report(log *cilog.Logger, exits failure.Exits, registry string, res promoti
 		if res.Digest != "" {
 			detail = append(detail, res.Digest)
 		}
-		if res.RequestID != "" {
+		switch {
+		case res.RequestID != "":
 			detail = append(detail, "RequestId "+res.RequestID)
-		} else {
+		case res.Via == promotion.ViaRegistry:
+			detail = append(detail, fmt.Sprintf("%d bytes of blobs copied through the registries", res.CopiedBytes))
+		default:
 			detail = append(detail, "nothing copied")
 		}
 		log.Infof("%s %s (%s)", verb, what, strings.Join(detail, ", "))

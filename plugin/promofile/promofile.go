@@ -28,9 +28,10 @@ type File struct {
 
 // Promotion is one destination of the file, with its source.
 type Promotion struct {
-	Source, Destination imageref.Ref // without the host
-	Override            bool
-	Where, SourceAt     string // the destination's and the source's file:line:column
+	Source          imageref.Ref // without the host: in the file's registry
+	Destination     imageref.Ref // without the host, unless on another instance
+	Override        bool
+	Where, SourceAt string // the destination's and the source's file:line:column
 }
 
 // Parse reads text, the file at path. A file with problems may still
@@ -239,24 +240,28 @@ func (f *fileParser) destinations(dst *yaml.Node, src imageref.Ref, srcNode *yam
 	}
 }
 
-// reference reads a reference without a host, or with the file's.
+// reference reads a reference without a host, or with the file's. A
+// destination may name another registry's host, which it keeps: another
+// instance, copied into through the registries.
 func (f *fileParser) reference(n *yaml.Node, what string) (imageref.Ref, bool) {
 	s := f.scalar(n, what)
 	if s == "" {
 		return imageref.Ref{}, false
 	}
 	r, err := imageref.Parse(s)
+	r.Host = strings.ToLower(r.Host)
 	switch {
 	case err != nil:
 		f.failAt(n, "%s %q: %v", what, s, err)
 		return r, false
-	case r.Host != "" && f.file.Registry == "":
+	case r.Host == "" || r.Host == f.file.Registry:
+		r.Host = ""
+	case f.file.Registry == "":
 		f.failAt(n, "%s %q names a registry host: set registry at the top of the file, or leave the host out", what, s)
 		return r, false
-	case r.Host != "" && !strings.EqualFold(r.Host, f.file.Registry):
-		f.failAt(n, "%s %q is in another registry than the file's (%s): DuplicateImage copies within one registry", what, s, f.file.Registry)
+	case what == "source":
+		f.failAt(n, "source %q is in another registry than the file's (%s): sources are in the file's registry; a destination may name another instance", s, f.file.Registry)
 		return r, false
 	}
-	r.Host = ""
 	return r, true
 }

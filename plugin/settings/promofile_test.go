@@ -56,6 +56,8 @@ func FuzzPromotionFile(f *testing.F) {
 		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n---\npromotions: []\n",
 		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: True\n",
 		"promotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd]\n    override: 'true'\n",
+		// Destinations on another instance, beside the file's own.
+		"registry: acme.tencentcloudcr.com\npromotions:\n  - source: develop/app:stg\n    destinations: [release/app:prd, prod.tencentcloudcr.com/release/app:prd]\n",
 	} {
 		f.Add(seed)
 	}

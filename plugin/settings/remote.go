@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
@@ -36,24 +37,27 @@ var remoteKeys = []string{"DESTINATION_REGISTRY_ID", "DESTINATION_REGION", "DEST
 // remote reads the destination instance, when a destination names another
 // host: one other instance a run, an Enterprise one on both sides.
 func (p *parser) remote(s *Settings, c *Config) {
-	var hosts []string
+	// Each other host, and where it is first named: destination_image, or
+	// the promotion file's line.
+	var hosts, at []string
 	for _, pr := range c.Pairs {
 		if h := pr.Destination.Host; h != "" && !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
+			at = append(at, cmp.Or(pr.Where, p.l.Key("DESTINATION_IMAGE")))
 		}
 	}
 	if len(hosts) == 0 {
 		for _, k := range remoteKeys {
 			if p.l.isSet(k) {
-				p.fail("%s is set, but no destination_image is on another instance than the source's", p.l.Key(k))
+				p.fail("%s is set, but no destination is on another instance than the source's", p.l.Key(k))
 			}
 		}
 		return
 	}
-	key := p.l.Key("DESTINATION_IMAGE")
+	key := at[0]
 	switch {
 	case len(hosts) > 1:
-		p.fail("%s names %d other registries (%v): one run copies into one other instance", key, len(hosts), hosts)
+		p.fail("%s: two other registries (%s, %s): one run copies into one other instance", strings.Join(slices.Compact(at[:2]), ", "), hosts[0], hosts[1])
 		return
 	case c.Personal:
 		p.fail("%s: %s is the Personal edition, which cannot be copied out of across instances; the source must be a TCR Enterprise instance", key, c.RegistryHost)
