@@ -256,7 +256,7 @@ func TestAcrossRefusals(t *testing.T) {
 			pushImage(t, a.prod, "release/app", "prd", 1, 100)
 		}},
 		{name: "no such namespace there", code: 66, says: "create the namespace", extra: map[string]string{"PLUGIN_DESTINATION_IMAGE": "prod.tencentcloudcr.com/missing/app:prd"}},
-		{name: "a corrupted blob", code: 1, says: "sha256", o: oci.Options{Blob: func(d string, served int) oci.BlobFault { return oci.BlobCorrupt }}},
+		{name: "a corrupted blob", code: 1, says: "is not what its digest says", o: oci.Options{Blob: func(d string, served int) oci.BlobFault { return oci.BlobCorrupt }}},
 		{name: "a blob cut once is retried alone", o: oci.Options{Blob: func(d string, served int) oci.BlobFault {
 			if served == 0 {
 				return oci.BlobCut

@@ -20,8 +20,8 @@ import (
 // with debug they are printed here too.
 func report(log *cilog.Logger, exits failure.Exits, registry string, res promotion.Result, batch, planned bool) {
 	what := fmt.Sprintf("%s → %s in %s", res.Source, res.Destination, registry)
-	if res.Via == promotion.ViaRegistry {
-		// The destination names its own instance.
+	if res.Destination.Host != "" {
+		// On another instance: the destination names its own host.
 		what = fmt.Sprintf("%s in %s → %s", res.Source, registry, res.Destination)
 	}
 	if res.Source == (imageref.Ref{}) {

@@ -65,30 +65,51 @@ type Side struct {
 // registries: the source's (src, with srcEndpoint) and the destination's,
 // each with its own token.
 func Open(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, srcCred common.CredentialIface, src tcrops.Instance, srcEndpoint string, log *cilog.Logger) (*Side, error) {
-	r := cfg.Remote
-	from, err := Registry(ctx, src, api.Base(), srcEndpoint, cfg.Retries, log)
-	if err != nil {
+	// The two sides are opened at once: across regions each call is a
+	// long round trip, and neither side waits for the other. Both end
+	// before either's failure is told, the source's first.
+	var (
+		wg      sync.WaitGroup
+		from    *ocireg.Client
+		fromErr error
+	)
+	wg.Go(func() { from, fromErr = Registry(ctx, src, api.Base(), srcEndpoint, cfg.Retries, log) })
+	dst, dstErr := openDestination(ctx, cfg, api, srcCred, log)
+	wg.Wait()
+	if err := cmp.Or(fromErr, dstErr); err != nil {
 		return nil, err
 	}
+	r := cfg.Remote
+	s := &Side{Host: r.Host, ID: dst.inst.ID, inst: dst.inst, from: from, to: dst.registry, log: log, every: 5 * time.Second}
+	s.rules = sync.OnceValues(func() ([]tcrops.ImmutableRule, error) { return dst.inst.ImmutableTagRules(ctx) })
+	log.Infof("the destination %s is the instance %s (%s): copying through the registries, %s → %s", r.Host, dst.inst.ID, dst.region, from.Endpoint(), dst.registry.Endpoint())
+	return s, nil
+}
+
+// destination is the destination instance, found, and its registry.
+type destination struct {
+	inst     tcrops.Instance
+	region   string
+	registry *ocireg.Client
+}
+
+// openDestination finds the destination instance with its own
+// credentials and opens its registry.
+func openDestination(ctx context.Context, cfg *settings.Config, api *tcrapi.Client, srcCred common.CredentialIface, log *cilog.Logger) (destination, error) {
+	r := cfg.Remote
 	cred, err := creds.Destination(ctx, cfg, api, srcCred, log)
 	if err != nil {
-		return nil, err
+		return destination{}, err
 	}
 	id, region := r.RegistryID, r.Region
 	if id == "" {
 		if id, region, err = find(ctx, api, cred, cfg); err != nil {
-			return nil, err
+			return destination{}, err
 		}
 	}
 	inst := tcrops.Instance{ID: id, Client: tcrops.NewClient(api, cred, region), API: api}
 	to, err := Registry(ctx, inst, api.Base(), cmp.Or(r.Endpoint, "https://"+r.Host), cfg.Retries, log)
-	if err != nil {
-		return nil, err
-	}
-	s := &Side{Host: r.Host, ID: id, inst: inst, from: from, to: to, log: log, every: 5 * time.Second}
-	s.rules = sync.OnceValues(func() ([]tcrops.ImmutableRule, error) { return inst.ImmutableTagRules(ctx) })
-	log.Infof("the destination %s is the instance %s (%s): copying through the registries, %s → %s", r.Host, id, region, from.Endpoint(), to.Endpoint())
-	return s, nil
+	return destination{inst: inst, region: region, registry: to}, err
 }
 
 // Source is the source instance's registry, opened by Open.

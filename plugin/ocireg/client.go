@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Config is how to reach a registry.
@@ -46,6 +47,9 @@ type Client struct {
 	puller *remote.Puller
 	pusher *remote.Pusher
 	moved  *Moved // the blob bytes read from this registry
+	// What a copy reads its source's blobs with (stream.go).
+	auth  authn.Authenticator
+	blobs http.RoundTripper
 }
 
 // maxAnswer bounds every answer but a blob's: a manifest, an index of
@@ -72,13 +76,18 @@ func New(c Config) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	opts := []remote.Option{
-		remote.WithTransport(guard{base: base, scheme: u.Scheme, host: u.Host, debugf: c.Debugf, moved: moved}),
-		remote.WithAuth(&authn.Basic{Username: c.Username, Password: c.Token}),
-		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: max(c.Retries, 0) + 1}),
-	}
+	g := guard{base: base, scheme: u.Scheme, host: u.Host, debugf: c.Debugf, moved: moved}
+	auth := &authn.Basic{Username: c.Username, Password: c.Token}
+	backoff := remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.1, Steps: max(c.Retries, 0) + 1}
+	opts := []remote.Option{remote.WithTransport(g), remote.WithAuth(auth), remote.WithRetryBackoff(backoff)}
+	// A copy's own blob reads (stream.go) go through the same guard,
+	// retried on the statuses the library retries.
+	blobs := transport.NewRetry(g, transport.WithRetryBackoff(backoff), transport.WithRetryStatusCodes(
+		http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))
 	if c.UserAgent != "" {
 		opts = append(opts, remote.WithUserAgent(c.UserAgent))
+		blobs = transport.NewUserAgent(blobs, c.UserAgent)
 	}
 	puller, err := remote.NewPuller(opts...)
 	if err != nil {
@@ -88,7 +97,7 @@ func New(c Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, puller: puller, pusher: pusher, moved: moved}, nil
+	return &Client{endpoint: u.Scheme + "://" + u.Host, reg: reg, puller: puller, pusher: pusher, moved: moved, auth: auth, blobs: blobs}, nil
 }
 
 // Endpoint is the registry's URL, for messages.
@@ -137,7 +146,7 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if isBlob(req) {
 		if resp.StatusCode == http.StatusOK {
 			m, _ := req.Context().Value(movedKey{}).(*Moved)
-			resp.Body = newCounted(resp.Body, blobDigest(req), g.moved, m)
+			resp.Body = newCounted(resp.Body, g.moved, m)
 		}
 		return resp, nil
 	}
@@ -153,15 +162,6 @@ func isBlob(req *http.Request) bool {
 		return isBlob(req.Response.Request)
 	}
 	return req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/blobs/") && !strings.Contains(req.URL.Path, "/blobs/uploads")
-}
-
-// blobDigest is the digest a blob request asks for, "" if it names none.
-func blobDigest(req *http.Request) string {
-	for req.Response != nil && req.Response.Request != nil {
-		req = req.Response.Request
-	}
-	_, d, _ := strings.Cut(req.URL.Path, "/blobs/")
-	return d
 }
 
 // ErrTooLarge is an answer past maxAnswer.

@@ -1,8 +1,11 @@
 package ocireg
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -10,7 +13,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
@@ -58,7 +63,7 @@ func TestGuardKeepsCredentialsHome(t *testing.T) {
 }
 
 // TestAnswersBounded: a manifest or index past 4 MiB is refused, never
-// read whole; a blob is not bounded here (its digest bounds it).
+// read whole; a blob is not bounded here (its reader checks its digest).
 func TestAnswersBounded(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,8 +76,8 @@ func TestAnswersBounded(t *testing.T) {
 		err  error
 	}{
 		{"/v2/ns/a/manifests/latest", ErrTooLarge},
-		// Past the bound, and checked against the digest it was asked by.
-		{"/v2/ns/a/blobs/sha256:" + strings.Repeat("0", 64), ErrBlobDigest},
+		// Past the bound: its reader checks it against its digest.
+		{"/v2/ns/a/blobs/sha256:" + strings.Repeat("0", 64), nil},
 	} {
 		req, _ := http.NewRequest("GET", srv.URL+tt.path, nil)
 		resp, err := g.RoundTrip(req)
@@ -184,5 +189,36 @@ func TestBlobRedirectWithoutCredentials(t *testing.T) {
 	}
 	if auth, _ := sawAuth.Load().(string); auth != "" {
 		t.Errorf("object storage was sent %q", auth)
+	}
+}
+
+// TestChecked: a copy's blob ends in EOF only when its bytes hash to its
+// digest; a mismatch is ErrBlobDigest, and a cut is told as it came.
+func TestChecked(t *testing.T) {
+	t.Parallel()
+	data := []byte("layer bytes")
+	right := v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sha256.Sum256(data))}
+	tests := []struct {
+		name string
+		r    io.Reader
+		want v1.Hash
+		err  error
+	}{
+		{"whole", bytes.NewReader(data), right, io.EOF},
+		{"another blob's bytes", strings.NewReader("other bytes"), right, ErrBlobDigest},
+		{"cut", io.MultiReader(bytes.NewReader(data[:4]), iotest.ErrReader(io.ErrUnexpectedEOF)), right, io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &checked{r: io.NopCloser(tt.r), want: tt.want, h: sha256.New()}
+			var err error
+			for err == nil {
+				_, err = c.Read(make([]byte, 3))
+			}
+			if !errors.Is(err, tt.err) {
+				t.Errorf("read ended with %v, want %v", err, tt.err)
+			}
+		})
 	}
 }
