@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 )
@@ -280,6 +282,33 @@ func TestPerformanceFiguresMeasured(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("only %d figures checked", checked)
+	}
+}
+
+// TestAcrossFiguresMeasured: the table of the copy across instances
+// against crane is the recorded run's, row for row.
+func TestAcrossFiguresMeasured(t *testing.T) {
+	t.Parallel()
+	run, err := os.ReadFile("docs/bench/across.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("docs/performance.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := regexp.MustCompile(`(?s)<!-- across -->\n(.*?)<!-- /across -->`).FindSubmatch(doc)
+	if table == nil {
+		t.Fatal("docs/performance.md marks no table of the copy across instances")
+	}
+	var recorded []string
+	for line := range strings.Lines(string(run)) {
+		if strings.HasPrefix(line, "|") {
+			recorded = append(recorded, line)
+		}
+	}
+	if diff := cmp.Diff(recorded, slices.Collect(strings.Lines(string(table[1])))); diff != "" {
+		t.Errorf("the table is not docs/bench/across.txt's: run scripts/bench-across.sh | tee docs/bench/across.txt and copy it (-recorded +page):\n%s", diff)
 	}
 }
 

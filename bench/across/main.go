@@ -67,9 +67,9 @@ func bench(step, crane string, count, layer int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d runs a cell, the median shown; moved: blob bytes that arrived at the destination\n\n", count)
-	fmt.Println("| image | state | missing | tool | wall | moved | peak RSS |")
-	fmt.Println("|---|---|---:|---|---:|---:|---:|")
+	fmt.Printf("%d runs a cell, the tools taking turns; the median run shown, with the fastest and slowest wall times; CPU: the tool's user and system time; moved: blob bytes that arrived at the destination\n\n", count)
+	fmt.Println("| image | state | missing | tool | wall (min–max) | CPU | moved | peak RSS |")
+	fmt.Println("|---|---|---:|---|---:|---:|---:|---:|")
 	for _, img := range shapes {
 		for _, state := range []string{"cold", "warm", "half"} {
 			// The tools take turns, so that a slower minute of the
@@ -87,7 +87,9 @@ func bench(step, crane string, count, layer int) error {
 			for n, t := range tools {
 				slices.SortFunc(runs[n], func(a, b run) int { return int(a.wall - b.wall) })
 				m := runs[n][len(runs[n])/2]
-				fmt.Printf("| %s | %s | %s | %s | %d ms | %s | %.1f MB |\n", img.tag, state, mb(m.missing), t.name, m.wall.Milliseconds(), mb(m.moved), float64(m.rss)/(1<<20))
+				lo, hi := runs[n][0], runs[n][len(runs[n])-1]
+				fmt.Printf("| %s | %s | %s | %s | %d ms (%d–%d) | %d ms | %s | %.1f MB |\n", img.tag, state, mb(m.missing), t.name,
+					m.wall.Milliseconds(), lo.wall.Milliseconds(), hi.wall.Milliseconds(), m.cpu.Milliseconds(), mb(m.moved), float64(m.rss)/(1<<20))
 			}
 		}
 	}
@@ -165,5 +167,6 @@ func (w *world) stop() {
 type run struct {
 	wall           time.Duration
 	moved, missing int64
-	rss            int64 // bytes
+	rss            int64         // bytes
+	cpu            time.Duration // user and system
 }

@@ -89,7 +89,7 @@ func (w *world) measure(t tool, img *image, state string, i int) (run, error) {
 	// GNU time reports the peak RSS: the tool's own rusage would count
 	// this process's pages, which a child shares until it execs.
 	rss := filepath.Join(w.dir, "rss")
-	cmd.Args = append([]string{"time", "-f", "%M", "-o", rss, cmd.Path}, cmd.Args[1:]...)
+	cmd.Args = append([]string{"time", "-f", "%M %U %S", "-o", rss, cmd.Path}, cmd.Args[1:]...)
 	cmd.Path = w.time
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
@@ -101,11 +101,13 @@ func (w *world) measure(t tool, img *image, state string, i int) (run, error) {
 	if err != nil {
 		return r, fmt.Errorf("%v\n%s", err, log.String())
 	}
-	kib, err := os.ReadFile(rss)
-	if r.rss, err = strconv.ParseInt(strings.TrimSpace(string(kib)), 10, 64); err != nil {
-		return r, fmt.Errorf("reading GNU time's peak RSS: %w", err)
+	said, _ := os.ReadFile(rss)
+	var user, sys float64
+	if _, err := fmt.Sscanf(string(said), "%d %f %f", &r.rss, &user, &sys); err != nil {
+		return r, fmt.Errorf("reading GNU time's %q: %w", said, err)
 	}
-	r.rss <<= 10
+	r.rss <<= 10 // KiB
+	r.cpu = time.Duration((user + sys) * float64(time.Second))
 	if said, ok := t.says(out); ok && said != r.moved {
 		return r, fmt.Errorf("it says it moved %d bytes; %d arrived", said, r.moved)
 	}
