@@ -163,6 +163,10 @@ var notTektonParams = map[string]string{
 	"output_dir":          "the Task's results directory",
 	"rate_store":          "from the credentials Secret: it may hold a password",
 	"rate_store_password": "from the credentials Secret",
+	// Another account's keys, for a destination on its instance.
+	"destination_secret_id":     "from the credentials Secret",
+	"destination_secret_key":    "from the credentials Secret",
+	"destination_session_token": "from the credentials Secret",
 }
 
 func tektonSettings() []settings.Setting {
