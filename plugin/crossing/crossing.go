@@ -192,13 +192,21 @@ func (s *Side) progress(ctx context.Context, what string) (stop func()) {
 				return
 			case <-t.C:
 				b, n := s.from.Moved()
-				b, n = b-startBytes, n-startBlobs
-				secs := time.Since(start).Seconds()
-				s.log.For(ctx).Infof("copying %s: %d blobs, %s moved (%s/s)", what, n, humanBytes(b), humanBytes(int64(float64(b)/secs)))
+				s.log.For(ctx).Infof("%s", progressLine(what, n-startBlobs, b-startBytes, time.Since(start)))
 			}
 		}
 	})
 	return func() { close(done); wg.Wait() }
+}
+
+// progressLine says how far a copy is: the blobs read whole, the bytes
+// read, and the rate since it started.
+func progressLine(what string, blobs, bytes int64, elapsed time.Duration) string {
+	rate := int64(0)
+	if elapsed > 0 {
+		rate = int64(float64(bytes) / elapsed.Seconds())
+	}
+	return fmt.Sprintf("copying %s: %d blobs, %s moved (%s/s)", what, blobs, humanBytes(bytes), humanBytes(rate))
 }
 
 // humanBytes is n in the units people read: 512 B, 3.1 MB, 1.2 GB.

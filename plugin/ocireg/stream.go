@@ -161,7 +161,9 @@ func (x streamedIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 // listed in an index), which the library asks its index for by this
 // method.
 func (x streamedIndex) Layer(h v1.Hash) (v1.Layer, error) {
-	wl, ok := x.index.(interface{ Layer(v1.Hash) (v1.Layer, error) })
+	wl, ok := x.index.(interface {
+		Layer(v1.Hash) (v1.Layer, error)
+	})
 	if !ok {
 		return nil, fmt.Errorf("index child %s is neither an image nor an index", h)
 	}
