@@ -9,7 +9,7 @@ import (
 	"syscall"
 
 	"github.com/tcr-promote/tcr-promote/plugin"
-	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 func main() {
@@ -23,5 +23,5 @@ func run(ctx context.Context, args []string) int {
 	if len(args) > 1 && args[1] == "demo" {
 		return demo(ctx, os.Stdout, os.Stderr)
 	}
-	return plugin.Main(ctx, args, settings.OSEnvironment(), os.Stdout, os.Stderr)
+	return plugin.Main(ctx, args, spelling.OSEnvironment(), os.Stdout, os.Stderr)
 }

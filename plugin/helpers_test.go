@@ -19,7 +19,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
-	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/tcremu"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
@@ -213,7 +213,7 @@ func runWith(t *testing.T, ctx context.Context, args []string, vars map[string]s
 	var stdout, stderr strings.Builder
 	vars = withRegistry(vars)
 	r := &plugin.Runner{
-		Env:     settings.Environment(vars),
+		Env:     spelling.Environment(vars),
 		Stdout:  &stdout,
 		Stderr:  &stderr,
 		Backoff: backoff,

@@ -27,7 +27,8 @@ var layers = map[string][]string{
 	"plugin/tcrapi":    {"internal/sts", "plugin/cilog", "plugin/failure", "plugin/pace"},
 	"plugin/pace":      {"plugin/cilog"},
 	"plugin/ratestore": {"plugin/pace"},
-	"plugin/settings":  {"plugin/cienv", "plugin/failure", "plugin/imageref", "plugin/localfile", "plugin/promofile"},
+	"plugin/settings":  {"plugin/cienv", "plugin/failure", "plugin/imageref", "plugin/localfile", "plugin/promofile", "plugin/spelling"},
+	"plugin/spelling":  {}, // the names each CI gives a setting
 	"plugin/localfile": {},
 	"plugin/cienv":     {},
 	"plugin/promofile": {"plugin/imageref"},

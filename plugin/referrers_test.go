@@ -17,7 +17,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/internal/testenv"
 	"github.com/tcr-promote/tcr-promote/plugin"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
-	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -330,7 +330,7 @@ func TestRegistryAtTheInstanceDomain(t *testing.T) {
 	out := filepath.Join(f.dir, "out.env")
 	var stdout, stderr strings.Builder
 	r := &plugin.Runner{
-		Env:    settings.Environment(testenv.With(f.droneVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "notation", "PLUGIN_OUTPUT_FILE": out})),
+		Env:    spelling.Environment(testenv.With(f.droneVars(), map[string]string{"PLUGIN_REQUIRE_SIGNATURE": "notation", "PLUGIN_OUTPUT_FILE": out})),
 		Stdout: &stdout, Stderr: &stderr, Transport: transport, Clock: clockOf(map[string]string{"e": f.srv.URL}),
 		Backoff: func(int) time.Duration { return 0 },
 	}

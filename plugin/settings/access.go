@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 // access reads what signs the requests: keys (from the settings or
@@ -15,7 +17,7 @@ func (p *parser) access(s *Settings, c *Config) {
 	c.SecretID, c.SecretKey, c.SessionToken = s.SecretID, s.SecretKey, s.SessionToken
 	if c.SessionToken == "" {
 		// The name Tencent's Terraform provider and other tools read.
-		if c.SessionToken = p.l.plain("TENCENTCLOUD_SECURITY_TOKEN"); c.SessionToken != "" {
+		if c.SessionToken = p.l.Plain("TENCENTCLOUD_SECURITY_TOKEN"); c.SessionToken != "" {
 			c.secrets = append(c.secrets, c.SessionToken)
 		}
 	}
@@ -53,7 +55,7 @@ func (p *parser) keys(c *Config) {
 	// Not an error, a warning. WEB_IDENTITY_TOKEN is not warned about:
 	// GitLab's component mints one for every job, keyless or not.
 	for _, key := range []string{"PROVIDER_ID", "WEB_IDENTITY_TOKEN_FILE"} {
-		if p.l.isSet(key) {
+		if p.l.IsSet(key) {
 			c.warnings = append(c.warnings, fmt.Sprintf("%s is set but role_arn is not, so it is not used: keyless promotion needs role_arn", p.l.Key(key)))
 		}
 	}
@@ -68,13 +70,13 @@ func (p *parser) keys(c *Config) {
 // sessionName derives a role session name from the CI run, within STS's
 // characters (A-Z a-z 0-9 = , . @ -) and 128 characters, e.g.
 // tcr-promote@acme-app-12345.
-func sessionName(l *lookuper) string {
+func sessionName(l *spelling.Lookuper) string {
 	var parts []string
 	for _, pair := range [][2]string{
 		{"GITHUB_REPOSITORY", "GITHUB_RUN_ID"}, {"CNB_REPO_SLUG", "CNB_BUILD_ID"}, {"CI_PROJECT_PATH", "CI_PIPELINE_ID"},
 		{"CI_REPO", "CI_PIPELINE_NUMBER"}, {"DRONE_REPO", "DRONE_BUILD_NUMBER"},
 	} {
-		if repo, run := l.plain(pair[0]), l.plain(pair[1]); repo != "" || run != "" {
+		if repo, run := l.Plain(pair[0]), l.Plain(pair[1]); repo != "" || run != "" {
 			parts = []string{repo, run}
 			break
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin/cienv"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 // Config is the validated configuration of one run. It is read-only:
@@ -131,8 +132,7 @@ type RoleConfig struct {
 func Load(env envconfig.Lookuper) (*Config, error) { return load(env, nil) }
 
 func load(env envconfig.Lookuper, flags map[string]string) (*Config, error) {
-	l := newLookuper(env)
-	l.flags = flags
+	l := spelling.New(env, defaults(), flags)
 	var s Settings
 	p := &parser{l: l}
 	// The decoders keep their own errors, so this fails only on a bad
@@ -140,9 +140,9 @@ func load(env envconfig.Lookuper, flags map[string]string) (*Config, error) {
 	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: &s, Lookuper: l}); err != nil {
 		p.fail("%v", err)
 	}
-	secrets := append(secretValues(&s), l.secretSpellings()...)
+	secrets := append(secretValues(&s), secretSpellings(l)...)
 	slices.Sort(secrets)
-	c := &Config{secrets: slices.Compact(secrets), CI: cienv.Read(l.plain)}
+	c := &Config{secrets: slices.Compact(secrets), CI: cienv.Read(l.Plain)}
 	p.spellingsAgree()
 	p.unknownNames(c)
 	p.promotions(&s, c)

@@ -70,7 +70,7 @@ const actionWorkspace = "/github/workspace"
 // runner mounts only the workspace and /github/{home,workflow,
 // file_commands} (so ${{ runner.temp }} is not there).
 func (p *parser) lostWithContainer(path string) bool {
-	if p.l.plain("GITHUB_ACTIONS") != "true" || p.l.plain("GITHUB_WORKSPACE") != actionWorkspace || !filepath.IsAbs(path) {
+	if p.l.Plain("GITHUB_ACTIONS") != "true" || p.l.Plain("GITHUB_WORKSPACE") != actionWorkspace || !filepath.IsAbs(path) {
 		return false
 	}
 	for _, shared := range []string{actionWorkspace, "/github/home", "/github/workflow", "/github/file_commands"} {

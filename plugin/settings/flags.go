@@ -7,6 +7,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 // ParseFlags reads the command line's settings: every setting is a flag,
@@ -27,8 +28,8 @@ func ParseFlags(args []string) (map[string]string, error) {
 		switch {
 		case !ok:
 			msg := fmt.Sprintf("unknown argument %q", shorten(args[i], 80))
-			if n, near := nearest(strings.TrimLeft(name, "-")); near && strings.HasPrefix(name, "-") {
-				msg += fmt.Sprintf(": did you mean %s?", n.Flag())
+			if key, near := spelling.Nearest(strings.TrimLeft(name, "-"), settingKeys()); near && strings.HasPrefix(name, "-") {
+				msg += fmt.Sprintf(": did you mean %s?", spelling.Flag(key))
 			}
 			problems = append(problems, msg)
 			continue

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 // parser collects every problem in the settings so that one run reports
 // them all.
 type parser struct {
-	l        *lookuper
+	l        *spelling.Lookuper
 	problems []string
 	warnings []string
 }
@@ -55,8 +56,8 @@ func (p *parser) required(key, v string) string {
 	if v != "" {
 		return v
 	}
-	n := names(key)
-	msg := fmt.Sprintf("%s is required (set %s, %s or %s)", strings.ToLower(key), flagOf(key), n[0], n[1])
+	n := spelling.Names(key)
+	msg := fmt.Sprintf("%s is required (set %s, %s or %s)", strings.ToLower(key), spelling.Flag(key), n[0], n[1])
 	for _, s := range all() {
 		if s.Env == key && s.Or != "" {
 			msg += ", or give " + s.Or

@@ -26,7 +26,7 @@ var singleSettings = []string{"SOURCE_IMAGE", "DESTINATION_IMAGE", "SOURCE_NAMES
 // it was written at. Every problem is named as file:line:column.
 func (p *parser) promotionFile(s *Settings, c *Config) {
 	for _, k := range singleSettings {
-		if p.l.isSet(k) {
+		if p.l.IsSet(k) {
 			p.fail("%s and %s cannot be combined: the promotion file names every promotion (its source, destinations and override)", p.l.Key("PROMOTION_FILE"), p.l.Key(k))
 		}
 	}

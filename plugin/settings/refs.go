@@ -12,7 +12,7 @@ import (
 // names an Enterprise instance, the names to look it up by.
 func (p *parser) promotions(s *Settings, c *Config) {
 	c.RegistryID, c.Region = s.RegistryID, s.Region
-	c.RegionFromEnv = c.Region != "" && !p.l.isSet("REGION")
+	c.RegionFromEnv = c.Region != "" && !p.l.IsSet("REGION")
 	if s.PromotionFile != "" {
 		p.promotionFile(s, c)
 		return
@@ -152,7 +152,7 @@ func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.
 // the same thing.
 func (p *parser) exclusive(key string, others ...string) {
 	for _, o := range others {
-		if p.l.isSet(o) {
+		if p.l.IsSet(o) {
 			p.fail("%s and %s name the same thing: set one or the other", p.l.Key(key), p.l.Key(o))
 		}
 	}
@@ -168,7 +168,7 @@ func (p *parser) registry(src imageref.Ref, c *Config) {
 	switch kind {
 	case imageref.HostPersonal:
 		c.Personal = true
-		if !p.l.isSet("REGION") {
+		if !p.l.IsSet("REGION") {
 			c.Region, c.RegionFromEnv = region, false // the host's, not $TENCENTCLOUD_REGION's
 		}
 		if c.RegistryID != "" {

@@ -48,7 +48,7 @@ func (p *parser) remote(s *Settings, c *Config) {
 	}
 	if len(hosts) == 0 {
 		for _, k := range remoteKeys {
-			if p.l.isSet(k) {
+			if p.l.IsSet(k) {
 				p.fail("%s is set, but no destination is on another instance than the source's", p.l.Key(k))
 			}
 		}

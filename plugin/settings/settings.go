@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 // Settings are the step's settings as the CI passed them, decoded by
@@ -97,10 +99,7 @@ type Setting struct {
 }
 
 // Flag is the setting as a command-line flag: --source-image.
-func (s Setting) Flag() string { return flagOf(s.Env) }
-
-// flagOf is the flag of the setting read from key (SOURCE_IMAGE).
-func flagOf(key string) string { return "--" + strings.ReplaceAll(strings.ToLower(key), "_", "-") }
+func (s Setting) Flag() string { return spelling.Flag(s.Env) }
 
 // Groups are --help's topics, in order: the essentials first.
 var Groups = []struct{ Key, Title string }{
@@ -110,11 +109,7 @@ var Groups = []struct{ Key, Title string }{
 
 // Names returns the environment variables the setting is read from, in
 // order of precedence.
-func (s Setting) Names() []string { return names(s.Env) }
-
-func names(key string) []string {
-	return []string{"PLUGIN_" + key, "INPUT_" + key, "INPUT_" + strings.ReplaceAll(key, "_", "-")}
-}
+func (s Setting) Names() []string { return spelling.Names(s.Env) }
 
 // All lists the settings in declaration order.
 func All() []Setting { return slices.Clone(all()) }

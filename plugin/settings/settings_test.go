@@ -14,6 +14,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
 func baseVars() map[string]string {
@@ -127,7 +128,7 @@ func TestLoadConfig(t *testing.T) {
 					tt.vars[k] = "" // present but empty, as GitHub exports it
 				}
 			}
-			got, err := settings.Load(settings.Environment(tt.vars))
+			got, err := settings.Load(spelling.Environment(tt.vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +273,7 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := settings.Load(settings.Environment(tt.vars))
+			_, err := settings.Load(spelling.Environment(tt.vars))
 			var e *failure.Error
 			if !errors.As(err, &e) || e.Class != failure.ClassUsage {
 				t.Fatalf("error = %v, want a usage error", err)
@@ -382,7 +383,7 @@ func TestRegistryEndpoint(t *testing.T) {
 		{"http://127.0.0.1:5000/", "http://127.0.0.1:5000", false},
 		{"http://registry.internal", "http://registry.internal", true},
 	} {
-		c, err := settings.Load(settings.Environment(testenv.With(baseVars(), map[string]string{"PLUGIN_REGISTRY_ENDPOINT": tt.given})))
+		c, err := settings.Load(spelling.Environment(testenv.With(baseVars(), map[string]string{"PLUGIN_REGISTRY_ENDPOINT": tt.given})))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.given, err)
 		}
