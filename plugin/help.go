@@ -12,12 +12,8 @@ import (
 // helpWidth is the width --help keeps to: a terminal's, or a CI log's.
 const helpWidth = 80
 
-// Help is the --help text, derived from the settings struct, the outputs
-// and the class table so that it cannot drift from the code; every line
-// fits in 80 columns (docs/settings.md has every detail).
-func Help() string {
-	var b strings.Builder
-	b.WriteString(`tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
+// helpIntro opens --help: what the step does and how it is run.
+const helpIntro = `tcr-promote promotes an image tag in Tencent Cloud Container Registry (TCR)
 with one server-side copy (DuplicateImage; DuplicateImagePersonal on the
 Personal edition), e.g. acme.tencentcloudcr.com/develop/app:stg ->
 release/app:prd, and reports the RequestId and digest to the pipeline.
@@ -37,23 +33,10 @@ INPUT_<NAME-WITH-HYPHENS> too). A value that is empty, or equal to the
 spellings with different values, or a name close to a setting's
 (PLUGIN_DRYRUN, --dryrun), stop the step (64) before anything is sent.
 docs/settings.md has every detail.
-`)
-	for _, g := range settings.Groups {
-		b.WriteString("\n" + g.Title + ":\n")
-		for _, s := range settings.All() {
-			if s.Group != g.Key {
-				continue
-			}
-			n := s.Names()
-			desc := s.Desc
-			if def := defaultText(s); def != "" {
-				desc = "[" + def + "] " + desc
-			}
-			b.WriteString(wrap(fmt.Sprintf("  %s (%s, %s)", s.Flag(), n[0], n[1]), "      ") + "\n")
-			b.WriteString(wrap("      "+desc, "      ") + "\n")
-		}
-	}
-	b.WriteString(`
+`
+
+// helpNotes follow the settings: references, retries, and where outputs go.
+const helpNotes = `
 Image references: source_image (acme.tencentcloudcr.com/develop/app:stg) and
 destination_image (release/app:prd) stand for the separate names. From an
 Enterprise host (<name>.tencentcloudcr.com) the instance and its region are
@@ -75,7 +58,30 @@ Outputs, written to $GITHUB_OUTPUT (GitHub), $DRONE_OUTPUT (Harness),
 output_file (dotenv, upper-case keys), output_dir (a file each, exactly the
 value; also IMAGE_URL and IMAGE_DIGEST for Tekton Chains) and, on CNB only,
 stdout lines in CNB's set-output form (base64 for unsafe values):
-`)
+`
+
+// Help is the --help text, derived from the settings struct, the outputs
+// and the class table so that it cannot drift from the code; every line
+// fits in 80 columns (docs/settings.md has every detail).
+func Help() string {
+	var b strings.Builder
+	b.WriteString(helpIntro)
+	for _, g := range settings.Groups {
+		b.WriteString("\n" + g.Title + ":\n")
+		for _, s := range settings.All() {
+			if s.Group != g.Key {
+				continue
+			}
+			n := s.Names()
+			desc := s.Desc
+			if def := defaultText(s); def != "" {
+				desc = "[" + def + "] " + desc
+			}
+			b.WriteString(wrap(fmt.Sprintf("  %s (%s, %s)", s.Flag(), n[0], n[1]), "      ") + "\n")
+			b.WriteString(wrap("      "+desc, "      ") + "\n")
+		}
+	}
+	b.WriteString(helpNotes)
 	for _, o := range outputs.Specs {
 		b.WriteString(wrap("  "+o.Name+"  "+o.Desc, "      ") + "\n")
 	}

@@ -244,14 +244,9 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	describeRun(log, cfg, registry, target)
-	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
-	if cfg.Remote != nil {
-		// Another instance: both registries reached before the first copy.
-		side, err := crossing.Open(ctx, cfg, api, cred, target.Instance(api, cred), sourceEndpoint(cfg), log)
-		if err != nil {
-			return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
-		}
-		p.Cross(side, side.Source())
+	p, err := promoter(ctx, api, cred, cfg, target, log)
+	if err != nil {
+		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
 	batch := len(cfg.Pairs) > 1
 	exits := failure.Exits{Drone: cfg.CI.Drone}
@@ -266,16 +261,38 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
 		w := replicas.Waiter{Target: target.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log}
-		out.replicas, out.replicaErr = replicas.Wait(outer, w, results)
-		if out.replicaErr != nil {
-			reportReplicas(log, exits, out.replicaErr)
-		}
+		out.replicas, out.replicaErr = waitReplicas(outer, w, results, log, exits)
 	}
 	summarize(log, exits, results, api.Refusals())
 	if cfg.DryRun && cfg.Reviewed() {
 		log.Infof("%s: %d of %d destinations to change", cmp.Or(cfg.Mode, "dry run"), outputs.Changes(results), len(results))
 	}
 	return out
+}
+
+// waitReplicas waits for the replicas to show the results, telling a
+// failure as it ends.
+func waitReplicas(ctx context.Context, w replicas.Waiter, results []promotion.Result, log *cilog.Logger, exits failure.Exits) ([]promotion.ReplicaState, error) {
+	states, err := replicas.Wait(ctx, w, results)
+	if err != nil {
+		reportReplicas(log, exits, err)
+	}
+	return states, err
+}
+
+// promoter is the run's Promoter; with a destination on another
+// instance, both registries are reached before the first copy.
+func promoter(ctx context.Context, api *tcrapi.Client, cred common.CredentialIface, cfg *settings.Config, target promote.Target, log *cilog.Logger) (*promote.Promoter, error) {
+	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
+	if cfg.Remote == nil {
+		return p, nil
+	}
+	side, err := crossing.Open(ctx, cfg, api, cred, target.Instance(api, cred), sourceEndpoint(cfg), log)
+	if err != nil {
+		return nil, err
+	}
+	p.Cross(side, side.Source())
+	return p, nil
 }
 
 // sourceEndpoint is the source registry's URL: registry_endpoint, else
