@@ -14,7 +14,8 @@ import (
 var layers = map[string][]string{
 	"plugin":           {"plugin/cilog", "plugin/creds", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/outputs":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings"},
-	"plugin/promote":   {"plugin/cilog", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/promote":   {"plugin/carry", "plugin/cilog", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/kmssign", "plugin/once", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/carry":     {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/ocireg", "plugin/once", "plugin/settings", "plugin/supply", "plugin/tcrops"},  // what travels with a promotion
 	"plugin/crossing":  {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/ocireg", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"}, // another instance, through the registries
 	"plugin/ocireg":    {"plugin/failure", "plugin/imageref", "plugin/tcrapi"},                                                                                      // the registry's protocol, beside the API's
 	"plugin/personal":  {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings", "plugin/tcrops"},
@@ -35,6 +36,8 @@ var layers = map[string][]string{
 	"plugin/imageref":  {},
 	"plugin/failure":   {},
 	"plugin/cilog":     {},
+	"plugin/once":      {},                                                                                                     // a lookup once per key
+	"plugin/kmssign":   {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/once", "plugin/tcrapi", "plugin/tcrops"}, // sign: kms
 }
 
 // TestLayers holds each package to its layer and to a doc comment.

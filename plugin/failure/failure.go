@@ -199,6 +199,13 @@ func Canceled(action string, err error) *Error {
 	return &Error{Class: ClassUnexpected, Action: action, Code: CodeCanceled, Message: "the step was cancelled", Err: err}
 }
 
+// Changed is the error of a destination, dst, that someone else wrote
+// while the step promoted to it.
+func Changed(action, dst, requestID, message string) *Error {
+	return &Error{Class: ClassConflict, Action: action, Code: CodeDestinationChanged, RequestID: requestID, Message: message,
+		Hint: "someone else promotes to " + dst + " at the same time: find out who, then re-run"}
+}
+
 // About adds what a failed call was about to its message, keeping its
 // class, code and RequestId. The error may be shared by several
 // promotions, so it is copied, not changed.

@@ -2,11 +2,10 @@ package promote
 
 import (
 	"context"
-	"strings"
 
+	"github.com/tcr-promote/tcr-promote/plugin/carry"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
-	"github.com/tcr-promote/tcr-promote/plugin/ocireg"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
@@ -17,11 +16,7 @@ import (
 // Remote is the destination instance when it is not the source's:
 // crossing.Side over both registries, or a test's fake.
 type Remote interface {
-	// Digest is what dst (a tag) points at, "" when it does not exist.
-	Digest(ctx context.Context, dst imageref.Ref) (string, error)
-	// Copy copies src at ref (a digest or a tag) to dst at to (a tag, or
-	// the digest itself), byte for byte; it returns the digest copied.
-	Copy(ctx context.Context, src imageref.Ref, ref string, dst imageref.Ref, to string) (string, error)
+	carry.Remote // what a tag points at there, and the copy
 	// ImmutableTagRules are the destination instance's, read once.
 	ImmutableTagRules() ([]tcrops.ImmutableRule, error)
 	NamespaceExists(ctx context.Context, ns string) (bool, error)
@@ -29,9 +24,9 @@ type Remote interface {
 
 // Cross gives the promoter the destination instance of the run's
 // promotions to another instance, and the source's registry it opened.
-func (p *Promoter) Cross(r Remote, source Artifacts) {
+func (p *Promoter) Cross(r Remote, source carry.Registry) {
 	p.remote = r
-	p.artifacts = func() (Artifacts, error) { return source, nil }
+	p.carry.Cross(r, source)
 }
 
 // across reports whether dst is on another instance than the source's.
@@ -40,7 +35,7 @@ func across(dst imageref.Ref) bool { return dst.Host != "" }
 // namespaceMissing asks, once per instance and namespace, whether dst's
 // namespace is missing.
 func (p *Promoter) namespaceMissing(ctx context.Context, dst imageref.Ref) (bool, error) {
-	exists, err := p.namespaces.get(dst.Host+"/"+dst.Namespace, func() (bool, error) {
+	exists, err := p.namespaces.Get(dst.Host+"/"+dst.Namespace, func() (bool, error) {
 		if across(dst) {
 			return p.remote.NamespaceExists(ctx, dst.Namespace)
 		}
@@ -71,46 +66,10 @@ func (p *Promoter) copyAcross(ctx context.Context, res promotion.Result, o obser
 	case err != nil:
 		res.Status, res.Err = promotion.StatusFailed, failure.About(err, "reading %s back after the copy", res.Destination)
 	case back != o.srcDigest || got != o.srcDigest:
-		res.Status, res.Err = promotion.StatusFailed, &failure.Error{Class: failure.ClassConflict, Code: failure.CodeDestinationChanged,
-			Message: "after the copy, " + res.Destination.String() + " points at " + back + ", not at " + o.srcDigest + ": someone else wrote it meanwhile",
-			Hint:    "find out who else writes this tag, then re-run"}
+		res.Status, res.Err = promotion.StatusFailed, failure.Changed("", res.Destination.String(), "",
+			"after the copy, "+res.Destination.String()+" points at "+back+", not at "+o.srcDigest+": someone else wrote it meanwhile")
 	default:
 		res.Digest, res.Image = back, p.image(res.Destination, back)
 	}
 	return res
-}
-
-// accessoriesAt is what each of accs' names points at in dst's
-// repository, "" for those not there.
-func (p *Promoter) accessoriesAt(ctx context.Context, dst imageref.Ref, digest string, accs []tcrops.Tag) (map[string]string, error) {
-	at := map[string]string{}
-	if across(dst) {
-		for _, a := range accs {
-			d, err := p.remote.Digest(ctx, imageref.Ref{Host: dst.Host, Namespace: dst.Namespace, Repo: dst.Repo, Tag: a.Name})
-			if err != nil {
-				return nil, err
-			}
-			at[a.Name] = d
-		}
-		return at, nil
-	}
-	have, err := p.readAccessories(ctx, dst, digest)
-	for _, t := range have {
-		at[t.Name] = t.Digest
-	}
-	return at, err
-}
-
-// carryAcross copies each referrer, by digest, into dst's repository on
-// the other instance: parents before their referrers, as they were read.
-func (p *Promoter) carryAcross(ctx context.Context, src, dst imageref.Ref, refs []ocireg.Referrer) (carriedTags, error) {
-	var names []string
-	for i, r := range refs {
-		if _, err := p.remote.Copy(ctx, src, r.Digest, dst, r.Digest); err != nil {
-			return carriedTags{names}, err
-		}
-		names = append(names, artifactsOf(refs[i:i+1], 0)[0].String())
-	}
-	p.log.For(ctx).Infof("%s: carried %s", dst, strings.Join(names, ", "))
-	return carriedTags{names}, nil
 }

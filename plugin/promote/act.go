@@ -69,16 +69,11 @@ func (p *Promoter) after(ctx context.Context, res promotion.Result, o observatio
 		res.Platforms = p.platforms(ctx, res.Source, o)
 		return res // nothing is carried or signed: nothing changes in a dry run
 	}
-	accs, err := p.carry(ctx, res.Source, res.Destination, o.srcDigest)
+	accs, err := p.carry.All(ctx, res.Source, res.Destination, o.srcDigest)
 	res.Accessories = accs
-	if err == nil && p.cfg.Supply.Carry && o.srcDigest != "" && repoOf(res.Source) != repoOf(res.Destination) {
-		var refs []string
-		refs, err = p.carryReferrers(ctx, res.Source, res.Destination, o.srcDigest)
-		res.Accessories = append(res.Accessories, refs...)
-	}
 	if err == nil && p.cfg.Supply.Sign {
 		var id string
-		if id, err = p.signDestination(ctx, res.Destination, o.srcDigest); err == nil {
+		if id, err = p.signer.Sign(ctx, res.Destination, o.srcDigest); err == nil {
 			res.Signed = cmp.Or(id, "already")
 		}
 	}
@@ -232,14 +227,10 @@ func (p *Promoter) resendCheck(dst imageref.Ref, o observation) tcrapi.ResendChe
 			p.log.For(ctx).Infof("DuplicateImage %s: %s; %s is as it was (%s), so the copy did not happen: sending it again", dst, last.Message, dst, cmp.Or(got, "absent"))
 			return nil
 		}
-		return &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDestinationChanged, RequestID: last.RequestID, Hint: changedHint(dst),
-			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held when the promotion started (%s): someone else wrote it meanwhile, so the copy is not sent again and that image stays",
-				last.Message, dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
+		return failure.Changed("DuplicateImage", dst.String(), last.RequestID, fmt.Sprintf(
+			"%s; %s now points at %s, neither the source's %s nor what it held when the promotion started (%s): someone else wrote it meanwhile, so the copy is not sent again and that image stays",
+			last.Message, dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent")))
 	}
-}
-
-func changedHint(dst imageref.Ref) string {
-	return "someone else promotes to " + dst.String() + " at the same time: find out who, then re-run"
 }
 
 // copiedUnanswered reports a copy whose answer was lost but whose effect is
@@ -270,8 +261,8 @@ func (p *Promoter) lost(ctx context.Context, res promotion.Result, o observation
 	case got == o.srcDigest:
 		return p.copiedUnanswered(res, o)
 	case got != o.dstDigest:
-		res.Err = &failure.Error{Class: failure.ClassConflict, Action: "DuplicateImage", Code: failure.CodeDestinationChanged, RequestID: e.RequestID, Hint: changedHint(res.Destination),
-			Message: fmt.Sprintf("%s; %s now points at %s, neither the source's %s nor what it held before (%s): someone else wrote it", e.Message, res.Destination, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
+		res.Err = failure.Changed("DuplicateImage", res.Destination.String(), e.RequestID, fmt.Sprintf(
+			"%s; %s now points at %s, neither the source's %s nor what it held before (%s): someone else wrote it", e.Message, res.Destination, got, o.srcDigest, cmp.Or(o.dstDigest, "absent")))
 	default:
 		res.Err = failure.WithNote(e, fmt.Sprintf("%s is as it was (%s): the copy did not happen", res.Destination, cmp.Or(got, "absent")))
 	}
@@ -292,9 +283,9 @@ func (p *Promoter) changedAfterCopy(ctx context.Context, src, dst imageref.Ref, 
 		return &failure.Error{Class: failure.ClassConflict, Action: "DescribeImages", Code: failure.CodeDigestMismatch, Message: msg,
 			Hint: "something pushed " + src.Namespace + "/" + src.Repo + ":" + o.from + " during the promotion: check that " + got + " is what should ship, else promote the tested digest (source_reference: " + o.srcDigest + ", or pin it with expected_digest)"}
 	}
-	return &failure.Error{Class: failure.ClassConflict, Action: "DescribeImages", Code: failure.CodeDestinationChanged, Hint: changedHint(dst), Message: fmt.Sprintf(
+	return failure.Changed("DescribeImages", dst.String(), "", fmt.Sprintf(
 		"after the copy %s points at %s, neither the source's %s nor what it held before (%s): someone else wrote it in between, and it is left as they wrote it",
-		dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent"))}
+		dst, got, o.srcDigest, cmp.Or(o.dstDigest, "absent")))
 }
 
 // refused handles a failed DuplicateImage call. A conflict — the

@@ -36,11 +36,9 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 		// The domain lookup overlaps the promotions instead of following.
 		p.bg.Go(func() { _, _ = p.domain() }) // a panic comes back to whoever asks next
 	}
-	if p.carriesReferrers() {
-		// So does the registry's token: the referrers are read beside the
-		// copy, and need it first.
-		p.bg.Go(func() { _, _ = p.artifacts() })
-	}
+	// So does the registry's token: the referrers are read beside the
+	// copy, and need it first.
+	p.carry.OpenRegistry()
 	var finished atomic.Int64
 	stop := p.progress(len(pairs), &finished)
 	defer stop()

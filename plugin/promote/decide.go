@@ -6,6 +6,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/kmssign"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
@@ -61,7 +62,7 @@ func decide(cfg *settings.Config, registry string, pair settings.Pair, o observa
 		return plan{verdict: verdictRefuse, err: err, checks: checks}
 	}
 	if cfg.Supply.Sign && o.noPolicy {
-		return plan{verdict: verdictRefuse, err: noSignaturePolicy(dst.Namespace, registry), checks: checks}
+		return plan{verdict: verdictRefuse, err: kmssign.NoPolicy(dst.Namespace, registry), checks: checks}
 	}
 	pl := decideCopy(cfg, registry, pair, o)
 	pl.checks = checks

@@ -51,7 +51,7 @@ type stageKey struct{ namespace, repo, tag, digest string }
 // promotions end (cleanupScratches).
 func (p *Promoter) staged(ctx context.Context, src imageref.Ref, o observation) (imageref.Ref, error) {
 	key := stageKey{src.Namespace, src.Repo, o.from, o.srcDigest}
-	return p.scratches.get(key, func() (imageref.Ref, error) {
+	return p.scratches.Get(key, func() (imageref.Ref, error) {
 		scratch, cleanup, err := p.stage(context.WithoutCancel(ctx), src, o)
 		if err == nil {
 			p.cleanupMu.Lock()

@@ -60,7 +60,7 @@ func (p *Promoter) listed(ctx context.Context, ref imageref.Ref) (l tagread.List
 		return tagread.Listing{}, false, nil
 	}
 	k := tagread.RepoOf(ref)
-	l, err = p.listings.get(k, func() (tagread.Listing, error) { return tagread.List(ctx, p.reg, ref, p.wanted[k], p.log) })
+	l, err = p.listings.Get(k, func() (tagread.Listing, error) { return tagread.List(ctx, p.reg, ref, p.wanted[k], p.log) })
 	return l, l.Usable || err != nil, err
 }
 

@@ -8,10 +8,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tcr-promote/tcr-promote/plugin/carry"
 	"github.com/tcr-promote/tcr-promote/plugin/cilog"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/kmssign"
 	"github.com/tcr-promote/tcr-promote/plugin/ocireg"
+	"github.com/tcr-promote/tcr-promote/plugin/once"
 	"github.com/tcr-promote/tcr-promote/plugin/personal"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
@@ -32,27 +35,19 @@ type Promoter struct {
 
 	domain     func() (string, error)                 // the registry host, looked up once
 	rules      func() ([]tcrops.ImmutableRule, error) // the tag immutability rules, read once
-	sources    memo[imageref.Ref, resolved]           // each source resolved once
-	namespaces memo[string, bool]                     // dry run: each namespace checked once
-	policies   memo[string, bool]                     // sign: each namespace's signature policy, checked once
-	manifests  memo[imageref.Ref, manifest]           // each source tag's platforms and labels, read once
+	sources    once.Map[imageref.Ref, resolved]       // each source resolved once
+	namespaces once.Map[string, bool]                 // dry run: each namespace checked once
+	manifests  once.Map[imageref.Ref, manifest]       // each source tag's platforms and labels, read once
 	// A promotion file's repositories, listed once each (listing.go);
 	// wanted is nil when lookups go tag by tag.
 	wanted   map[tagread.Repo]int
-	listings memo[tagread.Repo, tagread.Listing]
-	// The cosign tags of each digest in a source repository, read once,
-	// and those carried into each destination repository, once.
-	accessoryMemo memo[repoDigest, []tcrops.Tag]
-	carried       memo[repoDigest, carriedTags]
-	// The instance's registry, reached once, and the referrers read and
-	// carried through it.
-	artifacts    func() (Artifacts, error)
-	referrerMemo memo[repoDigest, []ocireg.Referrer]
-	carriedRefs  memo[repoDigest, carriedTags]
-	registryWarn sync.Once
+	listings once.Map[tagread.Repo, tagread.Listing]
+	// What travels with the promotions: cosign's tags and the referrers.
+	carry  *carry.Carrier
+	signer *kmssign.Signer // sign: kms
 	// Exact promotions' scratch copies, one per source tag and digest,
 	// deleted when the run's promotions end.
-	scratches    memo[stageKey, imageref.Ref]
+	scratches    once.Map[stageKey, imageref.Ref]
 	cleanupMu    sync.Mutex
 	cleanups     []func()
 	manifestWarn sync.Once
@@ -75,7 +70,8 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 		return p.publicDomain(ctx)
 	})
 	p.personal = &personal.Flow{Reg: reg, Cfg: cfg, Log: log, Image: p.image}
-	p.artifacts = sync.OnceValues(func() (Artifacts, error) { return p.openRegistry(ctx) })
+	p.signer = kmssign.New(reg, api.Clock(), cfg.IndexLag, log)
+	p.carry = carry.New(cfg, log, tags{p}, func() (carry.Registry, error) { return p.openRegistry(ctx) }, &p.bg)
 	p.rules = sync.OnceValues(func() ([]tcrops.ImmutableRule, error) { return p.readRules(ctx) })
 	if cfg.File != nil {
 		var srcs, dsts []imageref.Ref
@@ -87,28 +83,8 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 	return p
 }
 
-// memo runs a lookup once per key, for every promotion that asks.
-type memo[K comparable, V any] struct {
-	mu sync.Mutex
-	m  map[K]func() (V, error)
-}
-
-func (m *memo[K, V]) get(key K, lookup func() (V, error)) (V, error) {
-	m.mu.Lock()
-	f := m.m[key]
-	if f == nil {
-		if m.m == nil {
-			m.m = map[K]func() (V, error){}
-		}
-		f = sync.OnceValues(lookup)
-		m.m[key] = f
-	}
-	m.mu.Unlock()
-	return f()
-}
-
 func (p *Promoter) resolve(ctx context.Context, src imageref.Ref) (resolved, error) {
-	return p.sources.get(src, func() (resolved, error) { return p.resolveSource(ctx, src) })
+	return p.sources.Get(src, func() (resolved, error) { return p.resolveSource(ctx, src) })
 }
 
 // verifying reports whether the run reads digests.
@@ -268,7 +244,7 @@ func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) source
 	sc := p.cfg.Supply
 	switch want := sc.RequireSignature; {
 	case want == "cosign" || want == "any" && v.kms == "":
-		accs, err := p.accessories(ctx, pair.Source, v.digest)
+		accs, err := p.carry.Accessories(ctx, pair.Source, v.digest)
 		if err != nil {
 			v.sigErr = failure.WithNote(err, "DescribeImages of the signature tags is needed for require_signature")
 		}
@@ -276,10 +252,9 @@ func (p *Promoter) observeSource(ctx context.Context, pair settings.Pair) source
 		v.refs, v.sigErr = p.signatureReferrers(ctx, pair.Source, v)
 	case want == "notation":
 		v.refs, v.sigErr = p.signatureReferrers(ctx, pair.Source, v)
-	case sc.Carry && repoOf(pair.Source) != repoOf(pair.Destination) && !p.cfg.DryRun:
+	case p.carry.Travels(pair.Source, pair.Destination) && !p.cfg.DryRun:
 		// For the copy of them after: read beside the copy, not after it.
-		p.bg.Go(func() { _, _ = p.accessories(ctx, pair.Source, v.digest) })
-		p.prefetchReferrers(ctx, pair.Source, v.digest)
+		p.carry.Prefetch(ctx, pair.Source, v.digest)
 	}
 	return v
 }
@@ -291,11 +266,11 @@ func (p *Promoter) signatureReferrers(ctx context.Context, src imageref.Ref, v s
 	if v.sigErr != nil || !supply.NeedsReferrers(p.cfg.Supply.RequireSignature, v.kms, v.hasSig) {
 		return nil, v.sigErr
 	}
-	refs, err := p.referrers(ctx, src, v.digest)
+	refs, err := p.carry.Referrers(ctx, src, v.digest)
 	if err != nil {
 		return nil, failure.WithNote(err, "require_signature "+p.cfg.Supply.RequireSignature+" needs the registry's referrers; nothing was copied")
 	}
-	return artifactsOf(refs, 1), nil
+	return carry.Named(refs, 1), nil
 }
 
 // observeDestination reads what the destination points at, "" if it does
@@ -322,7 +297,7 @@ func (p *Promoter) observePolicy(ctx context.Context, ns string) read[bool] {
 	if !p.cfg.Supply.Sign {
 		return read[bool]{}
 	}
-	ok, err := p.signs(ctx, ns)
+	ok, err := p.signer.HasPolicy(ctx, ns)
 	if err != nil {
 		return read[bool]{err: failure.WithNote(err, "DescribeNamespaces is needed for sign: kms")}
 	}
