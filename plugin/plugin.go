@@ -28,6 +28,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/ratestore"
 	"github.com/tcr-promote/tcr-promote/plugin/replicas"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/target"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -234,17 +235,17 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 			log.Infof("rate_store %s: taking turns as %s (from %s)", store.Where(), key, from)
 		})
 	}
-	target := promote.Target{RegistryID: cfg.RegistryID, Region: cfg.Region}
+	instance := target.Target{RegistryID: cfg.RegistryID, Region: cfg.Region}
 	if err == nil {
-		target, err = promote.FindInstance(ctx, api, tcrops.NewClient(api, cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
+		instance, err = target.Find(ctx, api, tcrops.NewClient(api, cred, cmp.Or(cfg.Region, tcrapi.AnyRegion)), cfg)
 	}
 	account.Wait()
-	registry := cmp.Or(target.RegistryID, cfg.RegistryHost)
+	registry := cmp.Or(instance.RegistryID, cfg.RegistryHost)
 	if err != nil {
 		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
-	describeRun(log, cfg, registry, target)
-	p, err := promoter(ctx, api, cred, cfg, target, log)
+	describeRun(log, cfg, registry, instance)
+	p, err := promoter(ctx, api, cred, cfg, instance, log)
 	if err != nil {
 		return outcome{results: failedAll(log, cfg, registry, err), registry: registry}
 	}
@@ -260,7 +261,7 @@ func (r *Runner) execute(outer context.Context, cfg *settings.Config, log *cilog
 	out := outcome{results: results, registry: registry}
 	if cfg.WaitReplicas && !cfg.DryRun {
 		// Its own deadline, after the promotions': replica_timeout.
-		w := replicas.Waiter{Target: target.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log}
+		w := replicas.Waiter{Target: instance.Instance(api, cred), API: api, Cred: cred, Timeout: cfg.ReplicaTimeout, Log: log}
 		out.replicas, out.replicaErr = waitReplicas(outer, w, results, log, exits)
 	}
 	summarize(log, exits, results, api.Refusals())
@@ -282,12 +283,12 @@ func waitReplicas(ctx context.Context, w replicas.Waiter, results []promotion.Re
 
 // promoter is the run's Promoter; with a destination on another
 // instance, both registries are reached before the first copy.
-func promoter(ctx context.Context, api *tcrapi.Client, cred common.CredentialIface, cfg *settings.Config, target promote.Target, log *cilog.Logger) (*promote.Promoter, error) {
-	p := promote.New(ctx, api, target.Instance(api, cred), cfg, target, log)
+func promoter(ctx context.Context, api *tcrapi.Client, cred common.CredentialIface, cfg *settings.Config, instance target.Target, log *cilog.Logger) (*promote.Promoter, error) {
+	p := promote.New(ctx, api, instance.Instance(api, cred), cfg, instance, log)
 	if cfg.Remote == nil {
 		return p, nil
 	}
-	side, err := crossing.Open(ctx, cfg, api, cred, target.Instance(api, cred), sourceEndpoint(cfg), log)
+	side, err := crossing.Open(ctx, cfg, api, cred, instance.Instance(api, cred), sourceEndpoint(cfg), log)
 	if err != nil {
 		return nil, err
 	}
@@ -312,12 +313,12 @@ func (r *Runner) apiOptions(cfg *settings.Config) tcrapi.Options {
 
 // describeRun says, before the promotions, what the run is about to do,
 // and warns of a batch that cannot fit its timeout.
-func describeRun(log *cilog.Logger, cfg *settings.Config, registry string, target promote.Target) {
-	if cfg.RegionFromEnv && target.Region == cfg.Region && cfg.RegistryHost != "" {
-		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, target.RegistryID, target.Region)
+func describeRun(log *cilog.Logger, cfg *settings.Config, registry string, instance target.Target) {
+	if cfg.RegionFromEnv && instance.Region == cfg.Region && cfg.RegistryHost != "" {
+		log.Infof("%s: instance %s in %s, the region from $TENCENTCLOUD_REGION (set region to choose another)", cfg.RegistryHost, instance.RegistryID, instance.Region)
 	}
 	log.Debugf("tcr-promote %s: %d promotions in %s (%s) via %s://%s, override %t, verify %t, dry run %t, timeout %s, %d copies/s",
-		version(), len(cfg.Pairs), registry, target.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
+		version(), len(cfg.Pairs), registry, instance.Region, cfg.Scheme, cfg.Host, cfg.Override, cfg.Verify, cfg.DryRun, cfg.Timeout, cfg.RateLimit)
 	if need := time.Duration(len(cfg.Pairs)) * time.Second / time.Duration(cfg.RateLimit); need > cfg.Timeout && !cfg.DryRun {
 		log.Warnf("%d promotions at %d copies/s need at least %s, more than timeout (%s): raise timeout, or the rest will fail with 75", len(cfg.Pairs), cfg.RateLimit, need, cfg.Timeout)
 	}

@@ -123,12 +123,8 @@ func find(ctx context.Context, api *tcrapi.Client, cred common.CredentialIface, 
 	if err != nil {
 		return "", "", failure.About(err, "looking up the destination instance of %s", r.Host)
 	}
-	for _, name := range r.InstanceNames {
-		for _, f := range found {
-			if f.Name == name {
-				return f.ID, f.Region, nil
-			}
-		}
+	if f, ok := tcrops.FirstNamed(found, r.InstanceNames); ok {
+		return f.ID, f.Region, nil
 	}
 	hint := "it may belong to another account: set destination_secret_id and destination_secret_key, or destination_role_arn (a role of that account trusting this one); for a custom domain, set destination_registry_id and destination_region"
 	if r.SecretID != "" || r.RoleArn != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
+	"github.com/tcr-promote/tcr-promote/plugin/target"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
@@ -167,7 +168,7 @@ func TestFlow(t *testing.T) {
 			api := tcrapi.New(tcrapi.Options{Retries: 0, AttemptTimeout: time.Second, Timeout: time.Minute, RateLimit: 20, Clock: testclock.New()}, log)
 			cfg := &settings.Config{Pairs: []settings.Pair{pair}, Verify: true, ExpectedDigest: tt.expected, IndexLag: 10 * time.Second,
 				Timeout: time.Minute, AttemptTimeout: time.Second, RateLimit: 20}
-			p := New(context.Background(), api, reg, cfg, Target{RegistryID: "tcr-1", Region: "ap-guangzhou"}, log)
+			p := New(context.Background(), api, reg, cfg, target.Target{RegistryID: "tcr-1", Region: "ap-guangzhou"}, log)
 			results := p.Promote(context.Background(), func(promotion.Result) {})
 			if len(results) != 1 {
 				t.Fatalf("%d results", len(results))

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tcr-promote/tcr-promote/plugin/crossing"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
+	"github.com/tcr-promote/tcr-promote/plugin/kmssign"
+	"github.com/tcr-promote/tcr-promote/plugin/personal"
 	"github.com/tcr-promote/tcr-promote/plugin/tagread"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
@@ -17,23 +20,18 @@ import (
 // returns the RequestId of its answer, so that a client-side conclusion
 // ("no such tag") still names the answer it was drawn from.
 
-// Registry is what the flow asks of an instance — the target, or a
-// replica: tcrops.Instance over the real API, or a fake in the flow's
-// unit tests.
+// Registry is what the flow asks of its instance: tcrops.Instance over
+// the real API, or a fake in the flow's unit tests.
 type Registry interface {
 	Images(ctx context.Context, ns, repo string, q tcrops.Query) ([]tcrops.Tag, int64, string, error)
 	DuplicateImage(ctx context.Context, src imageref.Ref, from string, dst imageref.Ref, override bool, check tcrapi.ResendCheck) (string, error)
-	DeleteRepository(ctx context.Context, ns, repo string) error
+	DeleteRepository(ctx context.Context, ns, repo string) error // an exact promotion's scratch repository
 	ImmutableTagRules(ctx context.Context) ([]tcrops.ImmutableRule, error)
-	NamespaceExists(ctx context.Context, name string, signing bool) (bool, error)
 	PublicDomain(ctx context.Context) (string, error)
 	Manifest(ctx context.Context, ref imageref.Ref) (tcrops.Manifest, error)
-	CreateSignature(ctx context.Context, ref imageref.Ref) (string, error)
-	Replicas(ctx context.Context) ([]tcrops.Replica, int64, error)
-	SyncStatus(ctx context.Context, r tcrops.Replica) (tcrops.SyncStatus, error)
-	PersonalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]tcrops.PersonalTag, int64, string, error)
-	DuplicateImagePersonal(ctx context.Context, src, dst imageref.Ref) (digest, requestID string, err error)
-	CreateInstanceToken(ctx context.Context) (tcrops.InstanceToken, error)
+	kmssign.Instance  // sign: kms, and a dry run's namespace check
+	personal.Registry // the Personal edition's two actions
+	crossing.Tokens   // the registry's token, for the referrers
 }
 
 // images lists the tags of ref's repository that q asks for.

@@ -20,6 +20,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
 	"github.com/tcr-promote/tcr-promote/plugin/tagread"
+	"github.com/tcr-promote/tcr-promote/plugin/target"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrapi"
 	"github.com/tcr-promote/tcr-promote/plugin/tcrops"
 )
@@ -30,7 +31,7 @@ type Promoter struct {
 	api    *tcrapi.Client
 	reg    Registry // the target instance
 	cfg    *settings.Config
-	target Target
+	target target.Target
 	log    *cilog.Logger
 
 	domain     func() (string, error)                 // the registry host, looked up once
@@ -60,7 +61,7 @@ type Promoter struct {
 }
 
 // New makes the promoter of one run; its lookups run under ctx.
-func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Config, target Target, log *cilog.Logger) *Promoter {
+func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Config, target target.Target, log *cilog.Logger) *Promoter {
 	p := &Promoter{api: api, reg: reg, cfg: cfg, target: target, log: log, bg: failure.Group{Dropped: true}}
 	p.domain = sync.OnceValues(func() (string, error) {
 		// The host the user wrote, else the instance's public domain.

@@ -44,3 +44,16 @@ func InstancesNamed(ctx context.Context, api *tcrapi.Client, client *Client, nam
 		return out, id, nil
 	})
 }
+
+// FirstNamed is the instance of found with the first of names, in the
+// order a host suggests them.
+func FirstNamed(found []Named, names []string) (Named, bool) {
+	for _, name := range names {
+		for _, f := range found {
+			if f.Name == name {
+				return f, true
+			}
+		}
+	}
+	return Named{}, false
+}
