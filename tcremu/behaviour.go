@@ -3,12 +3,11 @@ package tcremu
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/immutable"
 )
 
 // Behaviour is how the emulator answers where the real TCR's behaviour is
@@ -129,109 +128,27 @@ func (rp *repository) listedAt(now time.Time, replica bool) map[string]Image {
 
 // ImmutableRule is a namespace's tag immutability rule (one per
 // namespace): DuplicateImage may not overwrite an existing tag it selects,
-// even with Override; it may create a new one. Patterns are Harbor's
-// doublestar globs; the repository pattern is matched against the
-// repository's name within the namespace.
-type ImmutableRule struct {
-	Namespace            string
-	RepositoryPattern    string
-	TagPattern           string
-	RepositoryDecoration string // repoMatches (default) or repoExcludes
-	TagDecoration        string // matches (default) or excludes
-	Disabled             bool
-}
-
-type rule struct {
-	ImmutableRule
-	id         int64
-	repo, tags *regexp.Regexp
-}
+// even with Override; it may create a new one.
+type ImmutableRule = immutable.Rule
 
 // SetImmutableRule sets a namespace's tag immutability rule.
 func (e *Emulator) SetImmutableRule(registryID string, r ImmutableRule) error {
-	repo, err := globRegexp(r.RepositoryPattern)
-	if err != nil {
-		return err
-	}
-	tags, err := globRegexp(r.TagPattern)
-	if err != nil {
-		return err
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	reg := e.registries[registryID]
 	if reg == nil || reg.namespaces[r.Namespace] == nil {
 		return fmt.Errorf("no namespace %s in %s", r.Namespace, registryID)
 	}
+	c, err := immutable.Compile(r, e.ruleIDs+1)
+	if err != nil {
+		return err
+	}
 	if reg.rules == nil {
-		reg.rules = map[string]*rule{}
+		reg.rules = map[string]*immutable.Compiled{}
 	}
 	e.ruleIDs++
-	reg.rules[r.Namespace] = &rule{ImmutableRule: r, id: e.ruleIDs, repo: repo, tags: tags}
+	reg.rules[r.Namespace] = c
 	return nil
-}
-
-// immutable reports whether a rule protects ns/repo:tag. Must hold e.mu.
-func (r *registry) immutable(ns, repo, tag string) bool {
-	ru := r.rules[ns]
-	return ru != nil && !ru.Disabled &&
-		ru.repo.MatchString(repo) == (ru.RepositoryDecoration != "repoExcludes") &&
-		ru.tags.MatchString(tag) == (ru.TagDecoration != "excludes")
-}
-
-// globRegexp translates a doublestar glob into a regular expression: "*"
-// and "?" stay within a path segment, a "**" segment spans any number of
-// them, "{a,b}" is an alternation. An empty pattern matches everything.
-func globRegexp(glob string) (*regexp.Regexp, error) {
-	if glob == "" {
-		return regexp.Compile(`.*`)
-	}
-	var b strings.Builder
-	b.WriteString("^")
-	depth := 0
-	for i := 0; i < len(glob); i++ {
-		c := glob[i]
-		switch {
-		case glob[i:] == "/**":
-			b.WriteString(`(?:/.*)?`) // "a/**" is a and everything under it
-			i += 2
-		case strings.HasPrefix(glob[i:], "**") && (i == 0 || glob[i-1] == '/'):
-			i++
-			if i+1 < len(glob) && glob[i+1] == '/' {
-				b.WriteString(`(?:[^/]*/)*`) // "**/": any number of whole segments
-				i++
-			} else {
-				b.WriteString(`.*`)
-			}
-		case c == '*':
-			b.WriteString(`[^/]*`)
-		case c == '?':
-			b.WriteString(`[^/]`)
-		case c == '{':
-			b.WriteString(`(?:`)
-			depth++
-		case c == '}' && depth > 0:
-			b.WriteString(`)`)
-			depth--
-		case c == ',' && depth > 0:
-			b.WriteString(`|`)
-		case c == '[':
-			end := strings.IndexByte(glob[i:], ']')
-			if end < 0 {
-				return nil, fmt.Errorf("glob %q: unclosed [", glob)
-			}
-			class := glob[i+1 : i+end]
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			}
-			b.WriteString("[" + class + "]")
-			i += end
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
 }
 
 type immutableTagRulesParams struct {
@@ -262,7 +179,7 @@ func (e *Emulator) describeImmutableTagRules(c call, p *immutableTagRulesParams)
 			rules = append(rules, RuleInfo{
 				RepositoryPattern: ru.RepositoryPattern, TagPattern: ru.TagPattern,
 				RepositoryDecoration: cmp.Or(ru.RepositoryDecoration, "repoMatches"), TagDecoration: cmp.Or(ru.TagDecoration, "matches"),
-				Disabled: ru.Disabled, RuleId: ru.id, NsName: ns,
+				Disabled: ru.Disabled, RuleId: ru.ID, NsName: ns,
 			})
 		}
 		sort.Slice(rules, func(i, j int) bool { return rules[i].NsName < rules[j].NsName })

@@ -106,7 +106,7 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.E
 		switch {
 		case old.Digest == img.Digest && !override && !e.behaviour.SameDigestConflicts:
 			return struct{}{}, nil // Harbor's copy: nothing to do
-		case r.immutable(dstNS, dstRepo, *p.DestinationTag):
+		case r.rules[dstNS].Covers(dstRepo, *p.DestinationTag):
 			// Harbor's 412, Override or not.
 			return nil, api3.Errorf("FailedOperation.PreconditionFailed", "The tag `%s` of `%s/%s` is immutable and cannot be overwritten.", *p.DestinationTag, dstNS, dstRepo)
 		case !override:

@@ -28,6 +28,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/tcremu/cam"
 	"github.com/tcr-promote/tcr-promote/tcremu/faults"
+	"github.com/tcr-promote/tcr-promote/tcremu/immutable"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -58,9 +59,9 @@ type registry struct {
 	id, name, region, domain, status string
 	account                          string // the UIN it belongs to; "" is the default account
 	namespaces                       map[string]*namespace
-	rules                            map[string]*rule // by namespace
-	replicas                         []*replica       // in other regions
-	store                            *oci.Store       // its registry's content
+	rules                            map[string]*immutable.Compiled // by namespace
+	replicas                         []*replica                     // in other regions
+	store                            *oci.Store                     // its registry's content
 }
 
 type namespace struct {

@@ -3,7 +3,6 @@ package tcremu
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
 // Artifact is what a digest is: its platforms — one for an image, several
@@ -159,7 +159,7 @@ func (e *Emulator) describeImageManifests(c call, p *imageVersionParams) (any, *
 		if !ok {
 			a = defaultArtifact
 		}
-		manifest, config := renderArtifact(img.Digest, a)
+		manifest, config := oci.Render(img.Digest, a.Platforms, a.Labels)
 		labels := []KeyValue{}
 		if len(a.Platforms) == 1 || e.behaviour.IndexLabels {
 			for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
@@ -168,48 +168,6 @@ func (e *Emulator) describeImageManifests(c call, p *imageVersionParams) (any, *
 		}
 		return map[string]any{"Manifest": manifest, "Config": config, "Labels": labels, "Size": img.Size}, nil
 	})
-}
-
-// renderArtifact writes the manifest JSON of digest and, for an image,
-// its config JSON; an index has no config of its own.
-func renderArtifact(digest string, a Artifact) (manifest, config string) {
-	platform := func(p string) map[string]string {
-		parts := strings.SplitN(p, "/", 3)
-		out := map[string]string{"os": parts[0]}
-		if len(parts) > 1 {
-			out["architecture"] = parts[1]
-		}
-		if len(parts) > 2 {
-			out["variant"] = parts[2]
-		}
-		return out
-	}
-	derived := func(what string) string {
-		sum := sha256.Sum256([]byte(what + digest))
-		return "sha256:" + hex.EncodeToString(sum[:])
-	}
-	if len(a.Platforms) > 1 {
-		var manifests []map[string]any
-		for _, p := range a.Platforms {
-			manifests = append(manifests, map[string]any{
-				"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": derived(p), "size": 1024, "platform": platform(p),
-			})
-		}
-		b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests})
-		return string(b), ""
-	}
-	b, _ := json.Marshal(map[string]any{
-		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": derived("config"), "size": 512},
-		"layers": []map[string]any{{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": derived("layer"), "size": 4096}},
-	})
-	cfg := platform(a.Platforms[0])
-	conf := map[string]any{"os": cfg["os"], "architecture": cfg["architecture"], "config": map[string]any{"Labels": a.Labels}}
-	if v := cfg["variant"]; v != "" {
-		conf["variant"] = v
-	}
-	c, _ := json.Marshal(conf)
-	return string(b), string(c)
 }
 
 func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *api3.Error) {
