@@ -2,7 +2,6 @@ package tcremu
 
 import (
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -58,19 +57,6 @@ var actions = sync.OnceValue(func() map[string]action {
 		"GetCallerIdentity":                     identityAction,
 	}
 })
-
-// Naming rules from the TCR documentation; tags follow the OCI rule because
-// TCR publishes none. Compiled on first use, like the action table.
-var (
-	namespaceRE = lazyRegexp(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	repoRE      = lazyRegexp(`^[a-z0-9]+(?:[._/-][a-z0-9]+)*$`) // nested: team/app
-	tagRE       = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE    = lazyRegexp(`^sha256:[a-f0-9]{64}$`)
-)
-
-func lazyRegexp(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
 
 func invalid(name, value string) *api3.Error {
 	return api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
@@ -148,12 +134,12 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *api3.E
 		return nil, aerr
 	}
 	rp := e.repo(r.id, *p.NamespaceName, *p.RepositoryName)
-	if rp == nil || rp.shows.After(now) {
+	if rp == nil || rp.Shows.After(now) {
 		return e.missing(r, *p.NamespaceName, *p.RepositoryName)
 	}
 	exact := p.ExactMatch != nil && *p.ExactMatch
 	var list []ImageInfo
-	for tag, img := range rp.listedAt(now, replica) {
+	for tag, img := range rp.ListedAt(now, replica) {
 		if v := p.ImageVersion; v != nil && *v != "" {
 			if exact && tag != *v || !exact && !strings.Contains(tag, *v) {
 				continue
@@ -308,7 +294,7 @@ func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any,
 		var list []NamespaceInfo
 		for name := range r.namespaces {
 			// NamespaceName is a fuzzy filter, as in the console's search.
-			if p.KmsSignPolicy != nil && *p.KmsSignPolicy && r.namespaces[name].signPolicy == "" {
+			if p.KmsSignPolicy != nil && *p.KmsSignPolicy && r.namespaces[name].SignPolicy == "" {
 				continue // only those that sign
 			}
 			if p.NamespaceName == nil || strings.Contains(name, *p.NamespaceName) {

@@ -85,47 +85,6 @@ func WithBehaviour(b Behaviour) Option {
 	return func(e *Emulator) { e.behaviour = b }
 }
 
-// indexed is one version of a tag as DescribeImages sees it, from at on.
-type indexed struct {
-	at  time.Time
-	img Image
-}
-
-// put points tag at img, as DescribeImages shows it from shows on. Must
-// hold e.mu.
-func (rp *repository) put(tag string, img Image, shows time.Time) {
-	rp.tags[tag] = img
-	rp.index(tag, img, shows)
-}
-
-// index records a write for DescribeImages, visible after lag. Must hold
-// e.mu.
-func (rp *repository) index(tag string, img Image, at time.Time) {
-	if rp.indexed == nil {
-		rp.indexed = map[string][]indexed{}
-	}
-	rp.indexed[tag] = append(rp.indexed[tag], indexed{at: at, img: img})
-}
-
-// listed returns what DescribeImages shows of the repository at now: each
-// tag's latest version visible by then. Must hold e.mu.
-func (rp *repository) listed(now time.Time) map[string]Image { return rp.listedAt(now, false) }
-
-// listedAt is listed; on a replica, a version shows only once it was
-// written, even one that set the scene. Must hold e.mu.
-func (rp *repository) listedAt(now time.Time, replica bool) map[string]Image {
-	out := map[string]Image{}
-	for tag, versions := range rp.indexed {
-		for i := len(versions) - 1; i >= 0; i-- {
-			if !versions[i].at.After(now) && !(replica && versions[i].img.UpdateTime.After(now)) {
-				out[tag] = versions[i].img
-				break
-			}
-		}
-	}
-	return out
-}
-
 // ImmutableRule is a namespace's tag immutability rule (one per
 // namespace): DuplicateImage may not overwrite an existing tag it selects,
 // even with Override; it may create a new one.

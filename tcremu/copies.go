@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/model"
 )
 
 // The actions that write: DuplicateImage and DeleteRepository.
@@ -37,19 +38,19 @@ func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *api3.Error)
 		name, v string
 		re      func() *regexp.Regexp
 	}{
-		{"SourceNamespace", *p.SourceNamespace, namespaceRE}, {"SourceRepo", *p.SourceRepo, repoRE},
-		{"DestinationNamespace", dstNS, namespaceRE}, {"DestinationRepo", dstRepo, repoRE},
-		{"DestinationTag", *p.DestinationTag, tagRE},
+		{"SourceNamespace", *p.SourceNamespace, model.NamespaceRE}, {"SourceRepo", *p.SourceRepo, model.RepoRE},
+		{"DestinationNamespace", dstNS, model.NamespaceRE}, {"DestinationRepo", dstRepo, model.RepoRE},
+		{"DestinationTag", *p.DestinationTag, model.TagRE},
 	} {
 		if !f.re().MatchString(f.v) {
 			return "", "", invalid(f.name, f.v)
 		}
 	}
-	if digestRE().MatchString(*p.SourceReference) {
+	if model.DigestRE().MatchString(*p.SourceReference) {
 		// As documented: "currently only tag is supported".
 		return "", "", api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
 	}
-	if !tagRE().MatchString(*p.SourceReference) {
+	if !model.TagRE().MatchString(*p.SourceReference) {
 		return "", "", invalid("SourceReference", *p.SourceReference)
 	}
 	return dstNS, dstRepo, nil
@@ -69,10 +70,10 @@ func (e *Emulator) deleteRepository(c call, p *deleteRepositoryParams) (any, *ap
 	}
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		ns := r.namespaces[*p.NamespaceName]
-		if ns == nil || ns.repos[*p.RepositoryName] == nil {
+		if ns == nil || ns.Repos[*p.RepositoryName] == nil {
 			return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
 		}
-		delete(ns.repos, *p.RepositoryName)
+		delete(ns.Repos, *p.RepositoryName)
 		return struct{}{}, nil
 	})
 }
@@ -92,7 +93,7 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.E
 	if src == nil {
 		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.SourceNamespace, *p.SourceRepo)
 	}
-	img, ok := src.tags[*p.SourceReference]
+	img, ok := src.Tags[*p.SourceReference]
 	if !ok {
 		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.SourceReference, *p.SourceNamespace, *p.SourceRepo)
 	}
@@ -100,9 +101,9 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.E
 	if ns == nil {
 		return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", dstNS)
 	}
-	dst := ns.repository(dstRepo, e.now().Add(e.behaviour.IndexLag))
+	dst := ns.Repository(dstRepo, e.now().Add(e.behaviour.IndexLag))
 	override := p.Override != nil && *p.Override
-	if old, exists := dst.tags[*p.DestinationTag]; exists {
+	if old, exists := dst.Tags[*p.DestinationTag]; exists {
 		switch {
 		case old.Digest == img.Digest && !override && !e.behaviour.SameDigestConflicts:
 			return struct{}{}, nil // Harbor's copy: nothing to do
@@ -118,10 +119,10 @@ func (e *Emulator) duplicateImage(c call, p *duplicateImageParams) (any, *api3.E
 	// A copy carries the source's KMS signature only where the
 	// destination namespace would sign a push itself.
 	img.KmsSignature = ""
-	if ns.signPolicy != "" && e.behaviour.SignsOnCopy {
-		img.KmsSignature = kmsSignature(ns.signPolicy, img.Digest)
+	if ns.SignPolicy != "" && e.behaviour.SignsOnCopy {
+		img.KmsSignature = kmsSignature(ns.SignPolicy, img.Digest)
 	}
-	dst.put(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
+	dst.Put(*p.DestinationTag, img, now.Add(e.behaviour.IndexLag))
 	r.store.CopyTag(*p.SourceNamespace+"/"+*p.SourceRepo, *p.SourceReference, dstNS+"/"+dstRepo, *p.DestinationTag)
 	if e.behaviour.CarriesAccessories && dst != src {
 		e.carry(src, dst, img.Digest, now)

@@ -16,8 +16,6 @@ package tcremu
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -29,6 +27,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/tcremu/cam"
 	"github.com/tcr-promote/tcr-promote/tcremu/faults"
 	"github.com/tcr-promote/tcr-promote/tcremu/immutable"
+	"github.com/tcr-promote/tcr-promote/tcremu/model"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -58,54 +57,14 @@ type Emulator struct {
 type registry struct {
 	id, name, region, domain, status string
 	account                          string // the UIN it belongs to; "" is the default account
-	namespaces                       map[string]*namespace
+	namespaces                       map[string]*model.Namespace
 	rules                            map[string]*immutable.Compiled // by namespace
 	replicas                         []*replica                     // in other regions
 	store                            *oci.Store                     // its registry's content
 }
 
-type namespace struct {
-	repos      map[string]*repository
-	signPolicy string // the KMS key of its signature policy, "" for none
-}
-
-// repository returns the repository name, creating it — shown to
-// DescribeImages from shows on — if it is new.
-func (n *namespace) repository(name string, shows time.Time) *repository {
-	rp := n.repos[name]
-	if rp == nil {
-		rp = &repository{tags: map[string]Image{}, shows: shows}
-		n.repos[name] = rp
-	}
-	return rp
-}
-
-type repository struct {
-	tags map[string]Image // the truth, as DuplicateImage sees it
-	// What DescribeImages sees, which may lag behind: each tag's versions
-	// and when each shows, and when the repository itself first shows.
-	indexed map[string][]indexed
-	shows   time.Time
-}
-
 // Image is what a tag points at.
-type Image struct {
-	Digest     string
-	Size       int64
-	UpdateTime time.Time
-	// ImageID is what `docker images` shows, the config's digest: not
-	// the manifest digest. The Personal edition reports it.
-	ImageID string
-	// KmsSignature is TCR's KMS signature of the image, "" if unsigned.
-	KmsSignature string
-}
-
-// newImage is the image a push of digest makes, with an image ID of its
-// own derived from it.
-func newImage(digest string, at time.Time) Image {
-	id := sha256.Sum256([]byte("config of " + digest))
-	return Image{Digest: digest, Size: int64(len(digest)) * 1024, UpdateTime: at, ImageID: "sha256:" + hex.EncodeToString(id[:])}
-}
+type Image = model.Image
 
 // Option configures an Emulator.
 type Option func(*Emulator)
@@ -175,7 +134,7 @@ func (e *Emulator) AddInstanceOf(account, id, region, domain string) {
 	if n, ok := strings.CutSuffix(domain, ".tencentcloudcr.com"); ok && !strings.Contains(n, ".") {
 		name = n
 	}
-	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*namespace{}, store: e.newStore(id), account: account}
+	e.registries[id] = &registry{id: id, name: name, region: region, domain: domain, status: "Running", namespaces: map[string]*model.Namespace{}, store: e.newStore(id), account: account}
 }
 
 // AddNamespace creates a namespace in an existing instance.
@@ -187,7 +146,7 @@ func (e *Emulator) AddNamespace(registryID, name string) error {
 		return fmt.Errorf("no instance %s", registryID)
 	}
 	if r.namespaces[name] == nil {
-		r.namespaces[name] = &namespace{repos: map[string]*repository{}}
+		r.namespaces[name] = model.NewNamespace()
 	}
 	return nil
 }
@@ -204,12 +163,12 @@ func (e *Emulator) PutImage(registryID, ns, repo, tag, digest string) error {
 	}
 	n := r.namespaces[ns]
 	if n == nil {
-		n = &namespace{repos: map[string]*repository{}}
+		n = model.NewNamespace()
 		r.namespaces[ns] = n
 	}
-	rp := n.repository(repo, time.Time{})
-	img := newImage(digest, e.now())
-	rp.put(tag, img, time.Time{})
+	rp := n.Repository(repo, time.Time{})
+	img := model.NewImage(digest, e.now())
+	rp.Put(tag, img, time.Time{})
 	return nil
 }
 
@@ -221,7 +180,7 @@ func (e *Emulator) Lookup(registryID, ns, repo, tag string) (Image, bool) {
 	if rp == nil {
 		return Image{}, false
 	}
-	img, ok := rp.tags[tag]
+	img, ok := rp.Tags[tag]
 	return img, ok
 }
 
@@ -233,8 +192,8 @@ func (e *Emulator) Tags(registryID, ns, repo string) []string {
 	if rp == nil {
 		return nil
 	}
-	tags := make([]string, 0, len(rp.tags))
-	for t := range rp.tags {
+	tags := make([]string, 0, len(rp.Tags))
+	for t := range rp.Tags {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
@@ -248,7 +207,7 @@ func (e *Emulator) Repositories(registryID, ns string) []string {
 	defer e.mu.Unlock()
 	var out []string
 	if r := e.registries[registryID]; r != nil && r.namespaces[ns] != nil {
-		for name := range r.namespaces[ns].repos {
+		for name := range r.namespaces[ns].Repos {
 			out = append(out, name)
 		}
 	}
@@ -256,7 +215,7 @@ func (e *Emulator) Repositories(registryID, ns string) []string {
 	return out
 }
 
-func (e *Emulator) repo(registryID, ns, repo string) *repository {
+func (e *Emulator) repo(registryID, ns, repo string) *model.Repository {
 	r := e.registries[registryID]
 	if r == nil {
 		return nil
@@ -265,7 +224,7 @@ func (e *Emulator) repo(registryID, ns, repo string) *repository {
 	if n == nil {
 		return nil
 	}
-	return n.repos[repo]
+	return n.Repos[repo]
 }
 
 // newRequestID returns a random UUID, the shape of a real RequestId.

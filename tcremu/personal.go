@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/model"
 )
 
 // personalRegistry is the Personal edition's registry of one region
@@ -14,7 +15,7 @@ import (
 // account, repositories, tags. It has no instance ID; the region of the
 // request picks it.
 type personalRegistry struct {
-	namespaces map[string]*namespace
+	namespaces map[string]*model.Namespace
 }
 
 // AddPersonalNamespace creates a namespace in the Personal registry of
@@ -27,15 +28,15 @@ func (e *Emulator) AddPersonalNamespace(region, ns string) {
 
 // personalNamespace returns ns of region's Personal registry, creating
 // both. Must hold e.mu.
-func (e *Emulator) personalNamespace(region, ns string) *namespace {
+func (e *Emulator) personalNamespace(region, ns string) *model.Namespace {
 	pr := e.personal[region]
 	if pr == nil {
-		pr = &personalRegistry{namespaces: map[string]*namespace{}}
+		pr = &personalRegistry{namespaces: map[string]*model.Namespace{}}
 		e.personal[region] = pr
 	}
 	n := pr.namespaces[ns]
 	if n == nil {
-		n = &namespace{repos: map[string]*repository{}}
+		n = model.NewNamespace()
 		pr.namespaces[ns] = n
 	}
 	return n
@@ -46,7 +47,7 @@ func (e *Emulator) personalNamespace(region, ns string) *namespace {
 func (e *Emulator) PutPersonalImage(region, ns, repo, tag, digest string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.personalNamespace(region, ns).repository(repo, time.Time{}).tags[tag] = newImage(digest, e.now())
+	e.personalNamespace(region, ns).Repository(repo, time.Time{}).Tags[tag] = model.NewImage(digest, e.now())
 }
 
 // LookupPersonal returns what a tag of region's Personal registry points
@@ -58,24 +59,24 @@ func (e *Emulator) LookupPersonal(region, ns, repo, tag string) (Image, bool) {
 	if rp == nil {
 		return Image{}, false
 	}
-	img, ok := rp.tags[tag]
+	img, ok := rp.Tags[tag]
 	return img, ok
 }
 
 // personalRepo must be called with e.mu held.
-func (e *Emulator) personalRepo(region, ns, repo string) *repository {
+func (e *Emulator) personalRepo(region, ns, repo string) *model.Repository {
 	pr := e.personal[region]
 	if pr == nil || pr.namespaces[ns] == nil {
 		return nil
 	}
-	return pr.namespaces[ns].repos[repo]
+	return pr.namespaces[ns].Repos[repo]
 }
 
 // splitPersonalImage reads namespace/repo:tag (no host).
 func splitPersonalImage(s string) (ns, repo, tag string, ok bool) {
 	name, tag, ok := strings.Cut(s, ":")
 	ns, repo, slash := strings.Cut(name, "/")
-	if !ok || !slash || !namespaceRE().MatchString(ns) || !repoRE().MatchString(repo) || !tagRE().MatchString(tag) {
+	if !ok || !slash || !model.NamespaceRE().MatchString(ns) || !model.RepoRE().MatchString(repo) || !model.TagRE().MatchString(tag) {
 		return "", "", "", false
 	}
 	return ns, repo, tag, true
@@ -109,7 +110,7 @@ func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParam
 	rp := e.personalRepo(c.region, srcNS, srcRepo)
 	img, found := Image{}, false
 	if rp != nil {
-		img, found = rp.tags[srcTag]
+		img, found = rp.Tags[srcTag]
 	}
 	if !found {
 		return nil, api3.Errorf("ResourceNotFound.ErrNoTag", "The tag `%s` does not exist in `%s/%s`.", srcTag, srcNS, srcRepo)
@@ -119,7 +120,7 @@ func (e *Emulator) duplicateImagePersonal(c call, p *duplicateImagePersonalParam
 		return nil, api3.Errorf("InvalidParameter.ErrNSMisMatch", "The namespace `%s` does not belong to this account.", dstNS)
 	}
 	img.UpdateTime = e.now()
-	n.repository(dstRepo, time.Time{}).tags[dstTag] = img
+	n.Repository(dstRepo, time.Time{}).Tags[dstTag] = img
 	return map[string]any{"Data": map[string]string{"Digest": img.Digest}}, nil
 }
 
@@ -165,7 +166,7 @@ func (e *Emulator) describeImagePersonal(c call, p *describeImagePersonalParams)
 		return nil, api3.Errorf("ResourceNotFound.ErrNoRepo", "The repository `%s` does not exist.", *p.RepoName)
 	}
 	var list []PersonalTag
-	for tag, img := range rp.tags {
+	for tag, img := range rp.Tags {
 		if p.Tag != nil && !strings.Contains(tag, *p.Tag) {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 	"github.com/tcr-promote/tcr-promote/tcremu/cam"
+	"github.com/tcr-promote/tcr-promote/tcremu/model"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -49,9 +50,9 @@ func (e *Emulator) newStore(id string) *oci.Store {
 		if n == nil {
 			return fmt.Errorf("project %s not found", ns)
 		}
-		rp := n.repository(name, time.Time{})
-		img := newImage(digest, e.now())
-		rp.put(tag, img, e.now().Add(e.behaviour.IndexLag))
+		rp := n.Repository(name, time.Time{})
+		img := model.NewImage(digest, e.now())
+		rp.Put(tag, img, e.now().Add(e.behaviour.IndexLag))
 		return nil
 	}
 	return st

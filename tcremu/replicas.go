@@ -162,15 +162,13 @@ func (e *Emulator) describeReplicationInstanceSyncStatus(c call, p *describeRepl
 		// newer one has not.
 		last, pending := rp.created, false
 		for _, ns := range r.namespaces {
-			for _, repo := range ns.repos {
-				for _, versions := range repo.indexed {
-					for _, v := range versions {
-						switch w := v.img.UpdateTime; {
-						case w.After(at):
-							pending = true
-						case w.After(last):
-							last = w
-						}
+			for _, repo := range ns.Repos {
+				for _, v := range repo.Versions() {
+					switch w := v.UpdateTime; {
+					case w.After(at):
+						pending = true
+					case w.After(last):
+						last = w
 					}
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
+	"github.com/tcr-promote/tcr-promote/tcremu/model"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
 )
 
@@ -40,7 +41,7 @@ func (e *Emulator) SetSignaturePolicy(registryID, ns, key string) error {
 	if !ok || r.namespaces[ns] == nil {
 		return fmt.Errorf("no namespace %s in %s", ns, registryID)
 	}
-	r.namespaces[ns].signPolicy = key
+	r.namespaces[ns].SignPolicy = key
 	return nil
 }
 
@@ -54,11 +55,11 @@ func (e *Emulator) SignImage(registryID, ns, repo, tag string) error {
 	if rp == nil {
 		return fmt.Errorf("no repository %s/%s in %s", ns, repo, registryID)
 	}
-	img, ok := rp.tags[tag]
+	img, ok := rp.Tags[tag]
 	if !ok {
 		return fmt.Errorf("no tag %s in %s/%s", tag, ns, repo)
 	}
-	rp.sign(img.Digest, kmsSignature("test-key", img.Digest), time.Time{}) // shown at once: the scene
+	rp.Sign(img.Digest, kmsSignature("test-key", img.Digest), time.Time{}) // shown at once: the scene
 	return nil
 }
 
@@ -66,16 +67,6 @@ func (e *Emulator) SignImage(registryID, ns, repo, tag string) error {
 func kmsSignature(key, digest string) string {
 	sum := sha256.Sum256([]byte(key + digest))
 	return "kms:" + key + ":" + hex.EncodeToString(sum[:16])
-}
-
-// sign marks every tag of digest signed. Must hold e.mu.
-func (rp *repository) sign(digest, signature string, at time.Time) {
-	for tag, img := range rp.tags {
-		if img.Digest == digest {
-			img.KmsSignature = signature
-			rp.put(tag, img, at)
-		}
-	}
 }
 
 // accessorySuffixes are cosign's tag-schema kinds.
@@ -97,14 +88,14 @@ func accessoryTags(digest string) []string {
 
 // carry copies digest's accessories from src to dst, as Harbor's copy
 // does, leaving any that dst already has. Must hold e.mu.
-func (e *Emulator) carry(src, dst *repository, digest string, at time.Time) {
+func (e *Emulator) carry(src, dst *model.Repository, digest string, at time.Time) {
 	for _, tag := range accessoryTags(digest) {
-		img, ok := src.tags[tag]
-		if _, taken := dst.tags[tag]; !ok || taken {
+		img, ok := src.Tags[tag]
+		if _, taken := dst.Tags[tag]; !ok || taken {
 			continue
 		}
 		img.UpdateTime = at
-		dst.put(tag, img, at.Add(e.behaviour.IndexLag))
+		dst.Put(tag, img, at.Add(e.behaviour.IndexLag))
 	}
 }
 
@@ -128,15 +119,15 @@ func (p *imageVersionParams) withInstance(e *Emulator, c call, fn func(r *regist
 
 // image finds the tag p names in namespace ns (nil when it does not
 // exist): its repository and image, or the answer naming what is missing.
-func (p *imageVersionParams) image(ns *namespace) (*repository, Image, *api3.Error) {
-	var rp *repository
+func (p *imageVersionParams) image(ns *model.Namespace) (*model.Repository, Image, *api3.Error) {
+	var rp *model.Repository
 	if ns != nil {
-		rp = ns.repos[*p.RepositoryName]
+		rp = ns.Repos[*p.RepositoryName]
 	}
 	if rp == nil {
 		return nil, Image{}, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The repository `%s/%s` does not exist.", *p.NamespaceName, *p.RepositoryName)
 	}
-	img, ok := rp.tags[*p.ImageVersion]
+	img, ok := rp.Tags[*p.ImageVersion]
 	if !ok {
 		return nil, Image{}, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The tag `%s` does not exist in `%s/%s`.", *p.ImageVersion, *p.NamespaceName, *p.RepositoryName)
 	}
@@ -176,7 +167,7 @@ func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *api3.Er
 		if ns == nil {
 			return nil, api3.Errorf("ResourceNotFound.TcrResourceNotFound", "The namespace `%s` does not exist.", *p.NamespaceName)
 		}
-		if ns.signPolicy == "" {
+		if ns.SignPolicy == "" {
 			// Undocumented; a plausible answer. The step checks the policy
 			// first (DescribeNamespaces KmsSignPolicy) rather than rely on it.
 			return nil, api3.Errorf("FailedOperation", "The namespace `%s` has no signature policy.", *p.NamespaceName)
@@ -185,7 +176,7 @@ func (e *Emulator) createSignature(c call, p *imageVersionParams) (any, *api3.Er
 		if aerr != nil {
 			return nil, aerr
 		}
-		rp.sign(img.Digest, kmsSignature(ns.signPolicy, img.Digest), e.now().Add(e.behaviour.IndexLag))
+		rp.Sign(img.Digest, kmsSignature(ns.SignPolicy, img.Digest), e.now().Add(e.behaviour.IndexLag))
 		return struct{}{}, nil
 	})
 }
