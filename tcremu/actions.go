@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 	"github.com/tcr-promote/tcr-promote/tcremu/cam"
+	"github.com/tcr-promote/tcr-promote/tcremu/personal"
 )
 
 // call is what an action knows about its request besides the parameters.
@@ -39,14 +40,18 @@ func tcrAction[P any](run func(e *Emulator, c call, p *P) (any, *api3.Error)) ac
 // for `demo`, and a run that never serves must not pay for it.
 var actions = sync.OnceValue(func() map[string]action {
 	return map[string]action{
-		"DuplicateImage":                        tcrAction((*Emulator).duplicateImage),
-		"DescribeImages":                        tcrAction((*Emulator).describeImages),
-		"DeleteRepository":                      tcrAction((*Emulator).deleteRepository),
-		"DescribeInstances":                     tcrAction((*Emulator).describeInstances),
-		"DescribeNamespaces":                    tcrAction((*Emulator).describeNamespaces),
-		"DescribeImmutableTagRules":             tcrAction((*Emulator).describeImmutableTagRules),
-		"DuplicateImagePersonal":                tcrAction((*Emulator).duplicateImagePersonal),
-		"DescribeImagePersonal":                 tcrAction((*Emulator).describeImagePersonal),
+		"DuplicateImage":            tcrAction((*Emulator).duplicateImage),
+		"DescribeImages":            tcrAction((*Emulator).describeImages),
+		"DeleteRepository":          tcrAction((*Emulator).deleteRepository),
+		"DescribeInstances":         tcrAction((*Emulator).describeInstances),
+		"DescribeNamespaces":        tcrAction((*Emulator).describeNamespaces),
+		"DescribeImmutableTagRules": tcrAction((*Emulator).describeImmutableTagRules),
+		"DuplicateImagePersonal": tcrAction(func(e *Emulator, c call, p *personal.DuplicateParams) (any, *api3.Error) {
+			return e.personal.Duplicate(c.region, p)
+		}),
+		"DescribeImagePersonal": tcrAction(func(e *Emulator, c call, p *personal.DescribeParams) (any, *api3.Error) {
+			return e.personal.Describe(c.region, p)
+		}),
 		"DescribeImageManifests":                tcrAction((*Emulator).describeImageManifests),
 		"CreateSignature":                       tcrAction((*Emulator).createSignature),
 		"DescribeReplicationInstances":          tcrAction((*Emulator).describeReplicationInstances),
@@ -57,10 +62,6 @@ var actions = sync.OnceValue(func() map[string]action {
 		"GetCallerIdentity":                     identityAction,
 	}
 })
-
-func invalid(name, value string) *api3.Error {
-	return api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
-}
 
 // withInstance runs fn, under the lock, on the instance a request names
 // by RegistryId, in the request's region.
@@ -159,8 +160,8 @@ func (e *Emulator) describeImages(c call, p *describeImagesParams) (any, *api3.E
 		return list[i].ImageVersion < list[j].ImageVersion
 	})
 	total := int64(len(list))
-	start, end := pageOf(total, (page-1)*limit, limit)
-	return map[string]any{"ImageInfoList": nonNil(list[start:end]), "TotalCount": total}, nil
+	start, end := api3.Page(total, (page-1)*limit, limit)
+	return map[string]any{"ImageInfoList": api3.List(list[start:end]), "TotalCount": total}, nil
 }
 
 // missing answers DescribeImages for a namespace or repository that does
@@ -222,12 +223,6 @@ func itemPage(offset, limit *int64) (int64, int64, *api3.Error) {
 	return o, l, nil
 }
 
-// pageOf is the part of a list of n that a page shows.
-func pageOf(n, offset, limit int64) (start, end int64) {
-	start = min(offset, n)
-	return start, min(start+limit, n)
-}
-
 func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *api3.Error) {
 	offset, limit, aerr := itemPage(p.Offset, p.Limit)
 	if aerr != nil {
@@ -261,16 +256,8 @@ func (e *Emulator) describeInstances(c call, p *describeInstancesParams) (any, *
 		})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].RegistryId < list[j].RegistryId })
-	start, end := pageOf(int64(len(list)), offset, limit)
-	return map[string]any{"Registries": nonNil(list[start:end]), "TotalCount": len(list)}, nil
-}
-
-// nonNil makes an empty list encode as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	start, end := api3.Page(int64(len(list)), offset, limit)
+	return map[string]any{"Registries": api3.List(list[start:end]), "TotalCount": len(list)}, nil
 }
 
 type describeNamespacesParams struct {
@@ -302,6 +289,6 @@ func (e *Emulator) describeNamespaces(c call, p *describeNamespacesParams) (any,
 			}
 		}
 		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-		return map[string]any{"NamespaceList": nonNil(list), "TotalCount": len(list)}, nil
+		return map[string]any{"NamespaceList": api3.List(list), "TotalCount": len(list)}, nil
 	})
 }

@@ -1,9 +1,9 @@
 package tcremu
 
 import (
-	"cmp"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/api3"
@@ -114,35 +114,8 @@ type immutableTagRulesParams struct {
 	RegistryId *string `json:"RegistryId"`
 }
 
-// RuleInfo is one entry of DescribeImmutableTagRules' Rules.
-type RuleInfo struct {
-	RepositoryPattern    string `json:"RepositoryPattern"`
-	TagPattern           string `json:"TagPattern"`
-	RepositoryDecoration string `json:"RepositoryDecoration"`
-	TagDecoration        string `json:"TagDecoration"`
-	Disabled             bool   `json:"Disabled"`
-	RuleId               int64  `json:"RuleId"`
-	NsName               string `json:"NsName"`
-}
-
 func (e *Emulator) describeImmutableTagRules(c call, p *immutableTagRulesParams) (any, *api3.Error) {
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
-		rules := []RuleInfo{}
-		emptyNs := []string{}
-		for ns := range r.namespaces {
-			ru := r.rules[ns]
-			if ru == nil {
-				emptyNs = append(emptyNs, ns)
-				continue
-			}
-			rules = append(rules, RuleInfo{
-				RepositoryPattern: ru.RepositoryPattern, TagPattern: ru.TagPattern,
-				RepositoryDecoration: cmp.Or(ru.RepositoryDecoration, "repoMatches"), TagDecoration: cmp.Or(ru.TagDecoration, "matches"),
-				Disabled: ru.Disabled, RuleId: ru.ID, NsName: ns,
-			})
-		}
-		sort.Slice(rules, func(i, j int) bool { return rules[i].NsName < rules[j].NsName })
-		sort.Strings(emptyNs)
-		return map[string]any{"Rules": rules, "EmptyNs": emptyNs, "Total": len(rules)}, nil
+		return immutable.Describe(slices.Collect(maps.Keys(r.namespaces)), r.rules), nil
 	})
 }

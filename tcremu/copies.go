@@ -43,7 +43,7 @@ func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *api3.Error)
 		{"DestinationTag", *p.DestinationTag, model.TagRE},
 	} {
 		if !f.re().MatchString(f.v) {
-			return "", "", invalid(f.name, f.v)
+			return "", "", model.Invalid(f.name, f.v)
 		}
 	}
 	if model.DigestRE().MatchString(*p.SourceReference) {
@@ -51,7 +51,7 @@ func (p *duplicateImageParams) check() (dstNS, dstRepo string, aerr *api3.Error)
 		return "", "", api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "SourceReference must be a tag; digests are not supported yet.")
 	}
 	if !model.TagRE().MatchString(*p.SourceReference) {
-		return "", "", invalid("SourceReference", *p.SourceReference)
+		return "", "", model.Invalid("SourceReference", *p.SourceReference)
 	}
 	return dstNS, dstRepo, nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/tcremu/immutable"
 	"github.com/tcr-promote/tcr-promote/tcremu/model"
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
+	"github.com/tcr-promote/tcr-promote/tcremu/personal"
 )
 
 // APIVersion is the TCR API version the emulator speaks.
@@ -41,7 +42,7 @@ type Emulator struct {
 	now        func() time.Time
 	cam        *cam.Directory // who calls: accounts, keys, roles
 	registries map[string]*registry
-	personal   map[string]*personalRegistry // the Personal edition, by region
+	personal   *personal.Service // the Personal edition, by region
 	behaviour  Behaviour
 	ruleIDs    int64
 	faults     faults.Book
@@ -101,7 +102,6 @@ func New(opts ...Option) *Emulator {
 	e := &Emulator{
 		now:        time.Now,
 		registries: map[string]*registry{},
-		personal:   map[string]*personalRegistry{},
 		behaviour:  Behaviours()[0],
 		limits:     map[string]*faults.Window{},
 		artifacts:  map[string]Artifact{},
@@ -109,6 +109,7 @@ func New(opts ...Option) *Emulator {
 		instanceTokens: map[string]instanceToken{},
 	}
 	e.cam = cam.New(func() time.Time { return e.now() })
+	e.personal = personal.New(func() time.Time { return e.now() })
 	for _, o := range opts {
 		o(e)
 	}

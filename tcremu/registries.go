@@ -87,7 +87,7 @@ type createInstanceTokenParams struct {
 // registry; ExpTime is in Unix milliseconds, as Harbor's adapter reads it.
 func (e *Emulator) createInstanceToken(c call, p *createInstanceTokenParams) (any, *api3.Error) {
 	if p.TokenType != nil && *p.TokenType != "temp" && *p.TokenType != "longterm" {
-		return nil, invalid("TokenType", *p.TokenType)
+		return nil, model.Invalid("TokenType", *p.TokenType)
 	}
 	return e.withInstance(c, p.RegistryId, func(r *registry) (any, *api3.Error) {
 		tok := "eyJ" + cam.RandomHex(48) // the shape of a JWT's start, the length of one's signature

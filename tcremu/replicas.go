@@ -106,7 +106,7 @@ func (e *Emulator) describeReplicationInstances(c call, p *describeReplicationIn
 				Status: "Running", CreatedAt: rp.created.UTC().Format(time.RFC3339),
 			})
 		}
-		start, end := pageOf(int64(len(list)), offset, limit)
+		start, end := api3.Page(int64(len(list)), offset, limit)
 		return map[string]any{"ReplicationRegistries": list[start:end], "TotalCount": len(list)}, nil
 	})
 }

@@ -229,3 +229,19 @@ func RequireAll(fields ...Field) *Error {
 
 // Param is a Field.
 func Param(name string, v *string) Field { return Field{Name: name, Value: v} }
+
+// Page is the part of a list of n that a page from offset of limit items
+// shows.
+func Page(n, offset, limit int64) (start, end int64) {
+	start = min(offset, n)
+	return start, min(start+limit, n)
+}
+
+// List makes an empty list encode as [] rather than null, as the service
+// answers.
+func List[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -7,8 +7,10 @@
 package immutable
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -49,6 +51,40 @@ func (c *Compiled) Covers(repo, tag string) bool {
 	return c != nil && !c.Disabled &&
 		c.repo.MatchString(repo) == (c.RepositoryDecoration != "repoExcludes") &&
 		c.tags.MatchString(tag) == (c.TagDecoration != "excludes")
+}
+
+// Info is one entry of DescribeImmutableTagRules' Rules.
+type Info struct {
+	RepositoryPattern    string `json:"RepositoryPattern"`
+	TagPattern           string `json:"TagPattern"`
+	RepositoryDecoration string `json:"RepositoryDecoration"`
+	TagDecoration        string `json:"TagDecoration"`
+	Disabled             bool   `json:"Disabled"`
+	RuleId               int64  `json:"RuleId"`
+	NsName               string `json:"NsName"`
+}
+
+// Describe is DescribeImmutableTagRules' answer for an instance of these
+// namespaces and rules (by namespace): each rule, and the namespaces
+// without one, in name order.
+func Describe(namespaces []string, rules map[string]*Compiled) map[string]any {
+	infos := []Info{}
+	emptyNs := []string{}
+	for _, ns := range namespaces {
+		ru := rules[ns]
+		if ru == nil {
+			emptyNs = append(emptyNs, ns)
+			continue
+		}
+		infos = append(infos, Info{
+			RepositoryPattern: ru.RepositoryPattern, TagPattern: ru.TagPattern,
+			RepositoryDecoration: cmp.Or(ru.RepositoryDecoration, "repoMatches"), TagDecoration: cmp.Or(ru.TagDecoration, "matches"),
+			Disabled: ru.Disabled, RuleId: ru.ID, NsName: ns,
+		})
+	}
+	slices.SortFunc(infos, func(a, b Info) int { return strings.Compare(a.NsName, b.NsName) })
+	slices.Sort(emptyNs)
+	return map[string]any{"Rules": infos, "EmptyNs": emptyNs, "Total": len(infos)}
 }
 
 // globRegexp translates a doublestar glob into a regular expression: "*"

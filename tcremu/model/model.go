@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/tcr-promote/tcr-promote/tcremu/api3"
 )
 
 // Image is what a tag points at.
@@ -133,4 +135,10 @@ var (
 
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// Invalid is the service's refusal of a parameter's value, a name it does
+// not allow among them.
+func Invalid(name, value string) *api3.Error {
+	return api3.Errorf("InvalidParameter.ErrorTcrInvalidParameter", "The parameter `%s` has an invalid value `%s`.", name, value)
 }
