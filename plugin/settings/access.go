@@ -36,7 +36,7 @@ func (p *parser) access(s *Settings, c *Config) {
 	}
 	c.Role.STSScheme, c.Role.STSHost = p.endpoint("STS_ENDPOINT", s.STSEndpoint)
 	if d := c.Role.Duration; d > 12*time.Hour || d%time.Second != 0 {
-		p.fail("%s: %q must be whole seconds, at most 12h", p.l.Key("ROLE_DURATION"), s.RoleDuration.raw)
+		p.fail("%s: %q must be whole seconds, at most 12h", p.l.Key("ROLE_DURATION"), s.RoleDuration.Raw)
 	}
 	if c.Role.Token != "" && c.Role.TokenFile != "" {
 		p.fail("set web_identity_token or web_identity_token_file, not both")

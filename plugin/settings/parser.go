@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
+	"github.com/tcr-promote/tcr-promote/plugin/settings/decode"
 	"github.com/tcr-promote/tcr-promote/plugin/spelling"
 )
 
@@ -74,42 +75,42 @@ func (p *parser) match(key, v string, valid func(string) bool, what string) stri
 	return v
 }
 
-func (p *parser) bool(key string, b Bool) bool {
-	if why := b.problem(); why != "" {
+func (p *parser) bool(key string, b decode.Bool) bool {
+	if why := b.Problem(); why != "" {
 		p.fail("%s: %s", p.l.Key(key), why)
 	}
 	return b.Value
 }
 
-func (p *parser) duration(key string, d Duration) time.Duration {
-	if d.bad || d.Value == 0 {
-		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), d.raw)
+func (p *parser) duration(key string, d decode.Duration) time.Duration {
+	if d.Bad || d.Value == 0 {
+		p.fail("%s: %q is not a positive duration such as 90s or 2m", p.l.Key(key), d.Raw)
 	}
 	return d.Value
 }
 
 // wait is a duration that may be 0.
-func (p *parser) wait(key string, d Duration) time.Duration {
-	if d.bad {
-		p.fail("%s: %q is not a duration such as 10s, or 0", p.l.Key(key), d.raw)
+func (p *parser) wait(key string, d decode.Duration) time.Duration {
+	if d.Bad {
+		p.fail("%s: %q is not a duration such as 10s, or 0", p.l.Key(key), d.Raw)
 	}
 	return d.Value
 }
 
-func (p *parser) count(key string, c Count, lo, hi int) int {
-	if c.bad || c.Value < lo || c.Value > hi {
-		p.fail("%s: %q is not a whole number from %d to %d", p.l.Key(key), c.raw, lo, hi)
+func (p *parser) count(key string, c decode.Count, lo, hi int) int {
+	if c.Bad || c.Value < lo || c.Value > hi {
+		p.fail("%s: %q is not a whole number from %d to %d", p.l.Key(key), c.Raw, lo, hi)
 	}
 	return c.Value
 }
 
 // list returns a list setting's items, each checked by valid; nil when it
 // is not set.
-func (p *parser) list(key string, l List, valid func(string) bool, what string) []string {
-	if !l.set() {
+func (p *parser) list(key string, l decode.List, valid func(string) bool, what string) []string {
+	if !l.Set() {
 		return nil
 	}
-	if why := l.problem(); why != "" {
+	if why := l.Problem(); why != "" {
 		p.fail("%s: %s", p.l.Key(key), why)
 	}
 	for _, it := range l.Items {

@@ -40,13 +40,13 @@ func (p *parser) promotions(s *Settings, c *Config) {
 // byNames reads the source as separate names: registry_id, region,
 // source_namespace, source_repo (a list) and source_reference.
 func (p *parser) byNames(s *Settings, c *Config) {
-	if s.DestinationImage.set() {
+	if s.DestinationImage.Set() {
 		p.fail("%s needs source_image: name the source as a reference too", p.l.Key("DESTINATION_IMAGE"))
 	}
 	c.RegistryID = p.required("REGISTRY_ID", c.RegistryID)
 	c.Region = p.required("REGION", c.Region)
 	ns := p.match("SOURCE_NAMESPACE", p.required("SOURCE_NAMESPACE", s.SourceNamespace), imageref.IsNamespace, imageref.NamespaceRule)
-	if !s.SourceRepo.set() {
+	if !s.SourceRepo.Set() {
 		p.required("SOURCE_REPO", "")
 	}
 	repos := p.once("SOURCE_REPO", p.list("SOURCE_REPO", s.SourceRepo, imageref.IsRepo, imageref.RepoRule))
@@ -67,7 +67,7 @@ func (p *parser) byNames(s *Settings, c *Config) {
 func (p *parser) destinations(s *Settings, c *Config, srcNS string, sources []imageref.Ref) {
 	dstNS := cmp.Or(p.match("DESTINATION_NAMESPACE", s.DestinationNamespace, imageref.IsNamespace, imageref.NamespaceRule), srcNS)
 	dstRepo := p.match("DESTINATION_REPO", s.DestinationRepo, imageref.IsRepo, imageref.RepoRule)
-	if !s.DestinationTag.set() {
+	if !s.DestinationTag.Set() {
 		p.required("DESTINATION_TAG", "")
 	}
 	tags := p.once("DESTINATION_TAG", p.list("DESTINATION_TAG", s.DestinationTag, imageref.IsTag, imageref.TagRule))
@@ -117,7 +117,7 @@ func (p *parser) sourceImage(s *Settings) (imageref.Ref, bool) {
 // it is not set. A destination keeps its host only when it is not the
 // source's: another instance (remote.go).
 func (p *parser) destinationImages(s *Settings, srcHost string) (out []imageref.Ref, given bool) {
-	if !s.DestinationImage.set() {
+	if !s.DestinationImage.Set() {
 		return nil, false
 	}
 	p.exclusive("DESTINATION_IMAGE", "DESTINATION_NAMESPACE", "DESTINATION_REPO", "DESTINATION_TAG")

@@ -1,4 +1,9 @@
-package settings
+// Package decode is the typed settings: each decodes itself from its
+// variable for go-envconfig (its DecoderCtx) and keeps what was wrong with
+// the value instead of failing — go-envconfig stops at the first error,
+// and a run must name every offending setting at once. The settings then
+// report each problem, naming the variable as the user wrote it.
+package decode
 
 import (
 	"context"
@@ -10,30 +15,25 @@ import (
 	"time"
 )
 
-// The typed settings. Each decodes itself from its variable for
-// go-envconfig (its DecoderCtx) and keeps what was wrong with the value
-// instead of failing: go-envconfig stops at the first error, and a run
-// must name every offending setting at once. Load then reports each
-// problem, naming the variable as the user wrote it.
-
 // Bool is a true/false setting (strconv.ParseBool's spellings).
 type Bool struct {
 	Value bool
-	raw   string
-	bad   bool
+	Raw   string // the text given
+	Bad   bool   // it is not one
 }
 
 func (b *Bool) EnvDecode(_ context.Context, v string) error {
 	var err error
-	b.raw = v
+	b.Raw = v
 	b.Value, err = strconv.ParseBool(v)
-	b.bad = err != nil
+	b.Bad = err != nil
 	return nil
 }
 
-func (b Bool) problem() string {
-	if b.bad {
-		return fmt.Sprintf("%q is not true or false", b.raw)
+// Problem says what is wrong with the value, "" if nothing.
+func (b Bool) Problem() string {
+	if b.Bad {
+		return fmt.Sprintf("%q is not true or false", b.Raw)
 	}
 	return ""
 }
@@ -41,36 +41,36 @@ func (b Bool) problem() string {
 // Duration is a Go duration (90s, 2m, 1h30m) or a bare number of seconds.
 type Duration struct {
 	Value time.Duration
-	raw   string
-	bad   bool
+	Raw   string // the text given
+	Bad   bool   // it is not one
 }
 
 func (d *Duration) EnvDecode(_ context.Context, v string) error {
-	d.raw = v
+	d.Raw = v
 	if n, err := strconv.Atoi(v); err == nil {
 		// A number too large for a Duration (about 292 years) is refused,
 		// not wrapped.
-		d.Value, d.bad = time.Duration(n)*time.Second, n < 0 || n > int(math.MaxInt64/time.Second)
+		d.Value, d.Bad = time.Duration(n)*time.Second, n < 0 || n > int(math.MaxInt64/time.Second)
 		return nil
 	}
 	var err error
 	d.Value, err = time.ParseDuration(v)
-	d.bad = err != nil || d.Value < 0
+	d.Bad = err != nil || d.Value < 0
 	return nil
 }
 
 // Count is a whole number.
 type Count struct {
 	Value int
-	raw   string
-	bad   bool
+	Raw   string // the text given
+	Bad   bool   // it is not one
 }
 
 func (c *Count) EnvDecode(_ context.Context, v string) error {
 	var err error
-	c.raw = v
+	c.Raw = v
 	c.Value, err = strconv.Atoi(v)
-	c.bad = err != nil
+	c.Bad = err != nil
 	return nil
 }
 
@@ -80,16 +80,16 @@ func (c *Count) EnvDecode(_ context.Context, v string) error {
 // order and repeats kept.
 type List struct {
 	Items []string
-	raw   string
-	why   string
+	Raw   string // the text given
+	Why   string // what is wrong with it, "" if nothing
 }
 
 func (l *List) EnvDecode(_ context.Context, v string) error {
-	l.raw = v
+	l.Raw = v
 	var items []string
 	if t := strings.TrimSpace(v); strings.HasPrefix(t, "[") {
 		if err := json.Unmarshal([]byte(t), &items); err != nil {
-			l.why = fmt.Sprintf("not a JSON array of strings: %v", err)
+			l.Why = fmt.Sprintf("not a JSON array of strings: %v", err)
 			return nil
 		}
 	} else {
@@ -103,12 +103,13 @@ func (l *List) EnvDecode(_ context.Context, v string) error {
 		}
 	}
 	if len(l.Items) == 0 {
-		l.why = fmt.Sprintf("%q lists nothing", v)
+		l.Why = fmt.Sprintf("%q lists nothing", v)
 	}
 	return nil
 }
 
-func (l List) problem() string { return l.why }
+// Problem says what is wrong with the list, "" if nothing.
+func (l List) Problem() string { return l.Why }
 
-// set reports whether the list was given at all.
-func (l List) set() bool { return l.raw != "" }
+// Set reports whether the list was given at all.
+func (l List) Set() bool { return l.Raw != "" }
