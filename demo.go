@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,13 +34,13 @@ func demo(ctx context.Context, stdout, stderr io.Writer) int {
 	bundle, _ := emu.Store("tcr-demo").Attach("develop/app", oci.Descriptor{MediaType: oci.MediaOCIManifest, Digest: demoDigest, Size: 1024},
 		oci.TypeCosignBundle, oci.TypeCosignBundle, []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
 
-	api, stopAPI, err := serveLoopback(emu)
+	api, stopAPI, err := tcremu.ServeLoopback(emu)
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
 	}
 	defer stopAPI()
-	registry, stopRegistry, err := serveLoopback(emu.RegistryServer("tcr-demo", oci.Options{Referrers: true}))
+	registry, stopRegistry, err := tcremu.ServeLoopback(emu.RegistryServer("tcr-demo", oci.Options{Referrers: true}))
 	if err != nil {
 		fmt.Fprintln(stderr, "demo:", err)
 		return 1
@@ -89,18 +87,6 @@ func report(stdout io.Writer, emu *tcremu.Emulator, code int, outFile string) {
 	for _, r := range emu.Store("tcr-demo").Referrers("release/app", demoDigest) {
 		fmt.Fprintf(stdout, "== and, referring to it in release/app: %s %s\n", r.ArtifactType, r.Digest)
 	}
-}
-
-// serveLoopback serves h on a loopback port of its own; it returns the
-// URL and how to stop it.
-func serveLoopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
 // runChild runs this binary with settings as its environment, printing

@@ -145,7 +145,7 @@ func newWorld() (*world, error) {
 		{&w.src, w.emu.RegistryServer("tcr-1", oci.Options{})},
 		{&w.dst, w.emu.RegistryServer("tcr-2", oci.Options{Backend: gate})},
 	} {
-		url, stop, err := serve(s.h)
+		url, stop, err := tcremu.ServeLoopback(s.h)
 		if err != nil {
 			w.stop()
 			return nil, err

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -166,17 +165,6 @@ func (w *world) instanceToken(id, region string) (user, token string, err error)
 		return "", "", err
 	}
 	return answer.Response.Username, answer.Response.Token, nil
-}
-
-// serve serves h on a loopback port of its own.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
 func hostOf(u string) string {
