@@ -14,7 +14,8 @@ import (
 var layers = map[string][]string{
 	"plugin":                 {"plugin/cilog", "plugin/creds", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/outputs", "plugin/promote", "plugin/promotion", "plugin/ratestore", "plugin/replicas", "plugin/settings", "plugin/target", "plugin/tcrapi", "plugin/tcrops"},
 	"plugin/outputs":         {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/promotion", "plugin/settings"},
-	"plugin/promote":         {"plugin/carry", "plugin/cilog", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/kmssign", "plugin/once", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/target", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/promote":         {"plugin/carry", "plugin/cilog", "plugin/crossing", "plugin/failure", "plugin/imageref", "plugin/kmssign", "plugin/once", "plugin/pace", "plugin/ocireg", "plugin/personal", "plugin/promotion", "plugin/scratch", "plugin/settings", "plugin/supply", "plugin/tagread", "plugin/target", "plugin/tcrapi", "plugin/tcrops"},
+	"plugin/scratch":         {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/once", "plugin/tagread", "plugin/tcrapi"},                                     // an exact promotion's scratch copy
 	"plugin/target":          {"plugin/failure", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"},                                                                     // the instance a run goes to
 	"plugin/carry":           {"plugin/cilog", "plugin/failure", "plugin/imageref", "plugin/ocireg", "plugin/once", "plugin/settings", "plugin/supply", "plugin/tcrops"},  // what travels with a promotion
 	"plugin/crossing":        {"plugin/cilog", "plugin/creds", "plugin/failure", "plugin/imageref", "plugin/ocireg", "plugin/settings", "plugin/tcrapi", "plugin/tcrops"}, // another instance, through the registries

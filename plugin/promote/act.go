@@ -149,7 +149,7 @@ func (p *Promoter) copy(ctx context.Context, res promotion.Result, o observation
 		return p.copyAcross(ctx, res, o)
 	}
 	if p.exact(src, o) {
-		scratch, err := p.staged(ctx, src, o)
+		scratch, err := p.stages.Of(ctx, src, o.from, o.srcDigest)
 		if err != nil {
 			res.Status, res.Err, res.RequestID = promotion.StatusFailed, err, failure.RequestID(err)
 			return res

@@ -64,7 +64,7 @@ func (p *Promoter) Promote(ctx context.Context, done func(promotion.Result)) []p
 		})
 	}
 	wg.Wait()
-	p.cleanupScratches()
+	p.stages.Cleanup()
 	p.bg.Wait()
 	// What background work wrote into a section after its promotion was
 	// told still goes out, last, rather than nowhere.

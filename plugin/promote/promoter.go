@@ -17,6 +17,7 @@ import (
 	"github.com/tcr-promote/tcr-promote/plugin/once"
 	"github.com/tcr-promote/tcr-promote/plugin/personal"
 	"github.com/tcr-promote/tcr-promote/plugin/promotion"
+	"github.com/tcr-promote/tcr-promote/plugin/scratch"
 	"github.com/tcr-promote/tcr-promote/plugin/settings"
 	"github.com/tcr-promote/tcr-promote/plugin/supply"
 	"github.com/tcr-promote/tcr-promote/plugin/tagread"
@@ -48,9 +49,7 @@ type Promoter struct {
 	signer *kmssign.Signer // sign: kms
 	// Exact promotions' scratch copies, one per source tag and digest,
 	// deleted when the run's promotions end.
-	scratches    once.Map[stageKey, imageref.Ref]
-	cleanupMu    sync.Mutex
-	cleanups     []func()
+	stages       *scratch.Stages
 	manifestWarn sync.Once
 	warnOnce     sync.Once
 	domainWarn   sync.Once
@@ -71,6 +70,7 @@ func New(ctx context.Context, api *tcrapi.Client, reg Registry, cfg *settings.Co
 		return p.publicDomain(ctx)
 	})
 	p.personal = &personal.Flow{Reg: reg, Cfg: cfg, Log: log, Image: p.image}
+	p.stages = scratch.New(staging{p}, cfg.IndexLag, log)
 	p.signer = kmssign.New(reg, api.Clock(), cfg.IndexLag, log)
 	p.carry = carry.New(cfg, log, tags{p}, func() (carry.Registry, error) { return p.openRegistry(ctx) }, &p.bg)
 	p.rules = sync.OnceValues(func() ([]tcrops.ImmutableRule, error) { return p.readRules(ctx) })
