@@ -74,7 +74,7 @@ func bench(step, crane string, count, layer int) error {
 		for _, state := range []string{"cold", "warm", "half"} {
 			// The tools take turns, so that a slower minute of the
 			// machine falls on both.
-			runs := make([][]run, len(tools))
+			runs := make([][]measured, len(tools))
 			for i := range count {
 				for n, t := range tools {
 					r, err := w.measure(t, img, state, i)
@@ -85,7 +85,7 @@ func bench(step, crane string, count, layer int) error {
 				}
 			}
 			for n, t := range tools {
-				slices.SortFunc(runs[n], func(a, b run) int { return int(a.wall - b.wall) })
+				slices.SortFunc(runs[n], func(a, b measured) int { return int(a.wall - b.wall) })
 				m := runs[n][len(runs[n])/2]
 				lo, hi := runs[n][0], runs[n][len(runs[n])-1]
 				fmt.Printf("| %s | %s | %s | %s | %d ms (%d–%d) | %d ms | %s | %.1f MB |\n", img.tag, state, mb(m.missing), t.name,
@@ -163,8 +163,8 @@ func (w *world) stop() {
 	}
 }
 
-// run is one measured copy.
-type run struct {
+// measured is what one copy cost.
+type measured struct {
 	wall           time.Duration
 	moved, missing int64
 	rss            int64         // bytes

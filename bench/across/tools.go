@@ -69,9 +69,9 @@ func (w *world) tools(step, crane string) ([]tool, error) {
 
 // measure runs t once on img in a state, checks the destination holds
 // img's digest, and returns what it cost.
-func (w *world) measure(t tool, img *image, state string, i int) (run, error) {
+func (w *world) measure(t tool, img *image, state string, i int) (measured, error) {
 	repo := fmt.Sprintf("release/%s-%s-%d", img.tag, strings.ReplaceAll(t.name, " ", "-"), i)
-	r := run{missing: img.size()}
+	r := measured{missing: img.size()}
 	switch state {
 	case "warm":
 		r.missing = 0 // the cold run of this i filled it

@@ -58,7 +58,7 @@ type personalTag struct {
 func (p *Flow) findPersonalTag(ctx context.Context, ref imageref.Ref) (*personalTag, string, error) {
 	const page = 100
 	for offset := int64(0); ; offset += page {
-		tags, total, id, err := p.personalTags(ctx, ref, offset, page)
+		tags, total, id, err := p.tagPage(ctx, ref, offset, page)
 		if err != nil {
 			return nil, "", err
 		}
@@ -73,7 +73,7 @@ func (p *Flow) findPersonalTag(ctx context.Context, ref imageref.Ref) (*personal
 	}
 }
 
-func (p *Flow) personalTags(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]personalTag, int64, string, error) {
+func (p *Flow) tagPage(ctx context.Context, ref imageref.Ref, offset, limit int64) ([]personalTag, int64, string, error) {
 	list, total, id, err := p.Reg.PersonalTags(ctx, ref, offset, limit)
 	tags := make([]personalTag, len(list))
 	for i, t := range list {
