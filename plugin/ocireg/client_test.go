@@ -192,8 +192,19 @@ func TestBlobRedirectWithoutCredentials(t *testing.T) {
 	}
 }
 
+// neverEnding is a body that goes on for ever.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
 // TestChecked: a copy's blob ends in EOF only when its bytes hash to its
-// digest; a mismatch is ErrBlobDigest, and a cut is told as it came.
+// digest within its size; a mismatch or a blob past its size is
+// ErrBlobDigest, and a cut is told as it came.
 func TestChecked(t *testing.T) {
 	t.Parallel()
 	data := []byte("layer bytes")
@@ -207,11 +218,13 @@ func TestChecked(t *testing.T) {
 		{"whole", bytes.NewReader(data), right, io.EOF},
 		{"another blob's bytes", strings.NewReader("other bytes"), right, ErrBlobDigest},
 		{"cut", io.MultiReader(bytes.NewReader(data[:4]), iotest.ErrReader(io.ErrUnexpectedEOF)), right, io.ErrUnexpectedEOF},
+		// A source that never ends is not read past the blob's size.
+		{"past its size", io.MultiReader(bytes.NewReader(data), neverEnding('x')), right, ErrBlobDigest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := &checked{r: io.NopCloser(tt.r), want: tt.want, h: sha256.New()}
+			c := &checked{r: io.NopCloser(tt.r), want: tt.want, h: sha256.New(), left: int64(len(data))}
 			var err error
 			for err == nil {
 				_, err = c.Read(make([]byte, 3))

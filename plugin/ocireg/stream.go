@@ -44,8 +44,9 @@ func (c *Client) blobReader(ctx context.Context, repo name.Repository) (*blobRea
 	return &blobReader{ctx: ctx, repo: repo, rt: rt}, nil
 }
 
-// open streams the blob d, checked against d as it is read.
-func (b *blobReader) open(d v1.Hash) (io.ReadCloser, error) {
+// open streams the blob d of size bytes (as its descriptor says), checked
+// against both as it is read.
+func (b *blobReader) open(d v1.Hash, size int64) (io.ReadCloser, error) {
 	u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", b.repo.Scheme(), b.repo.RegistryStr(), b.repo.RepositoryStr(), d)
 	req, err := http.NewRequestWithContext(b.ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -64,19 +65,28 @@ func (b *blobReader) open(d v1.Hash) (io.ReadCloser, error) {
 		resp.Body.Close()
 		return nil, err
 	}
-	return &checked{r: resp.Body, want: d, h: h}, nil
+	return &checked{r: resp.Body, want: d, h: h, left: size}, nil
 }
 
-// checked hashes a blob as it streams; at its end a mismatch is
-// ErrBlobDigest, not EOF.
+// checked hashes a blob as it streams, reading no more than its size and
+// one byte: a blob that goes on past its size, or whose bytes do not hash
+// to its digest, ends in ErrBlobDigest, not EOF.
 type checked struct {
 	r    io.ReadCloser
 	want v1.Hash
 	h    hash.Hash
+	left int64 // bytes its size still allows
 }
 
 func (c *checked) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
 	n, err := c.r.Read(p)
+	if int64(n) > c.left {
+		return 0, fmt.Errorf("%w: %s goes on past its size", ErrBlobDigest, c.want)
+	}
+	c.left -= int64(n)
 	c.h.Write(p[:n])
 	if err == io.EOF {
 		if got := (v1.Hash{Algorithm: c.want.Algorithm, Hex: fmt.Sprintf("%x", c.h.Sum(nil))}); got != c.want {
@@ -99,7 +109,11 @@ func (l streamedLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return l.b.open(d)
+	size, err := l.Size()
+	if err != nil {
+		return nil, err
+	}
+	return l.b.open(d, size)
 }
 
 // streamedImage is a source image whose config and layers are streamed.
