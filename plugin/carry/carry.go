@@ -102,15 +102,10 @@ func keyOf(ref imageref.Ref, digest string) repoDigest {
 	return repoDigest{ref.Host, ref.Namespace, ref.Repo, digest}
 }
 
-// RepoOf is ref's repository, without tag nor digest.
-func RepoOf(r imageref.Ref) imageref.Ref {
-	return imageref.Ref{Host: r.Host, Namespace: r.Namespace, Repo: r.Repo}
-}
-
 // Travels reports whether what travels with src must be carried to dst:
 // carrying is on and dst is another repository.
 func (c *Carrier) Travels(src, dst imageref.Ref) bool {
-	return c.cfg.Supply.Carry && RepoOf(src) != RepoOf(dst)
+	return c.cfg.Supply.Carry && src.Repository() != dst.Repository()
 }
 
 // CarriesReferrers reports whether the run will carry referrers: some

@@ -39,6 +39,10 @@ func (r Ref) String() string {
 	return s
 }
 
+// Repository is the reference's repository, its host kept: no tag, no
+// digest.
+func (r Ref) Repository() Ref { return Ref{Host: r.Host, Namespace: r.Namespace, Repo: r.Repo} }
+
 // ByDigest reports whether the reference names its image by digest alone.
 func (r Ref) ByDigest() bool { return r.Tag == "" && r.Digest != "" }
 

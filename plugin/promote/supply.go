@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/tcr-promote/tcr-promote/plugin/carry"
 	"github.com/tcr-promote/tcr-promote/plugin/failure"
 	"github.com/tcr-promote/tcr-promote/plugin/imageref"
 	"github.com/tcr-promote/tcr-promote/plugin/tagread"
@@ -28,7 +27,7 @@ func (t tags) Like(ctx context.Context, ref imageref.Ref, like string) ([]tcrops
 			out = append(out, tag)
 		}
 	} else {
-		out, _, err = t.p.images(ctx, carry.RepoOf(ref), tcrops.Query{Like: like})
+		out, _, err = t.p.images(ctx, ref.Repository(), tcrops.Query{Like: like})
 	}
 	if tagread.NotFound(err) {
 		return nil, nil
