@@ -99,11 +99,12 @@ func waitReplicas(ctx context.Context, w replicas.Waiter, results []promotion.Re
 // promoter is the run's Promoter; with a destination on another
 // instance, both registries are reached before the first copy.
 func promoter(ctx context.Context, api *tcrapi.Client, cred common.CredentialIface, cfg *settings.Config, instance target.Target, log *cilog.Logger) (*promote.Promoter, error) {
-	p := promote.New(ctx, api, instance.Instance(api, cred), cfg, instance, log)
+	src := instance.Instance(api, cred)
+	p := promote.New(ctx, api, src, cfg, instance, log)
 	if cfg.Remote == nil {
 		return p, nil
 	}
-	side, err := crossing.Open(ctx, cfg, api, cred, instance.Instance(api, cred), sourceEndpoint(cfg), log)
+	side, err := crossing.Open(ctx, cfg, api, cred, src, sourceEndpoint(cfg), log)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/tcr-promote/tcr-promote/tcremu/oci"
@@ -72,7 +73,7 @@ func (w *world) push(rng *rand.ChaCha8, tag string, platforms, n, size int) *ima
 // size is every blob's bytes: what a cold copy moves.
 func (img *image) size() int64 {
 	var n int64
-	for _, b := range append(img.layers, img.configs...) {
+	for _, b := range slices.Concat(img.layers, img.configs) {
 		n += int64(len(b.data))
 	}
 	return n
@@ -124,7 +125,7 @@ type counter struct{ n atomic.Int64 }
 func (c *counter) counting(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch || r.Method == http.MethodPut || r.Method == http.MethodPost {
-			if u, _ := url.PathUnescape(r.URL.Path); bytes.Contains([]byte(u), []byte("/blobs/uploads")) {
+			if strings.Contains(r.URL.Path, "/blobs/uploads") {
 				r.Body = &countingBody{ReadCloser: r.Body, n: &c.n}
 			}
 		}
